@@ -1,0 +1,55 @@
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.phone import phone_mask, phone_normalize
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, phone: str, password: str | None, **extra: Any) -> "User":
+        user = self.model(phone=phone_normalize(phone), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, phone: str, password: str | None = None, **extra: Any) -> "User":
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(phone, password, **extra)
+
+    def create_superuser(self, phone: str, password: str | None = None, **extra: Any) -> "User":
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(phone, password, **extra)
+
+
+class User(AbstractUser):
+    """A person on kvartirabar; signs in with a phone number."""
+
+    username = None  # type: ignore[assignment]
+    phone = models.CharField(_("телефон"), max_length=13, unique=True, help_text=_("В формате +998XXXXXXXXX."))
+    first_name = models.CharField(_("имя"), max_length=150, blank=True)
+
+    USERNAME_FIELD = "phone"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("пользователь")
+        verbose_name_plural = _("пользователи")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.phone
+
+    @property
+    def display_name(self) -> str:
+        return self.first_name or phone_mask(self.phone)
+
+    @property
+    def masked_phone(self) -> str:
+        return phone_mask(self.phone)

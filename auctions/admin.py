@@ -1,0 +1,158 @@
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from auctions.models import Auction, AuctionEvent, AuctionPayment, Bid, ClickTransaction
+from clickuz.models import ClickCallback
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class BidInline(ReadOnlyInline):
+    model = Bid
+    fields = ["amount", "bidder", "created_at"]
+    readonly_fields = fields
+
+
+class AuctionEventInline(ReadOnlyInline):
+    model = AuctionEvent
+    fields = ["created_at", "kind", "actor", "data"]
+    readonly_fields = fields
+
+
+class PaymentInline(ReadOnlyInline):
+    model = AuctionPayment
+    fields = ["merchant_trans_id", "amount", "status", "needs_refund", "created_at", "completed_at"]
+    readonly_fields = fields
+    show_change_link = True
+
+
+class ClickTransactionInline(ReadOnlyInline):
+    model = ClickTransaction
+    fields = ["id", "click_trans_id", "click_paydoc_id", "amount_raw", "status", "click_error", "created_at", "finished_at"]
+    readonly_fields = fields
+
+
+@admin.register(Auction)
+class AuctionAdmin(admin.ModelAdmin):
+    """Auctions change only through services: the admin shows, it does not edit."""
+
+    list_display = ["id", "listing", "seller", "status", "is_paid", "starts_at", "ends_at", "current_price", "bid_count"]
+    list_filter = ["status", "is_paid", "starts_at", "ends_at"]
+    search_fields = ["id", "listing__title", "seller__phone", "payments__merchant_trans_id"]
+    list_select_related = ["listing", "seller"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Auction._meta.fields]
+    inlines = [PaymentInline, BidInline, AuctionEventInline]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+
+
+@admin.register(AuctionPayment)
+class AuctionPaymentAdmin(admin.ModelAdmin):
+    list_display = ["merchant_trans_id", "auction_link", "amount", "status", "needs_refund", "created_at", "completed_at"]
+    list_filter = ["status", "needs_refund", "created_at"]
+    search_fields = ["merchant_trans_id", "auction__id", "auction__seller__phone", "click_transactions__click_trans_id"]
+    list_select_related = ["auction"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in AuctionPayment._meta.fields] + ["auction_status", "callbacks"]
+    inlines = [ClickTransactionInline]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+
+    @admin.display(description=_("аукцион"))
+    def auction_link(self, obj: AuctionPayment) -> str:
+        url = reverse("admin:auctions_auction_change", args=[obj.auction_id])
+        return format_html('<a href="{}">#{}</a>', url, obj.auction_id)
+
+    @admin.display(description=_("статус аукциона"))
+    def auction_status(self, obj: AuctionPayment) -> str:
+        return f"{obj.auction.get_status_display()} · is_paid={obj.auction.is_paid}"
+
+    @admin.display(description=_("callbacks Click"))
+    def callbacks(self, obj: AuctionPayment) -> str:
+        rows = ClickCallback.objects.filter(merchant_trans_id=obj.merchant_trans_id).order_by("created_at")[:50]
+        if not rows:
+            return _("Click ещё не присылал callback по этой оплате.")
+        return format_html(
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            _("время"),
+            _("этап"),
+            _("код"),
+            _("причина"),
+            _("адрес"),
+            format_html_join(
+                "",
+                '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>',
+                (
+                    (
+                        reverse("admin:clickuz_clickcallback_change", args=[cb.pk]),
+                        cb.created_at,
+                        cb.stage,
+                        cb.error,
+                        cb.error_note,
+                        cb.detail,
+                        cb.remote_addr,
+                    )
+                    for cb in rows
+                ),
+            ),
+        )
+
+
+@admin.register(Bid)
+class BidAdmin(admin.ModelAdmin):
+    list_display = ["id", "auction", "bidder", "amount", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["auction__id", "bidder__phone"]
+    list_select_related = ["auction", "bidder"]
+    readonly_fields = [f.name for f in Bid._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ClickTransaction)
+class ClickTransactionAdmin(admin.ModelAdmin):
+    list_display = ["id", "click_trans_id", "payment", "status", "amount_raw", "click_error", "created_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["click_trans_id", "click_paydoc_id", "payment__merchant_trans_id"]
+    readonly_fields = [f.name for f in ClickTransaction._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+
+
+@admin.register(AuctionEvent)
+class AuctionEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "auction", "kind", "actor"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["auction__id", "actor__phone"]
+    readonly_fields = [f.name for f in AuctionEvent._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -1,0 +1,229 @@
+import secrets
+import string
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from listings.models import Listing
+
+MERCHANT_TRANS_ID_PREFIX = "AUCTION_"
+_MERCHANT_TRANS_ID_ALPHABET = string.ascii_uppercase + string.digits
+
+
+def merchant_trans_id_generate() -> str:
+    """AUCTION_ + 20 upper-case letters/digits, from a CSPRNG."""
+    return MERCHANT_TRANS_ID_PREFIX + "".join(secrets.choice(_MERCHANT_TRANS_ID_ALPHABET) for _ in range(20))
+
+
+class AuctionStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("Ожидает оплаты")
+    SCHEDULED = "scheduled", _("Запланирован")
+    ACTIVE = "active", _("Активен")
+    ENDED = "ended", _("Завершён")
+    CANCELLED = "cancelled", _("Отменён")
+
+
+OPEN_AUCTION_STATUSES = (AuctionStatus.PENDING_PAYMENT, AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE)
+PAID_AUCTION_STATUSES = (AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE, AuctionStatus.ENDED)
+
+
+class Auction(models.Model):
+    """An auction for one listing. Written only through auctions.services."""
+
+    listing = models.ForeignKey(
+        Listing, on_delete=models.PROTECT, related_name="auctions", verbose_name=_("объявление")
+    )
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="auctions", verbose_name=_("продавец")
+    )
+    starts_at = models.DateTimeField(_("начало"))
+    ends_at = models.DateTimeField(_("окончание"))
+    starting_price = models.DecimalField(_("стартовая цена, сум"), max_digits=14, decimal_places=2)
+    bid_step = models.DecimalField(_("шаг ставки, сум"), max_digits=14, decimal_places=2)
+    status = models.CharField(
+        _("статус"), max_length=16, choices=AuctionStatus.choices, default=AuctionStatus.PENDING_PAYMENT, db_index=True
+    )
+    is_paid = models.BooleanField(_("оплачен"), default=False)
+    paid_at = models.DateTimeField(_("оплачен в"), null=True, blank=True)
+    current_price = models.DecimalField(_("текущая цена, сум"), max_digits=14, decimal_places=2, null=True, blank=True)
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("лидер"),
+    )
+    bid_count = models.PositiveIntegerField(_("ставок"), default=0)
+    winner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="won_auctions",
+        verbose_name=_("победитель"),
+    )
+    ended_at = models.DateTimeField(_("завершён в"), null=True, blank=True)
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("изменён"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("аукцион")
+        verbose_name_plural = _("аукционы")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="auction_ends_after_start"),
+            models.CheckConstraint(condition=Q(starting_price__gt=0), name="auction_starting_price_positive"),
+            models.CheckConstraint(condition=Q(bid_step__gt=0), name="auction_bid_step_positive"),
+            models.CheckConstraint(
+                condition=~Q(status__in=PAID_AUCTION_STATUSES) | Q(is_paid=True), name="auction_running_is_paid"
+            ),
+            models.UniqueConstraint(
+                fields=["listing"], condition=Q(status__in=OPEN_AUCTION_STATUSES), name="auction_one_open_per_listing"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "starts_at", "ends_at"], name="auction_status_times")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.listing}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("auctions:detail", args=[self.pk])
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Ожидает оплаты")
+    COMPLETED = "completed", _("Оплачен")
+    CANCELLED = "cancelled", _("Отменён")
+
+
+class AuctionPayment(models.Model):
+    """The auction fee, paid through Click; `merchant_trans_id` is Click's order id."""
+
+    auction = models.ForeignKey(Auction, on_delete=models.PROTECT, related_name="payments", verbose_name=_("аукцион"))
+    merchant_trans_id = models.CharField(
+        "merchant_trans_id", max_length=28, unique=True, default=merchant_trans_id_generate, editable=False
+    )
+    amount = models.DecimalField(_("сумма, сум"), max_digits=12, decimal_places=2)
+    status = models.CharField(
+        _("статус"), max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING, db_index=True
+    )
+    # Set when Click charged the payer but the auction could no longer run:
+    # the fee must be reversed (Merchant API) by an operator.
+    needs_refund = models.BooleanField(_("нужен возврат"), default=False)
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("изменён"), auto_now=True)
+    completed_at = models.DateTimeField(_("оплачен в"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("оплата аукциона")
+        verbose_name_plural = _("оплаты аукционов")
+        # .last() is the newest payment (checklist step 7).
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.UniqueConstraint(
+                fields=["auction"], condition=Q(status="completed"), name="payment_one_completed_per_auction"
+            ),
+            models.UniqueConstraint(
+                fields=["auction"], condition=Q(status="pending"), name="payment_one_pending_per_auction"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.merchant_trans_id
+
+
+class ClickTransactionStatus(models.TextChoices):
+    PREPARED = "prepared", _("Подготовлена")
+    COMPLETED = "completed", _("Проведена")
+    CANCELLED = "cancelled", _("Отменена")
+
+
+class ClickTransaction(models.Model):
+    """One Click payment attempt for a fee; its primary key is our merchant_prepare_id."""
+
+    payment = models.ForeignKey(
+        AuctionPayment, on_delete=models.PROTECT, related_name="click_transactions", verbose_name=_("оплата")
+    )
+    click_trans_id = models.BigIntegerField(unique=True)
+    click_paydoc_id = models.BigIntegerField(null=True, blank=True)
+    amount_raw = models.CharField(_("сумма (как прислал Click)"), max_length=32)
+    sign_time = models.CharField(max_length=32)
+    status = models.CharField(
+        _("статус"), max_length=16, choices=ClickTransactionStatus.choices, default=ClickTransactionStatus.PREPARED
+    )
+    click_error = models.IntegerField(_("код Click"), null=True, blank=True)
+    click_error_note = models.CharField(_("текст Click"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("подготовлена в"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("завершена в"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("транзакция Click")
+        verbose_name_plural = _("транзакции Click")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment"], condition=Q(status="completed"), name="click_transaction_one_completed_per_payment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"click_trans_id={self.click_trans_id}"
+
+    @property
+    def merchant_prepare_id(self) -> int:
+        return self.pk
+
+
+class Bid(models.Model):
+    auction = models.ForeignKey(Auction, on_delete=models.CASCADE, related_name="bids", verbose_name=_("аукцион"))
+    bidder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bids", verbose_name=_("участник")
+    )
+    amount = models.DecimalField(_("сумма, сум"), max_digits=14, decimal_places=2)
+    created_at = models.DateTimeField(_("время"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ставка")
+        verbose_name_plural = _("ставки")
+        ordering = ["-amount", "-id"]
+        constraints = [
+            # Each accepted bid is strictly higher: no two bids share a price.
+            models.UniqueConstraint(fields=["auction", "amount"], name="bid_unique_amount_per_auction"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="bid_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} — {self.bidder}"
+
+
+class AuctionEvent(models.Model):
+    """Append-only history of what happened to an auction, in server time."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Создан")
+        PAYMENT_INITIATED = "payment_initiated", _("Оплата инициирована")
+        PAID = "paid", _("Сбор оплачен")
+        PAID_TOO_LATE = "paid_too_late", _("Оплата после отмены — нужен возврат")
+        STARTED = "started", _("Начался")
+        BID_PLACED = "bid_placed", _("Ставка")
+        ENDED = "ended", _("Завершён")
+        CANCELLED = "cancelled", _("Отменён")
+
+    auction = models.ForeignKey(Auction, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("событие аукциона")
+        verbose_name_plural = _("события аукционов")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M:%S})"

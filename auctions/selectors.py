@@ -1,0 +1,115 @@
+"""Reads about auctions, shared by pages, commands and the API."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from auctions.models import Auction, AuctionPayment, AuctionStatus, Bid, PaymentStatus
+from listings.models import ListingPhoto
+
+
+def auction_effective_status(auction: Auction, *, now: datetime | None = None) -> str:
+    """The status the clock has decided, even before the periodic job records it."""
+    if auction.status in (AuctionStatus.PENDING_PAYMENT, AuctionStatus.CANCELLED, AuctionStatus.ENDED):
+        return auction.status
+    now = now or timezone.now()
+    if now < auction.starts_at:
+        return AuctionStatus.SCHEDULED
+    if now < auction.ends_at:
+        return AuctionStatus.ACTIVE
+    return AuctionStatus.ENDED
+
+
+def auction_min_next_bid(auction: Auction) -> Decimal:
+    """The first bid is at least the starting price; then current price + step."""
+    if auction.current_price is None:
+        return auction.starting_price
+    return auction.current_price + auction.bid_step
+
+
+@dataclass(frozen=True)
+class AuctionPanel:
+    """What the auction panel on a page shows."""
+
+    auction: Auction
+    status: str
+    status_label: str
+    min_next_bid: Decimal
+    seconds_left: int | None
+    seconds_to_start: int | None
+    bids: list[Bid]
+    open_payment: AuctionPayment | None
+    completed_payment: AuctionPayment | None
+
+
+def auction_panel(auction: Auction, *, now: datetime | None = None, bid_limit: int = 20) -> AuctionPanel:
+    now = now or timezone.now()
+    status = auction_effective_status(auction, now=now)
+    payments = list(auction.payments.order_by("-created_at", "-id"))
+    return AuctionPanel(
+        auction=auction,
+        status=status,
+        status_label=str(AuctionStatus(status).label),
+        min_next_bid=auction_min_next_bid(auction),
+        seconds_left=max(0, int((auction.ends_at - now).total_seconds())) if status == AuctionStatus.ACTIVE else None,
+        seconds_to_start=(
+            max(0, int((auction.starts_at - now).total_seconds())) if status == AuctionStatus.SCHEDULED else None
+        ),
+        bids=list(auction.bids.select_related("bidder")[:bid_limit]),
+        open_payment=next((p for p in payments if p.status == PaymentStatus.PENDING), None),
+        completed_payment=next((p for p in payments if p.status == PaymentStatus.COMPLETED), None),
+    )
+
+
+def _with_listing(qs: QuerySet[Auction]) -> QuerySet[Auction]:
+    return qs.select_related("listing").prefetch_related(
+        Prefetch("listing__photos", queryset=ListingPhoto.objects.order_by("position", "id"))
+    )
+
+
+def auctions_active(*, now: datetime | None = None) -> QuerySet[Auction]:
+    """Paid auctions running now (by the clock, whatever the recorded status)."""
+    now = now or timezone.now()
+    return _with_listing(
+        Auction.objects.filter(
+            status__in=[AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE], starts_at__lte=now, ends_at__gt=now
+        ).order_by("ends_at")
+    )
+
+
+def auctions_upcoming(*, now: datetime | None = None) -> QuerySet[Auction]:
+    now = now or timezone.now()
+    return _with_listing(
+        Auction.objects.filter(status=AuctionStatus.SCHEDULED, starts_at__gt=now).order_by("starts_at")
+    )
+
+
+def auctions_of_seller(*, seller_id: int) -> QuerySet[Auction]:
+    return _with_listing(Auction.objects.filter(seller_id=seller_id)).prefetch_related("payments")
+
+
+def auctions_due_for_sync(*, now: datetime | None = None) -> QuerySet[Auction]:
+    """Auctions whose recorded status lags behind the clock."""
+    now = now or timezone.now()
+    return Auction.objects.filter(
+        Q(status=AuctionStatus.SCHEDULED, starts_at__lte=now)
+        | Q(status__in=[AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE], ends_at__lte=now)
+    )
+
+
+def auction_open_for_listing(*, listing_id: int) -> Auction | None:
+    return (
+        Auction.objects.filter(listing_id=listing_id)
+        .exclude(status=AuctionStatus.CANCELLED)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def default_auction_window(*, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """A start in one hour, an end a week later: the form's suggestion."""
+    now = (now or timezone.now()).replace(second=0, microsecond=0)
+    return now + timedelta(hours=1), now + timedelta(days=7, hours=1)

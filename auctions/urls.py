@@ -1,0 +1,13 @@
+from django.urls import path
+
+from auctions import views
+
+app_name = "auctions"
+
+urlpatterns = [
+    path("auctions/<int:pk>/", views.auction_detail, name="detail"),
+    path("auctions/<int:pk>/pay/", views.payment_initiate, name="payment-initiate"),
+    path("auctions/<int:pk>/bid/", views.bid_create, name="bid"),
+    path("auctions/<int:pk>/cancel/", views.auction_cancel, name="cancel"),
+    path("listings/<int:listing_pk>/auction/new/", views.auction_create, name="create"),
+]

@@ -1,0 +1,122 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from auctions import services
+from auctions.forms import AuctionCreateForm, BidForm
+from auctions.models import Auction
+from auctions.selectors import auction_panel, default_auction_window
+from clickuz.paylink import click_pay_url
+from core.formatting import format_amount
+from listings.models import Listing
+
+
+def _pay_link(request: HttpRequest, auction: Auction, merchant_trans_id: str, amount: Decimal) -> str:
+    base = (
+        request.build_absolute_uri(reverse("clickuz:sandbox-pay")) if settings.CLICK_SANDBOX else settings.CLICK_PAY_URL
+    )
+    return click_pay_url(
+        base_url=base,
+        service_id=str(settings.CLICK_SERVICE_ID),
+        merchant_id=str(settings.CLICK_MERCHANT_ID),
+        amount=amount,
+        transaction_param=merchant_trans_id,
+        return_url=request.build_absolute_uri(auction.get_absolute_url()),
+        merchant_user_id=str(settings.CLICK_MERCHANT_USER_ID),
+    )
+
+
+def auction_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    auction = get_object_or_404(Auction.objects.select_related("listing", "seller", "winner", "leader"), pk=pk)
+    panel = auction_panel(auction)
+    is_seller = request.user.is_authenticated and request.user.pk == auction.seller_id
+    context = {
+        "auction": auction,
+        "listing": auction.listing,
+        "photos": list(auction.listing.photos.all()),
+        "panel": panel,
+        "is_seller": is_seller,
+        "bid_form": BidForm(initial={"amount": int(panel.min_next_bid)}),
+        "fee": settings.AUCTION_FEE,
+        "sandbox": settings.CLICK_SANDBOX,
+    }
+    if is_seller and panel.open_payment:
+        context["pay_url"] = _pay_link(request, auction, panel.open_payment.merchant_trans_id, panel.open_payment.amount)
+    return render(request, "auctions/auction_detail.html", context)
+
+
+@login_required
+def auction_create(request: HttpRequest, listing_pk: int) -> HttpResponse:
+    listing = get_object_or_404(Listing, pk=listing_pk, seller=request.user)
+    if request.method == "POST":
+        form = AuctionCreateForm(request.POST)
+        if form.is_valid():
+            try:
+                auction = services.auction_create(seller=request.user, listing=listing, **form.cleaned_data)
+            except services.AuctionRuleError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Аукцион создан. Оплатите сбор, чтобы открыть его для ставок."))
+                return redirect(auction)
+    else:
+        starts_at, ends_at = default_auction_window()
+        form = AuctionCreateForm(
+            initial={
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "starting_price": int(listing.price) if listing.currency == "UZS" else None,
+                "bid_step": 1_000_000,
+            }
+        )
+    return render(request, "auctions/auction_create.html", {"form": form, "listing": listing})
+
+
+@login_required
+@require_POST
+def payment_initiate(request: HttpRequest, pk: int) -> HttpResponse:
+    auction = get_object_or_404(Auction, pk=pk)
+    try:
+        services.payment_initiate(auction_id=auction.pk, user=request.user)
+    except services.AuctionRuleError as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("auctions:detail", args=[auction.pk]) + "#payment")
+
+
+@login_required
+@require_POST
+def bid_create(request: HttpRequest, pk: int) -> HttpResponse:
+    auction = get_object_or_404(Auction, pk=pk)
+    form = BidForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("amount", []):
+            messages.error(request, error)
+    else:
+        try:
+            bid = services.bid_place(auction_id=auction.pk, bidder=request.user, amount=form.cleaned_data["amount"])
+        except services.AuctionRuleError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("Ставка %(amount)s сум принята. Вы лидируете.") % {"amount": format_amount(bid.amount)}
+            )
+    return redirect(reverse("auctions:detail", args=[auction.pk]) + "#bid")
+
+
+@login_required
+@require_POST
+def auction_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    auction = get_object_or_404(Auction, pk=pk)
+    try:
+        services.auction_cancel(auction_id=auction.pk, user=request.user)
+    except services.AuctionRuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Аукцион отменён."))
+    return redirect(auction)

@@ -1,0 +1,47 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clickuz.errors import ClickError
+
+
+class ClickCallback(models.Model):
+    """Every request that reached a Click callback URL, stored before processing.
+
+    Written outside the payment transaction, so it survives a rollback and
+    answers "the payment went through but nothing happened" from the admin.
+    """
+
+    class Stage(models.TextChoices):
+        PREPARE = "prepare", "Prepare"
+        COMPLETE = "complete", "Complete"
+
+    stage = models.CharField(_("этап"), max_length=8, choices=Stage.choices)
+    method = models.CharField(_("метод"), max_length=10)
+    content_type = models.CharField(_("тип тела"), max_length=200, blank=True)
+    body = models.TextField(_("тело запроса"), blank=True)
+    headers = models.JSONField(_("заголовки"), default=dict)
+    remote_addr = models.GenericIPAddressField(_("адрес"), null=True, blank=True)
+    merchant_trans_id = models.CharField(max_length=255, blank=True, db_index=True)
+    click_trans_id = models.CharField(max_length=32, blank=True, db_index=True)
+    response = models.JSONField(_("наш ответ"), null=True, blank=True)
+    error = models.SmallIntegerField(_("код ошибки"), null=True, blank=True, db_index=True)
+    detail = models.CharField(_("причина"), max_length=255, blank=True)
+    duration_ms = models.FloatField(_("время, мс"), null=True, blank=True)
+    created_at = models.DateTimeField(_("получен"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("callback Click")
+        verbose_name_plural = _("callbacks Click")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} {self.merchant_trans_id or '?'} → {self.error}"
+
+    @property
+    def error_note(self) -> str:
+        if self.error is None:
+            return ""
+        try:
+            return ClickError(self.error).note
+        except ValueError:
+            return ""

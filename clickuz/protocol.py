@@ -1,0 +1,185 @@
+"""Turn a raw Click SHOP API request into a verified, typed call.
+
+Nothing here knows what is being paid for. The order of checks follows
+shop-api.md §5: fields (-8), then signature and service id (-1), then the
+action (-3). The remaining codes depend on the merchant's records and are
+decided by the payment handler.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from enum import IntEnum
+from typing import Any
+from urllib.parse import parse_qsl
+
+from clickuz.errors import ClickError, ClickProtocolError
+from clickuz.signing import sign_string, signature_matches
+
+
+class Action(IntEnum):
+    PREPARE = 0
+    COMPLETE = 1
+
+
+_UNSIGNED_INT = re.compile(r"^\d{1,19}$")
+_SIGNED_INT = re.compile(r"^-?\d{1,10}$")
+_HEX_MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
+_SIGN_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+MAX_MERCHANT_TRANS_ID_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class ClickRequest:
+    """A Prepare or Complete whose signature has been verified."""
+
+    action: Action
+    click_trans_id: int
+    service_id: int
+    click_paydoc_id: int | None
+    merchant_trans_id: str
+    merchant_prepare_id: int | None
+    amount: Decimal | None  # None when the text is not a valid amount (-2 later)
+    amount_raw: str
+    error: int
+    error_note: str
+    sign_time: str
+
+
+def parse_body(body: bytes, content_type: str) -> dict[str, str]:
+    """Decode a form or JSON body into a flat mapping of strings.
+
+    JSON numbers keep their original text (`50000.00` stays `50000.00`),
+    because the signature is computed over the text Click sent.
+    """
+    text = body.decode("utf-8", errors="strict") if body else ""
+    stripped = text.lstrip()
+    if "json" in content_type.lower() or stripped.startswith("{"):
+        if not stripped:
+            return {}
+        try:
+            data: Any = json.loads(text, parse_float=str, parse_int=str)
+        except ValueError as exc:
+            raise ClickProtocolError(ClickError.BAD_REQUEST, "body is not valid JSON") from exc
+        if not isinstance(data, dict):
+            raise ClickProtocolError(ClickError.BAD_REQUEST, "JSON body is not an object")
+        fields = {}
+        for key, value in data.items():
+            if value is None:
+                continue
+            if isinstance(value, bool) or isinstance(value, dict | list):
+                raise ClickProtocolError(ClickError.BAD_REQUEST, f"field {key} has a wrong type")
+            fields[str(key)] = str(value)
+        return fields
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+def _require(fields: dict[str, str], name: str, pattern: re.Pattern[str] | None = None) -> str:
+    value = fields.get(name)
+    if value is None or value.strip() == "":
+        raise ClickProtocolError(ClickError.BAD_REQUEST, f"{name} is missing")
+    if pattern is not None and not pattern.match(value):
+        raise ClickProtocolError(ClickError.BAD_REQUEST, f"{name} is malformed")
+    return value
+
+
+def _parse_amount(raw: str) -> Decimal | None:
+    try:
+        amount = Decimal(raw.strip())
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount <= 0:
+        return None
+    return amount
+
+
+def verify_request(
+    fields: dict[str, str], *, expected_action: Action, service_id: str, secret_key: str
+) -> ClickRequest:
+    """Check fields, signature, service id and action; raise ClickProtocolError."""
+    # -8: every field the stage needs is present and well-formed.
+    click_trans_id = _require(fields, "click_trans_id", _UNSIGNED_INT)
+    request_service_id = _require(fields, "service_id", _UNSIGNED_INT)
+    merchant_trans_id = _require(fields, "merchant_trans_id")
+    if len(merchant_trans_id) > MAX_MERCHANT_TRANS_ID_LENGTH:
+        raise ClickProtocolError(ClickError.BAD_REQUEST, "merchant_trans_id is too long")
+    amount_raw = _require(fields, "amount")
+    action_raw = _require(fields, "action", _SIGNED_INT)
+    sign_time = _require(fields, "sign_time")
+    sign = _require(fields, "sign_string", _HEX_MD5)
+    try:
+        datetime.strptime(sign_time, _SIGN_TIME_FORMAT)  # noqa: DTZ007 - format check only
+    except ValueError as exc:
+        raise ClickProtocolError(ClickError.BAD_REQUEST, "sign_time is malformed") from exc
+    merchant_prepare_id: str | None = None
+    if expected_action is Action.COMPLETE:
+        merchant_prepare_id = _require(fields, "merchant_prepare_id", _UNSIGNED_INT)
+        error_raw = _require(fields, "error", _SIGNED_INT)
+    else:
+        error_raw = fields.get("error") or "0"
+        if not _SIGNED_INT.match(error_raw):
+            raise ClickProtocolError(ClickError.BAD_REQUEST, "error is malformed")
+    paydoc_raw = fields.get("click_paydoc_id") or None
+    if paydoc_raw is not None and not _UNSIGNED_INT.match(paydoc_raw):
+        raise ClickProtocolError(ClickError.BAD_REQUEST, "click_paydoc_id is malformed")
+
+    # -1: the signature over the raw strings, then the service id.
+    expected_sign = sign_string(
+        click_trans_id=click_trans_id,
+        service_id=request_service_id,
+        secret_key=secret_key,
+        merchant_trans_id=merchant_trans_id,
+        merchant_prepare_id=merchant_prepare_id if action_raw == str(int(Action.COMPLETE)) else None,
+        amount=amount_raw,
+        action=action_raw,
+        sign_time=sign_time,
+    )
+    if not signature_matches(expected_sign, sign):
+        raise ClickProtocolError(ClickError.SIGN_CHECK_FAILED, "signature does not match")
+    if int(request_service_id) != int(service_id):
+        raise ClickProtocolError(ClickError.SIGN_CHECK_FAILED, "service_id is not ours")
+
+    # -3: this URL serves one action.
+    if int(action_raw) != expected_action:
+        raise ClickProtocolError(ClickError.ACTION_NOT_FOUND, f"action {action_raw} at the {expected_action.name} URL")
+
+    return ClickRequest(
+        action=expected_action,
+        click_trans_id=int(click_trans_id),
+        service_id=int(request_service_id),
+        click_paydoc_id=int(paydoc_raw) if paydoc_raw else None,
+        merchant_trans_id=merchant_trans_id,
+        merchant_prepare_id=int(merchant_prepare_id) if merchant_prepare_id else None,
+        amount=_parse_amount(amount_raw),
+        amount_raw=amount_raw,
+        error=int(error_raw),
+        error_note=fields.get("error_note", ""),
+        sign_time=sign_time,
+    )
+
+
+def amounts_equal(received: Decimal | None, expected: Decimal) -> bool:
+    """Amounts match when equal to the tiyin (±0.01 tolerance is a rounding guard)."""
+    return received is not None and abs(received - expected) < Decimal("0.01")
+
+
+def _echo_int(value: str | None) -> int | str | None:
+    if value is None:
+        return None
+    return int(value) if _UNSIGNED_INT.match(value) else value
+
+
+def build_response(
+    *, action: Action, fields: dict[str, str], error: ClickError, merchant_id: int | None, detail: str = ""
+) -> dict[str, Any]:
+    """Format a Prepare or Complete answer, echoing Click's ids even on errors."""
+    id_field = "merchant_prepare_id" if action is Action.PREPARE else "merchant_confirm_id"
+    return {
+        "click_trans_id": _echo_int(fields.get("click_trans_id")),
+        "merchant_trans_id": fields.get("merchant_trans_id"),
+        id_field: merchant_id,
+        "error": int(error),
+        "error_note": error.note,
+    }

@@ -1,0 +1,109 @@
+"""Click SHOP API callback endpoints: HTTP 200 and a JSON object, always."""
+
+import logging
+import time
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from clickuz.errors import ClickError, ClickProtocolError
+from clickuz.handlers import ClickAnswer, ClickPaymentHandler
+from clickuz.models import ClickCallback
+from clickuz.protocol import Action, build_response, parse_body, verify_request
+
+logger = logging.getLogger("clickuz.callbacks")
+
+_LOGGED_HEADERS = ("Content-Type", "User-Agent", "X-Forwarded-For", "X-Real-Ip", "Content-Length")
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class ClickCallbackView(View):
+    """One Click stage (Prepare or Complete) for one payment handler."""
+
+    action: Action = Action.PREPARE
+    handler: ClickPaymentHandler | None = None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        # Any method, any body: Click gets JSON. The signature is the only auth.
+        started = time.monotonic()
+        callback = self._record(request)
+        fields: dict[str, str] = {}
+        try:
+            if request.method != "POST":
+                raise ClickProtocolError(ClickError.BAD_REQUEST, f"{request.method} instead of POST")
+            fields = parse_body(request.body, request.content_type or "")
+            click_request = verify_request(
+                fields,
+                expected_action=self.action,
+                service_id=settings.CLICK_SERVICE_ID,
+                secret_key=settings.CLICK_SECRET_KEY,
+            )
+            answer = self._handle(click_request)
+        except ClickProtocolError as exc:
+            answer = ClickAnswer(exc.code, detail=exc.detail)
+        except UnicodeDecodeError:
+            answer = ClickAnswer(ClickError.BAD_REQUEST, detail="body is not UTF-8")
+        except Exception:
+            # Our side failed to record the result: Click retries on -7.
+            logger.exception("Click %s failed for %s", self.action.name, fields.get("merchant_trans_id"))
+            answer = ClickAnswer(ClickError.FAILED_TO_UPDATE, detail="internal error")
+        payload = build_response(action=self.action, fields=fields, error=answer.error, merchant_id=answer.merchant_id)
+        self._finish(callback, fields, payload, answer, started)
+        return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
+
+    def _handle(self, click_request: Any) -> ClickAnswer:
+        assert self.handler is not None, "ClickCallbackView needs a handler"
+        if self.action is Action.PREPARE:
+            return self.handler.prepare(click_request)
+        return self.handler.complete(click_request)
+
+    def _record(self, request: HttpRequest) -> ClickCallback | None:
+        try:
+            return ClickCallback.objects.create(
+                stage=ClickCallback.Stage.PREPARE if self.action is Action.PREPARE else ClickCallback.Stage.COMPLETE,
+                method=(request.method or "")[:10],
+                content_type=request.META.get("CONTENT_TYPE", "")[:200],
+                body=request.body.decode("utf-8", errors="replace")[:20000],
+                headers={name: request.headers[name] for name in _LOGGED_HEADERS if name in request.headers},
+                remote_addr=request.META.get("REMOTE_ADDR") or None,
+            )
+        except Exception:
+            # The log must never stop a payment from being answered.
+            logger.exception("could not store a Click callback")
+            return None
+
+    def _finish(
+        self,
+        callback: ClickCallback | None,
+        fields: dict[str, str],
+        payload: dict[str, Any],
+        answer: ClickAnswer,
+        started: float,
+    ) -> None:
+        duration_ms = (time.monotonic() - started) * 1000
+        logger.info(
+            "click %s merchant_trans_id=%s click_trans_id=%s error=%s detail=%s %.1fms",
+            self.action.name.lower(),
+            fields.get("merchant_trans_id"),
+            fields.get("click_trans_id"),
+            int(answer.error),
+            answer.detail,
+            duration_ms,
+        )
+        if callback is None:
+            return
+        try:
+            ClickCallback.objects.filter(pk=callback.pk).update(
+                merchant_trans_id=(fields.get("merchant_trans_id") or "")[:255],
+                click_trans_id=(fields.get("click_trans_id") or "")[:32],
+                response=payload,
+                error=int(answer.error),
+                detail=answer.detail[:255],
+                duration_ms=duration_ms,
+            )
+        except Exception:
+            logger.exception("could not update Click callback %s", callback.pk)

@@ -1,0 +1,180 @@
+"""kvartirabar settings: one module, every behaviour from the environment.
+
+Values come from the process environment or a `.env` file beside manage.py
+(see `.env.example`). Nothing secret is committed: in production (DEBUG off)
+the secrets must be set, and Click credentials left as placeholders stop
+start-up with a message naming the setting to fix.
+"""
+
+from decimal import Decimal
+from pathlib import Path
+
+import environ
+
+from config.checks import validate_production_settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+DEBUG = env.bool("DEBUG", default=False)
+
+# Click credentials (checklist step 3): set in the environment or .env.
+CLICK_SERVICE_ID = env.str("CLICK_SERVICE_ID", default="10001" if DEBUG else "")
+CLICK_SECRET_KEY = env.str("CLICK_SECRET_KEY", default="sandbox-secret" if DEBUG else "")
+CLICK_MERCHANT_ID = env.str("CLICK_MERCHANT_ID", default="20001" if DEBUG else "")
+CLICK_MERCHANT_USER_ID = env.str("CLICK_MERCHANT_USER_ID", default="30001" if DEBUG else "")
+# The fee a seller pays to open an auction, in soums.
+AUCTION_FEE = Decimal(env.str("AUCTION_FEE", default="50000.00"))
+
+# The built-in Click sandbox replaces my.click.uz with a local pay page.
+# It may only run with DEBUG off when CLICK_SANDBOX_FORCE is also set.
+CLICK_SANDBOX = env.bool("CLICK_SANDBOX", default=DEBUG)
+CLICK_SANDBOX_FORCE = env.bool("CLICK_SANDBOX_FORCE", default=False)
+CLICK_PAY_URL = env.str("CLICK_PAY_URL", default="https://my.click.uz/services/pay")
+# The callback paths registered in the Click cabinet (checklist step 2).
+CLICK_PREPARE_PATH = "/api/auctions/click/prepare/"
+CLICK_COMPLETE_PATH = "/api/auctions/click/complete/"
+
+SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key" if DEBUG else "")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+validate_production_settings(
+    debug=DEBUG,
+    secret_key=SECRET_KEY,
+    allowed_hosts=ALLOWED_HOSTS,
+    click={
+        "CLICK_SERVICE_ID": CLICK_SERVICE_ID,
+        "CLICK_MERCHANT_ID": CLICK_MERCHANT_ID,
+        "CLICK_MERCHANT_USER_ID": CLICK_MERCHANT_USER_ID,
+        "CLICK_SECRET_KEY": CLICK_SECRET_KEY,
+    },
+    sandbox=CLICK_SANDBOX,
+    sandbox_forced=CLICK_SANDBOX_FORCE,
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "core",
+    "accounts",
+    "listings",
+    "auctions",
+    "clickuz",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_kvartirabar")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {}
+    # Wait for a write lock instead of failing at once when the sandbox's
+    # callbacks and a page request write at the same moment.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:dashboard"
+LOGOUT_REDIRECT_URL = "home"
+
+LANGUAGE_CODE = "ru"
+LANGUAGES = [("ru", "Русский"), ("uz", "O‘zbekcha"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Tashkent"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
+
+# --- Auctions ----------------------------------------------------------------
+# Seconds between runs of the in-process job that records time-driven changes.
+AUCTION_JOBS_INTERVAL = env.int("AUCTION_JOBS_INTERVAL", default=5)
+
+# --- Security (production values whenever DEBUG is off) ---------------------
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Click's callbacks must not be redirected: they are answered on any scheme.
+SECURE_REDIRECT_EXEMPT = [r"^api/auctions/click/"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FILE = env.str("DJANGO_LOG_FILE", default="")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        **(
+            {"file": {"class": "logging.handlers.WatchedFileHandler", "filename": LOG_FILE, "formatter": "plain"}}
+            if LOG_FILE
+            else {}
+        ),
+    },
+    "root": {"handlers": ["console", *(["file"] if LOG_FILE else [])], "level": LOG_LEVEL},
+}

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from listings.views import home
+
+admin.site.site_header = "kvartirabar — администрирование"
+admin.site.site_title = "kvartirabar"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("", include("auctions.urls_click")),
+    path("", include("accounts.urls")),
+    path("", include("listings.urls")),
+    path("", include("auctions.urls")),
+    path("", include("clickuz.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

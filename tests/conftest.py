@@ -1,0 +1,95 @@
+import os
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import User
+from auctions.models import Auction, AuctionPayment
+from auctions.services import auction_create, payment_initiate
+from listings.models import Listing
+
+PASSWORD = "Kvartira-2026!"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        raise pytest.UsageError("REQUIRE_POSTGRES=1 but the database is not PostgreSQL")
+    skip = pytest.mark.skip(reason="needs PostgreSQL row locks; SQLite ignores select_for_update")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def make_user(db):
+    counter = iter(range(1000, 10000))
+
+    def _make(**extra) -> User:
+        phone = extra.pop("phone", f"+99890{next(counter):07d}")
+        return User.objects.create_user(phone=phone, password=PASSWORD, first_name=extra.pop("first_name", "Тест"), **extra)
+
+    return _make
+
+
+@pytest.fixture
+def seller(make_user) -> User:
+    return make_user(first_name="Продавец")
+
+
+@pytest.fixture
+def buyer(make_user) -> User:
+    return make_user(first_name="Покупатель")
+
+
+@pytest.fixture
+def make_listing(db):
+    def _make(seller: User, **extra) -> Listing:
+        fields = {
+            "title": "2-комнатная квартира в Юнусабаде",
+            "district": "Юнусабадский район",
+            "address": "ул. Амира Темура, 10",
+            "rooms": 2,
+            "area": Decimal("64.50"),
+            "floor": 3,
+            "floors_total": 9,
+            "price": Decimal("850000000"),
+        } | extra
+        return Listing.objects.create(seller=seller, **fields)
+
+    return _make
+
+
+@pytest.fixture
+def listing(seller, make_listing) -> Listing:
+    return make_listing(seller)
+
+
+@pytest.fixture
+def make_auction(db):
+    def _make(listing: Listing, *, starts_in=timedelta(hours=1), duration=timedelta(days=3), **extra) -> Auction:
+        now = timezone.now()
+        return auction_create(
+            seller=listing.seller,
+            listing=listing,
+            starts_at=now + starts_in,
+            ends_at=now + starts_in + duration,
+            starting_price=extra.get("starting_price", Decimal("800000000")),
+            bid_step=extra.get("bid_step", Decimal("1000000")),
+        )
+
+    return _make
+
+
+@pytest.fixture
+def auction(listing, make_auction) -> Auction:
+    return make_auction(listing)
+
+
+@pytest.fixture
+def payment(auction) -> AuctionPayment:
+    return payment_initiate(auction_id=auction.pk, user=auction.seller)
