@@ -39,7 +39,16 @@ class PaymentInline(ReadOnlyInline):
 
 class ClickTransactionInline(ReadOnlyInline):
     model = ClickTransaction
-    fields = ["id", "click_trans_id", "click_paydoc_id", "amount_raw", "status", "click_error", "created_at", "finished_at"]
+    fields = [
+        "id",
+        "click_trans_id",
+        "click_paydoc_id",
+        "amount_raw",
+        "status",
+        "click_error",
+        "created_at",
+        "finished_at",
+    ]
     readonly_fields = fields
 
 
@@ -47,7 +56,17 @@ class ClickTransactionInline(ReadOnlyInline):
 class AuctionAdmin(admin.ModelAdmin):
     """Auctions change only through services: the admin shows, it does not edit."""
 
-    list_display = ["id", "listing", "seller", "status", "is_paid", "starts_at", "ends_at", "current_price", "bid_count"]
+    list_display = [
+        "id",
+        "listing",
+        "seller",
+        "status",
+        "is_paid",
+        "starts_at",
+        "ends_at",
+        "current_price",
+        "bid_count",
+    ]
     list_filter = ["status", "is_paid", "starts_at", "ends_at"]
     search_fields = ["id", "listing__title", "seller__phone", "payments__merchant_trans_id"]
     list_select_related = ["listing", "seller"]
@@ -64,7 +83,15 @@ class AuctionAdmin(admin.ModelAdmin):
 
 @admin.register(AuctionPayment)
 class AuctionPaymentAdmin(admin.ModelAdmin):
-    list_display = ["merchant_trans_id", "auction_link", "amount", "status", "needs_refund", "created_at", "completed_at"]
+    list_display = [
+        "merchant_trans_id",
+        "auction_link",
+        "amount",
+        "status",
+        "needs_refund",
+        "created_at",
+        "completed_at",
+    ]
     list_filter = ["status", "needs_refund", "created_at"]
     search_fields = ["merchant_trans_id", "auction__id", "auction__seller__phone", "click_transactions__click_trans_id"]
     list_select_related = ["auction"]

@@ -24,9 +24,9 @@ from auctions.models import (
 )
 from auctions.selectors import auction_min_next_bid, auctions_due_for_sync
 from clickuz.errors import ClickError
-from core.formatting import format_amount
 from clickuz.handlers import ClickAnswer
 from clickuz.protocol import ClickRequest, amounts_equal
+from core.formatting import format_amount
 from listings.models import Listing
 
 logger = logging.getLogger(__name__)
@@ -147,7 +147,9 @@ def payment_initiate(*, auction_id: int, user: User) -> AuctionPayment:
         payment = AuctionPayment.objects.filter(auction=auction, status=PaymentStatus.PENDING).first()
         if payment is None:
             payment = AuctionPayment.objects.create(auction=auction, amount=settings.AUCTION_FEE)
-            _event(auction, AuctionEvent.Kind.PAYMENT_INITIATED, actor=user, merchant_trans_id=payment.merchant_trans_id)
+            _event(
+                auction, AuctionEvent.Kind.PAYMENT_INITIATED, actor=user, merchant_trans_id=payment.merchant_trans_id
+            )
     return payment
 
 
@@ -193,6 +195,8 @@ def payment_complete(*, click: ClickRequest) -> ClickAnswer:
         payment = _payment_lock(click.merchant_trans_id)
         if payment is None:
             return ClickAnswer(ClickError.USER_NOT_FOUND, detail="no payment with this merchant_trans_id")
+        if click.merchant_prepare_id is None:
+            return ClickAnswer(ClickError.BAD_REQUEST, detail="merchant_prepare_id is missing")
         attempt = (
             ClickTransaction.objects.select_for_update()
             .filter(pk=click.merchant_prepare_id, payment=payment, click_trans_id=click.click_trans_id)

@@ -48,7 +48,9 @@ def auction_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "sandbox": settings.CLICK_SANDBOX,
     }
     if is_seller and panel.open_payment:
-        context["pay_url"] = _pay_link(request, auction, panel.open_payment.merchant_trans_id, panel.open_payment.amount)
+        context["pay_url"] = _pay_link(
+            request, auction, panel.open_payment.merchant_trans_id, panel.open_payment.amount
+        )
     return render(request, "auctions/auction_detail.html", context)
 
 

@@ -69,7 +69,7 @@ def parse_body(body: bytes, content_type: str) -> dict[str, str]:
         for key, value in data.items():
             if value is None:
                 continue
-            if isinstance(value, bool) or isinstance(value, dict | list):
+            if isinstance(value, bool | dict | list):
                 raise ClickProtocolError(ClickError.BAD_REQUEST, f"field {key} has a wrong type")
             fields[str(key)] = str(value)
         return fields

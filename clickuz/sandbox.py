@@ -7,6 +7,7 @@ the payer to `return_url`.
 """
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -44,7 +45,7 @@ def sandbox_pay(request: HttpRequest) -> HttpResponse:
     return_url = params["return_url"]
     if not url_has_allowed_host_and_scheme(return_url, allowed_hosts={request.get_host()}):
         return_url = "/"
-    context = {"params": params, "problems": problems, "return_url": return_url}
+    context: dict[str, Any] = {"params": params, "problems": problems, "return_url": return_url}
     if request.method == "GET" or problems:
         return render(request, "clickuz/sandbox_pay.html", context, status=400 if problems else 200)
 

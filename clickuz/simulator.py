@@ -43,7 +43,10 @@ class SimulationResult:
     def paid(self) -> bool:
         last = self.exchanges[-1] if self.exchanges else None
         return bool(
-            last and last.stage == "complete" and last.answer and last.answer.get("error") == 0
+            last
+            and last.stage == "complete"
+            and last.answer
+            and last.answer.get("error") == 0
             and last.sent.get("error") == "0"
         )
 

@@ -5,6 +5,7 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -56,7 +57,8 @@ class ClickCallbackView(View):
         return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
 
     def _handle(self, click_request: Any) -> ClickAnswer:
-        assert self.handler is not None, "ClickCallbackView needs a handler"
+        if self.handler is None:
+            raise ImproperlyConfigured("ClickCallbackView needs a handler")
         if self.action is Action.PREPARE:
             return self.handler.prepare(click_request)
         return self.handler.complete(click_request)

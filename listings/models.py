@@ -41,9 +41,7 @@ class Listing(models.Model):
     region = models.CharField(_("регион"), max_length=32, choices=Region.choices, default=Region.TASHKENT_CITY)
     district = models.CharField(_("район"), max_length=80)
     address = models.CharField(_("адрес"), max_length=200)
-    rooms = models.PositiveSmallIntegerField(
-        _("комнат"), validators=[MinValueValidator(1), MaxValueValidator(20)]
-    )
+    rooms = models.PositiveSmallIntegerField(_("комнат"), validators=[MinValueValidator(1), MaxValueValidator(20)])
     area = models.DecimalField(
         _("площадь, м²"), max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("5"))]
     )

@@ -1,0 +1,160 @@
+"""Demo data for `make run`: users with printed credentials, listings, auctions in every state."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from accounts.models import User
+from auctions.models import Auction, AuctionPayment
+from auctions.services import (
+    auction_cancel,
+    auction_create,
+    auction_sync,
+    bid_place,
+    payment_complete,
+    payment_initiate,
+    payment_prepare,
+)
+from clickuz.protocol import Action, ClickRequest
+from listings.demo_images import demo_photo
+from listings.models import Listing, ListingPhoto, Region
+
+DEMO_USERS = [
+    # phone, password, name, is_staff
+    ("+998900000001", "admin-demo-2026", "Администратор", True),
+    ("+998900000002", "seller-demo-2026", "Дилшод (продавец)", False),
+    ("+998900000003", "buyer-demo-2026", "Малика (покупатель)", False),
+    ("+998900000004", "buyer2-demo-2026", "Азиз (покупатель)", False),
+]
+
+DEMO_LISTINGS = [
+    (
+        "3-комнатная квартира у метро Минор",
+        "Юнусабадский район",
+        "ул. Амира Темура, 107",
+        3,
+        "82.5",
+        5,
+        9,
+        "1250000000",
+    ),
+    ("2-комнатная с ремонтом в Чиланзаре", "Чиланзарский район", "квартал 9, дом 14", 2, "56", 3, 4, "780000000"),
+    (
+        "Светлая 1-комнатная в новостройке",
+        "Мирзо-Улугбекский район",
+        "ул. Буюк Ипак Йули, 45",
+        1,
+        "42",
+        11,
+        16,
+        "61000",
+    ),
+    ("4-комнатная квартира в центре", "Шайхантахурский район", "ул. Навои, 30", 4, "118", 2, 5, "1890000000"),
+    ("2-комнатная с видом на парк", "Яккасарайский район", "ул. Шота Руставели, 12", 2, "61", 7, 12, "920000000"),
+    ("Студия для инвестиции", "Сергелийский район", "ул. Янги Сергели, 5", 1, "31", 4, 9, "395000000"),
+]
+
+
+def _pay(payment: AuctionPayment, click_trans_id: int) -> None:
+    """Run the fee through the same services Click's callbacks use."""
+    sign_time = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
+    fields = {
+        "click_trans_id": click_trans_id,
+        "service_id": int(settings.CLICK_SERVICE_ID),
+        "click_paydoc_id": click_trans_id,
+        "merchant_trans_id": payment.merchant_trans_id,
+        "amount": payment.amount,
+        "amount_raw": f"{payment.amount:.2f}",
+        "error": 0,
+        "error_note": "Success",
+        "sign_time": sign_time,
+    }
+    prepared = payment_prepare(click=ClickRequest(action=Action.PREPARE, merchant_prepare_id=None, **fields))
+    payment_complete(click=ClickRequest(action=Action.COMPLETE, merchant_prepare_id=prepared.merchant_id, **fields))
+
+
+class Command(BaseCommand):
+    help = "Load demo users, listings and auctions (idempotent)."
+
+    def handle(self, *args: object, **options: object) -> None:
+        if not User.objects.filter(phone=DEMO_USERS[0][0]).exists():
+            self._create()
+        self.stdout.write(self.style.SUCCESS("Demo accounts (phone / password):"))
+        for phone, password, name, _staff in DEMO_USERS:
+            self.stdout.write(f"  {name:<22} {phone} / {password}")
+
+    def _create(self) -> None:
+        users = []
+        for phone, password, name, staff in DEMO_USERS:
+            if staff:
+                users.append(User.objects.create_superuser(phone=phone, password=password, first_name=name))
+            else:
+                users.append(User.objects.create_user(phone=phone, password=password, first_name=name))
+        _admin, seller, buyer, buyer2 = users
+        listings = []
+        for index, (title, district, address, rooms, area, floor, floors, price) in enumerate(DEMO_LISTINGS):
+            listing = Listing.objects.create(
+                seller=seller,
+                title=title,
+                description="Тёплая квартира, документы готовы, рядом школа, детский сад и остановка.",
+                region=Region.TASHKENT_CITY,
+                district=district,
+                address=address,
+                rooms=rooms,
+                area=Decimal(area),
+                floor=floor,
+                floors_total=floors,
+                price=Decimal(price),
+                currency="USD" if Decimal(price) < 1_000_000 else "UZS",
+            )
+            for position in range(3):
+                ListingPhoto.objects.create(
+                    listing=listing,
+                    position=position,
+                    image=ContentFile(demo_photo(index * 10 + position), name=f"demo-{index}-{position}.jpg"),
+                )
+            listings.append(listing)
+
+        now = timezone.now()
+        step = Decimal("5000000")
+
+        def new_auction(listing: Listing, starts: timedelta, length: timedelta, price: str) -> Auction:
+            return auction_create(
+                seller=seller,
+                listing=listing,
+                starts_at=now + starts,
+                ends_at=now + starts + length,
+                starting_price=Decimal(price),
+                bid_step=step,
+            )
+
+        # Active, with bids.
+        active = new_auction(listings[0], -timedelta(hours=5), timedelta(days=3), "1100000000")
+        _pay(payment_initiate(auction_id=active.pk, user=seller), 9000000001)
+        for bidder, amount in ((buyer, "1100000000"), (buyer2, "1110000000"), (buyer, "1125000000")):
+            bid_place(auction_id=active.pk, bidder=bidder, amount=Decimal(amount))
+        # Active, ending soon, no bids yet.
+        soon = new_auction(listings[4], -timedelta(days=2), timedelta(days=2, hours=3), "850000000")
+        _pay(payment_initiate(auction_id=soon.pk, user=seller), 9000000002)
+        # Scheduled (paid, starts tomorrow).
+        scheduled = new_auction(listings[1], timedelta(days=1), timedelta(days=5), "700000000")
+        _pay(payment_initiate(auction_id=scheduled.pk, user=seller), 9000000003)
+        # Waiting for the fee.
+        pending = new_auction(listings[2], timedelta(hours=2), timedelta(days=4), "700000000")
+        payment_initiate(auction_id=pending.pk, user=seller)
+        # Ended with a winner: run it live, then move its window into the past
+        # (demo data only) and let the periodic job record the result.
+        ended = new_auction(listings[3], -timedelta(hours=1), timedelta(days=1), "1800000000")
+        _pay(payment_initiate(auction_id=ended.pk, user=seller), 9000000004)
+        bid_place(auction_id=ended.pk, bidder=buyer2, amount=Decimal("1800000000"))
+        bid_place(auction_id=ended.pk, bidder=buyer, amount=Decimal("1850000000"))
+        Auction.objects.filter(pk=ended.pk).update(starts_at=now - timedelta(days=8), ends_at=now - timedelta(days=1))
+        auction_sync(auction_id=ended.pk)
+        # Cancelled by the seller before payment.
+        cancelled = new_auction(listings[5], timedelta(days=2), timedelta(days=3), "390000000")
+        auction_cancel(auction_id=cancelled.pk, user=seller)
+        self.stdout.write(f"Created {len(listings)} listings and 6 auctions.")
