@@ -20,6 +20,9 @@ TEST_DEFAULTS = {
     "AUCTION_FEE": "50000.00",
     "SECURE_SSL_REDIRECT": "0",
     "LOG_LEVEL": "WARNING",
+    # Playwright's sync API runs an event loop in the test thread; the ORM
+    # calls the tests make there are still plain synchronous code.
+    "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
 }
 LOCAL_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 LOCAL_REDIS_URL = "redis://127.0.0.1:6379/15"
