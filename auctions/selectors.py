@@ -88,7 +88,12 @@ def auctions_upcoming(*, now: datetime | None = None) -> QuerySet[Auction]:
 
 
 def auctions_of_seller(*, seller_id: int) -> QuerySet[Auction]:
-    return _with_listing(Auction.objects.filter(seller_id=seller_id)).prefetch_related("payments")
+    """The seller's auctions; `payments_newest_first` holds each one's fee payments."""
+    return _with_listing(Auction.objects.filter(seller_id=seller_id)).prefetch_related(
+        Prefetch(
+            "payments", queryset=AuctionPayment.objects.order_by("-created_at", "-id"), to_attr="payments_newest_first"
+        )
+    )
 
 
 def auctions_due_for_sync(*, now: datetime | None = None) -> QuerySet[Auction]:

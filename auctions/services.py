@@ -110,10 +110,15 @@ def auction_create(
 def auction_cancel(*, auction_id: int, user: User) -> Auction:
     """The seller cancels an auction that has no bids yet."""
     with transaction.atomic():
+        # Lock order: the pending fee before the auction, as payment_complete does.
+        list(AuctionPayment.objects.select_for_update().filter(auction_id=auction_id, status=PaymentStatus.PENDING))
         auction = auction_lock(auction_id=auction_id)
         if auction.seller_id != user.pk and not user.is_staff:
             raise AuctionRuleError(_("Отменить аукцион может только продавец."), "not_owner")
-        if auction.status in (AuctionStatus.ENDED, AuctionStatus.CANCELLED) or auction.ends_at <= timezone.now():
+        # An unpaid auction whose time has passed can still be cancelled, to free the listing.
+        if auction.status in (AuctionStatus.ENDED, AuctionStatus.CANCELLED) or (
+            auction.status != AuctionStatus.PENDING_PAYMENT and auction.ends_at <= timezone.now()
+        ):
             raise AuctionRuleError(_("Аукцион уже завершён."), "closed")
         if auction.bid_count:
             raise AuctionRuleError(_("После первой ставки аукцион отменить нельзя."), "has_bids")
@@ -209,8 +214,11 @@ def payment_complete(*, click: ClickRequest) -> ClickAnswer:
                 # A retry of the Complete that paid: the same answer, nothing changes.
                 return ClickAnswer(ClickError.SUCCESS, attempt.pk, detail="repeat")
             return ClickAnswer(ClickError.ALREADY_PAID, detail="paid by another attempt")
-        if attempt.status == ClickTransactionStatus.CANCELLED or payment.status == PaymentStatus.CANCELLED:
+        if attempt.status == ClickTransactionStatus.CANCELLED:
             return ClickAnswer(ClickError.TRANSACTION_CANCELLED, detail="cancelled before")
+        # A payment cancelled with its auction after this attempt was prepared
+        # is not refused here: Click has charged the payer, so a successful
+        # Complete is accepted below and flagged for a refund.
         if click.error < 0:
             # The payment failed at Click: never credit it.
             attempt.status = ClickTransactionStatus.CANCELLED

@@ -4,7 +4,7 @@ Also answered without the trailing slash, so a URL typed without it still
 gets Click's JSON instead of a redirect.
 """
 
-from django.urls import re_path
+from django.urls import path, re_path
 
 from auctions.services import AuctionFeeClickHandler
 from clickuz.protocol import Action
@@ -12,15 +12,12 @@ from clickuz.views import ClickCallbackView
 
 _handler = AuctionFeeClickHandler()
 
+prepare_view = ClickCallbackView.as_view(action=Action.PREPARE, handler=_handler)
+complete_view = ClickCallbackView.as_view(action=Action.COMPLETE, handler=_handler)
+
 urlpatterns = [
-    re_path(
-        r"^api/auctions/click/prepare/?$",
-        ClickCallbackView.as_view(action=Action.PREPARE, handler=_handler),
-        name="click-prepare",
-    ),
-    re_path(
-        r"^api/auctions/click/complete/?$",
-        ClickCallbackView.as_view(action=Action.COMPLETE, handler=_handler),
-        name="click-complete",
-    ),
+    path("api/auctions/click/prepare/", prepare_view, name="click-prepare"),
+    path("api/auctions/click/complete/", complete_view, name="click-complete"),
+    re_path(r"^api/auctions/click/prepare$", prepare_view),
+    re_path(r"^api/auctions/click/complete$", complete_view),
 ]

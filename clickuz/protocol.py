@@ -125,13 +125,16 @@ def verify_request(
     if paydoc_raw is not None and not _UNSIGNED_INT.match(paydoc_raw):
         raise ClickProtocolError(ClickError.BAD_REQUEST, "click_paydoc_id is malformed")
 
-    # -1: the signature over the raw strings, then the service id.
+    # -1: the signature over the raw strings, then the service id. The formula
+    # follows the action Click signed, whatever URL it reached: a Complete sent
+    # to the Prepare URL is signed with its merchant_prepare_id and must get -3.
+    signs_complete = int(action_raw) == Action.COMPLETE
     expected_sign = sign_string(
         click_trans_id=click_trans_id,
         service_id=request_service_id,
         secret_key=secret_key,
         merchant_trans_id=merchant_trans_id,
-        merchant_prepare_id=merchant_prepare_id if action_raw == str(int(Action.COMPLETE)) else None,
+        merchant_prepare_id=fields.get("merchant_prepare_id", "") if signs_complete else None,
         amount=amount_raw,
         action=action_raw,
         sign_time=sign_time,

@@ -44,7 +44,8 @@ def sandbox_pay(request: HttpRequest) -> HttpResponse:
         problems.append("transaction_param")
     return_url = params["return_url"]
     if not url_has_allowed_host_and_scheme(return_url, allowed_hosts={request.get_host()}):
-        return_url = "/"
+        # The sandbox only ever returns the payer to this site.
+        return_url = params["return_url"] = "/"
     context: dict[str, Any] = {"params": params, "problems": problems, "return_url": return_url}
     if request.method == "GET" or problems:
         return render(request, "clickuz/sandbox_pay.html", context, status=400 if problems else 200)

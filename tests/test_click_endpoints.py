@@ -206,8 +206,11 @@ def post(client: Client, url: str, fields: dict[str, str], encoding: str = "form
     body, content_type = encode(fields, encoding)
     answer = raw_post(client, url, body, content_type)
     # Ids are echoed, errors included.
-    if re.fullmatch(r"\d+", fields.get("click_trans_id", "")):
-        assert answer["click_trans_id"] == int(fields["click_trans_id"])
+    click_trans_id = fields.get("click_trans_id")
+    if click_trans_id is not None and re.fullmatch(r"\d{1,18}", click_trans_id):
+        assert answer["click_trans_id"] == int(click_trans_id)
+    elif click_trans_id:
+        assert str(answer["click_trans_id"]) == click_trans_id
     if "merchant_trans_id" in fields:
         assert answer["merchant_trans_id"] == fields["merchant_trans_id"]
     return answer
@@ -791,7 +794,7 @@ MALFORMED = [
 @pytest.mark.django_db
 @pytest.mark.parametrize(("field", "value"), MALFORMED)
 def test_prepare_with_a_malformed_field_even_when_signed(client, payment, field, value):
-    fields = prepare_fields(payment.merchant_trans_id, **{field: value})
+    fields = resign(prepare_fields(payment.merchant_trans_id) | {field: value})
     assert post(client, PREPARE_URL, fields)["error"] == -8
     assert ClickTransaction.objects.count() == 0
 
@@ -803,12 +806,9 @@ def test_prepare_with_a_malformed_field_even_when_signed(client, payment, field,
 def test_complete_with_a_malformed_field_even_when_signed(client, payment, field, value):
     fields, answer = prepared_attempt(client, payment)
     request = complete_fields(
-        payment.merchant_trans_id,
-        click_trans_id=fields["click_trans_id"],
-        merchant_prepare_id=answer["merchant_prepare_id"],
-        **{field: value},
+        payment.merchant_trans_id, click_trans_id=fields["click_trans_id"], merchant_prepare_id=answer["merchant_prepare_id"]
     )
-    assert post(client, COMPLETE_URL, request)["error"] == -8
+    assert post(client, COMPLETE_URL, resign(request | {field: value}))["error"] == -8
     assert_unpaid(payment)
 
 

@@ -4,9 +4,11 @@ import re
 import time
 from datetime import datetime, timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.utils import timezone
 
 from auctions.models import Auction, AuctionEvent, AuctionPayment, AuctionStatus, PaymentStatus
@@ -298,7 +300,8 @@ def test_sync_ends_an_active_auction_with_the_leader_as_winner(paid_auction, buy
     assert paid_auction.ended_at == paid_auction.ends_at
     assert paid_auction.current_price == START + STEP
     ended = AuctionEvent.objects.get(auction=paid_auction, kind=AuctionEvent.Kind.ENDED)
-    assert ended.data == {"winner_id": buyer.pk, "final_price": str(START + STEP)}
+    assert ended.data["winner_id"] == buyer.pk
+    assert Decimal(ended.data["final_price"]) == START + STEP
 
 
 def test_sync_ends_an_auction_without_bids_unsold(paid_auction):
@@ -390,6 +393,21 @@ def test_sync_due_with_the_real_clock(listing, make_paid_auction, buyer):
     assert auctions_sync_due() == 0
 
 
+def test_auction_jobs_command_records_the_end(paid_auction, buyer):
+    bid_place(auction_id=paid_auction.pk, bidder=buyer, amount=START)
+    now = timezone.now()
+    move_times(paid_auction, starts_at=now - timedelta(days=1), ends_at=now - timedelta(seconds=1))
+    out = StringIO()
+
+    call_command("auction_jobs", stdout=out)
+    call_command("auction_jobs", stdout=out)
+
+    assert out.getvalue().splitlines() == ["auction_jobs: 1 auction(s) updated", "auction_jobs: 0 auction(s) updated"]
+    paid_auction.refresh_from_db()
+    assert paid_auction.status == AuctionStatus.ENDED and paid_auction.winner == buyer
+    assert kinds(paid_auction).count(AuctionEvent.Kind.ENDED) == 1
+
+
 # --- auction_cancel ------------------------------------------------------------
 
 
@@ -429,7 +447,8 @@ def test_no_cancel_after_the_first_bid(paid_auction, buyer):
     assert Auction.objects.get(pk=paid_auction.pk).status == AuctionStatus.ACTIVE
 
 
-def test_no_cancel_of_an_ended_or_cancelled_auction(paid_auction, auction):
+def test_no_cancel_of_an_ended_or_cancelled_auction(paid_auction, make_listing, make_auction):
+    auction = make_auction(make_listing(paid_auction.seller))
     auction_sync(auction_id=paid_auction.pk, now=paid_auction.ends_at)
     refused("closed", auction_cancel, auction_id=paid_auction.pk, user=paid_auction.seller)
 

@@ -1,0 +1,162 @@
+"""Operator commands and the sandbox, against a live server over real HTTP."""
+
+import contextlib
+import io
+import re
+from datetime import timedelta
+
+import httpx
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from auctions.models import Auction, AuctionPayment, AuctionStatus, ClickTransaction
+from auctions.services import auction_sync
+from clickuz.models import ClickCallback
+
+MTI = re.compile(r"^AUCTION_[A-Z0-9]{20}$")
+
+
+def _run(*args, **kwargs) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out, **kwargs)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_click_test_order_prints_a_payable_merchant_trans_id_last():
+    output = _run("click_test_order")
+    last = output.strip().splitlines()[-1]
+    assert MTI.match(last)
+    payment = AuctionPayment.objects.get(merchant_trans_id=last)
+    assert payment.status == "pending" and str(payment.amount) == "50000.00"
+    assert payment.auction.status == "pending_payment" and payment.auction.ends_at > timezone.now()
+    # A second run makes a second, independent order.
+    assert _run("click_test_order").strip().splitlines()[-1] != last
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_click_simulate_pays_an_order_over_http(live_server):
+    mti = _run("click_test_order", starts_in_minutes=0).strip().splitlines()[-1]
+    output = _run("click_simulate", base_url=live_server.url, merchant_trans_id=mti)
+    assert "→ PREPARE POST" in output and "→ COMPLETE POST" in output
+    assert output.count('"error": 0') >= 2 and "paid" in output
+    payment = AuctionPayment.objects.get(merchant_trans_id=mti)
+    assert payment.status == "completed"
+    assert payment.auction.is_paid and payment.auction.status == "active"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_click_simulate_decline_and_wrong_amount(live_server):
+    mti = _run("click_test_order").strip().splitlines()[-1]
+    output = _run("click_simulate", base_url=live_server.url, merchant_trans_id=mti, decline=True)
+    assert '"error": -9' in output and "declined" in output
+    assert AuctionPayment.objects.get(merchant_trans_id=mti).status == "pending"
+    assert ClickTransaction.objects.get().status == "cancelled"
+    with pytest.raises(CommandError, match="did not accept"):
+        _run("click_simulate", base_url=live_server.url, merchant_trans_id=mti, amount="100.00")
+    assert list(ClickCallback.objects.order_by("id").values_list("stage", "error")) == [
+        ("prepare", 0),
+        ("complete", -9),
+        ("prepare", -2),
+    ]
+    assert Auction.objects.get().status == "pending_payment"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_sandbox_pay_and_decline_buttons(live_server):
+    mti = _run("click_test_order").strip().splitlines()[-1]
+    auction = Auction.objects.get()
+    query = {
+        "service_id": "12345",
+        "merchant_id": "23456",
+        "amount": "50000.00",
+        "transaction_param": mti,
+        "return_url": f"{live_server.url}/auctions/{auction.pk}/",
+    }
+    with httpx.Client(base_url=live_server.url, follow_redirects=False, timeout=30) as browser:
+        page = browser.get("/click-sandbox/services/pay", params=query)
+        assert page.status_code == 200 and mti in page.text
+        token = browser.cookies["csrftoken"]
+        declined = browser.post(
+            "/click-sandbox/services/pay", data=query | {"decline": "1", "csrfmiddlewaretoken": token}
+        )
+        assert declined.status_code == 302 and declined.headers["location"] == query["return_url"]
+        assert AuctionPayment.objects.get().status == "pending"
+        paid = browser.post("/click-sandbox/services/pay", data=query | {"pay": "1", "csrfmiddlewaretoken": token})
+        assert paid.status_code == 302
+    auction.refresh_from_db()
+    assert auction.is_paid and auction.status == "scheduled"
+    assert list(ClickTransaction.objects.order_by("id").values_list("status", flat=True)) == ["cancelled", "completed"]
+
+
+@pytest.mark.django_db
+def test_sandbox_rejects_a_foreign_return_url_and_bad_links(client):
+    query = {"service_id": "12345", "amount": "50000.00", "transaction_param": "AUCTION_X", "return_url": "https://evil.example/"}
+    page = client.get("/click-sandbox/services/pay", query)
+    assert page.status_code == 200 and "https://evil.example/" not in page.content.decode()
+    for broken in ({"service_id": "999"}, {"amount": "abc"}, {"amount": "-1"}, {"transaction_param": ""}):
+        assert client.get("/click-sandbox/services/pay", query | broken).status_code == 400
+
+
+@pytest.mark.django_db
+def test_sandbox_is_404_when_off(client, settings):
+    settings.CLICK_SANDBOX = False
+    assert client.get("/click-sandbox/services/pay").status_code == 404
+    assert client.post("/click-sandbox/services/pay").status_code == 404
+
+
+@pytest.mark.django_db
+def test_auction_jobs_records_the_end_and_winner(paid_auction, buyer):
+    from auctions.services import bid_place
+
+    bid_place(auction_id=paid_auction.pk, bidder=buyer, amount=800_000_000)
+    assert "0 auction(s) updated" in _run("auction_jobs")
+    later = paid_auction.ends_at + timedelta(seconds=1)
+    auction_sync(auction_id=paid_auction.pk, now=later)
+    paid_auction.refresh_from_db()
+    assert paid_auction.status == AuctionStatus.ENDED and paid_auction.winner == buyer
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_auctions_in_every_state_and_is_idempotent():
+    first = _run("seed_demo")
+    assert "+998900000001 / admin-demo-2026" in first
+    statuses = set(Auction.objects.values_list("status", flat=True))
+    assert statuses == {"pending_payment", "scheduled", "active", "ended", "cancelled"}
+    ended = Auction.objects.get(status="ended")
+    assert ended.winner is not None and ended.current_price is not None
+    count = Auction.objects.count()
+    _run("seed_demo")
+    assert Auction.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_checklist_step7_snippet_runs_unchanged(paid_auction):
+    snippet = """
+from auctions.models import AuctionPayment, Auction
+
+last_payment = AuctionPayment.objects.last()
+print(f"Status: {last_payment.status}")
+print(f"Amount: {last_payment.amount}")
+print(f"Merchant Trans ID: {last_payment.merchant_trans_id}")
+
+auction = last_payment.auction
+print(f"Auction Status: {auction.status}")
+print(f"Is Paid: {auction.is_paid}")
+
+AuctionPayment.objects.all().values('merchant_trans_id', 'status', 'amount')
+Auction.objects.filter(status='pending_payment', is_paid=False)
+"""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        _run("shell", command=snippet)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "Status: completed"
+    assert lines[1] == "Amount: 50000.00"
+    assert MTI.match(lines[2].removeprefix("Merchant Trans ID: "))
+    assert lines[3] == "Auction Status: active"
+    assert lines[4] == "Is Paid: True"

@@ -1,0 +1,79 @@
+"""Lifecycle writes racing each other, on PostgreSQL row locks."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from auctions import services
+from auctions.models import Auction, AuctionStatus, PaymentStatus
+from clickuz.errors import ClickError
+from clickuz.protocol import Action, ClickRequest
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def click_request(payment, action: Action, merchant_prepare_id: int | None = None) -> ClickRequest:
+    return ClickRequest(
+        action=action,
+        click_trans_id=4242424242,
+        service_id=12345,
+        click_paydoc_id=None,
+        merchant_trans_id=payment.merchant_trans_id,
+        merchant_prepare_id=merchant_prepare_id,
+        amount=payment.amount,
+        amount_raw=str(payment.amount),
+        error=0,
+        error_note="Success",
+        sign_time="2026-01-01 12:00:00",
+    )
+
+
+def test_cancel_racing_click_complete_does_not_deadlock(auction, payment, monkeypatch):
+    """Complete locks payment then auction; cancel must take the same order.
+
+    The Complete is held between its two locks while the seller cancels:
+    with the opposite order PostgreSQL aborts one of them as a deadlock.
+    """
+    prepared = services.payment_prepare(click=click_request(payment, Action.PREPARE))
+    assert prepared.error == ClickError.SUCCESS
+
+    payment_locked = threading.Event()
+    real_auction_lock = services.auction_lock
+
+    def slow_auction_lock(*, auction_id: int) -> Auction:
+        if threading.current_thread().name == "click-complete":
+            payment_locked.set()
+            time.sleep(0.5)  # the seller's cancel arrives now
+        return real_auction_lock(auction_id=auction_id)
+
+    monkeypatch.setattr(services, "auction_lock", slow_auction_lock)
+    outcome: dict[str, object] = {}
+
+    def complete() -> None:
+        try:
+            outcome["complete"] = services.payment_complete(
+                click=click_request(payment, Action.COMPLETE, prepared.merchant_id)
+            )
+        except Exception as exc:  # noqa: BLE001 - reported below
+            outcome["complete"] = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=complete, name="click-complete")
+    thread.start()
+    assert payment_locked.wait(5)
+    try:
+        services.auction_cancel(auction_id=auction.pk, user=auction.seller)
+    except Exception as exc:  # noqa: BLE001 - reported below
+        outcome["cancel"] = exc
+    thread.join(10)
+
+    assert "cancel" not in outcome, f"cancel failed: {outcome['cancel']!r}"
+    assert getattr(outcome["complete"], "error", outcome["complete"]) == ClickError.SUCCESS
+    auction.refresh_from_db()
+    payment.refresh_from_db()
+    # Click was paid first, then the seller cancelled the paid auction.
+    assert payment.status == PaymentStatus.COMPLETED
+    assert auction.is_paid and auction.status == AuctionStatus.CANCELLED

@@ -1,0 +1,275 @@
+"""Pages a person uses: they render, check who may do what, and show clear errors."""
+
+import io
+import re
+from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from accounts.models import User
+from auctions.models import Auction, AuctionPayment
+from listings.models import Listing
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _jpeg(name="photo.jpg") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (200, 120, 80)).save(buffer, format="JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+LISTING_POST = {
+    "title": "3-комнатная у метро",
+    "region": "tashkent_city",
+    "district": "Юнусабадский район",
+    "address": "ул. Амира Темура, 1",
+    "rooms": "3",
+    "area": "80",
+    "floor": "4",
+    "floors_total": "9",
+    "price": "950000000",
+    "currency": "UZS",
+    "description": "Светлая",
+}
+
+
+def test_home_shows_active_and_upcoming_auctions_and_new_listings(client, seller, make_listing, make_paid_auction):
+    active = make_paid_auction(make_listing(seller, title="Идёт торг"), starts_in=-timedelta(minutes=1))
+    upcoming = make_paid_auction(make_listing(seller, title="Скоро торг"), starts_in=timedelta(days=1))
+    make_listing(seller, title="Просто квартира")
+    page = client.get("/").content.decode()
+    assert "Идёт торг" in page and active.get_absolute_url() in page
+    assert "Скоро торг" in page and upcoming.get_absolute_url() in page
+    assert "Просто квартира" in page
+    assert '<html lang="ru">' in page
+
+
+def test_unpaid_auction_is_not_on_home(client, auction):
+    assert auction.get_absolute_url() not in client.get("/").content.decode()
+
+
+def test_language_switcher_and_russian_default(client):
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="en-US").headers["Content-Language"] == "ru"
+    client.post("/i18n/setlang/", {"language": "uz", "next": "/"})
+    assert client.get("/").headers["Content-Language"] == "uz"
+
+
+def test_signup_normalises_phone_and_signs_in(client):
+    response = client.post(
+        "/signup/",
+        {"phone": "90 111 22 33", "first_name": "Аня", "password1": "Very-good-pass-1", "password2": "Very-good-pass-1"},
+    )
+    assert response.status_code == 302
+    user = User.objects.get()
+    assert user.phone == "+998901112233"
+    assert client.get("/dashboard/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"phone": "12345"}, "Введите номер телефона Узбекистана"),
+        ({"password2": "other-pass-2026"}, "Пароли не совпадают"),
+        ({"password1": "123", "password2": "123"}, "слишком"),
+    ],
+)
+def test_signup_errors_are_shown_and_nothing_is_created(client, data, message):
+    post = {"phone": "+998901112233", "first_name": "Аня", "password1": "Very-good-pass-1"}
+    post["password2"] = post["password1"]
+    response = client.post("/signup/", post | data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_signup_with_taken_phone(client, seller):
+    response = client.post(
+        "/signup/",
+        {"phone": seller.phone, "first_name": "X", "password1": "Very-good-pass-1", "password2": "Very-good-pass-1"},
+    )
+    assert "уже зарегистрирован" in response.content.decode()
+    assert User.objects.count() == 1
+
+
+def test_login_accepts_phone_in_any_spelling(client, seller):
+    local = seller.phone[4:6] + " " + seller.phone[6:]
+    response = client.post("/login/", {"username": local, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/dashboard/"
+
+
+def test_login_wrong_password_shows_error(client, seller):
+    response = client.post("/login/", {"username": seller.phone, "password": "nope"})
+    assert response.status_code == 200
+    assert "form-errors" in response.content.decode()
+
+
+def test_pages_need_login(client, listing, auction):
+    for url in ("/dashboard/", "/listings/new/", f"/listings/{listing.pk}/auction/new/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login/"), url
+    for url in (f"/auctions/{auction.pk}/pay/", f"/auctions/{auction.pk}/bid/", f"/auctions/{auction.pk}/cancel/"):
+        response = client.post(url)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login/"), url
+
+
+def test_create_listing_with_photos(client, seller):
+    client.force_login(seller)
+    response = client.post("/listings/new/", LISTING_POST | {"photos": [_jpeg("a.jpg"), _jpeg("b.jpg")]})
+    listing = Listing.objects.get()
+    assert response.headers["Location"] == listing.get_absolute_url()
+    assert listing.seller == seller
+    assert [p.position for p in listing.photos.all()] == [0, 1]
+    page = client.get(listing.get_absolute_url()).content.decode()
+    assert listing.photos.first().image.url in page
+    assert "Выставить на аукцион" in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"floor": "12"}, "Этаж не может быть выше этажности дома"),
+        ({"price": "-5"}, "больше либо равно 1"),
+        ({"title": ""}, "Обязательное поле"),
+        ({"photos": SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")}, "Загрузите правильное изображение"),
+    ],
+)
+def test_create_listing_errors(client, seller, data, message):
+    client.force_login(seller)
+    response = client.post("/listings/new/", LISTING_POST | data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Listing.objects.exists()
+
+
+def test_create_auction_page_and_errors(client, listing):
+    client.force_login(listing.seller)
+    assert client.get(f"/listings/{listing.pk}/auction/new/").status_code == 200
+    response = client.post(
+        f"/listings/{listing.pk}/auction/new/",
+        {"starts_at": "2020-01-01T10:00", "ends_at": "2020-01-02T10:00", "starting_price": "100", "bid_step": "10"},
+    )
+    assert "Окончание аукциона уже прошло" in response.content.decode()
+    response = client.post(
+        f"/listings/{listing.pk}/auction/new/",
+        {"starts_at": "2030-01-02T10:00", "ends_at": "2030-01-01T10:00", "starting_price": "100", "bid_step": "10"},
+    )
+    assert "Окончание должно быть позже начала" in response.content.decode()
+    assert not Auction.objects.exists()
+    response = client.post(
+        f"/listings/{listing.pk}/auction/new/",
+        {"starts_at": "2030-01-01T10:00", "ends_at": "2030-01-08T10:00", "starting_price": "700000000", "bid_step": "1000000"},
+    )
+    auction = Auction.objects.get()
+    assert response.headers["Location"] == auction.get_absolute_url()
+    assert auction.status == "pending_payment" and not auction.is_paid
+    assert auction.starts_at.isoformat() == "2030-01-01T05:00:00+00:00"  # entered in Tashkent time
+
+
+def test_cannot_create_auction_for_someone_elses_listing(client, listing, buyer):
+    client.force_login(buyer)
+    assert client.get(f"/listings/{listing.pk}/auction/new/").status_code == 404
+
+
+def test_initiate_payment_shows_merchant_trans_id_amount_and_click_link(client, auction, settings):
+    settings.CLICK_SANDBOX = False
+    client.force_login(auction.seller)
+    page = client.get(auction.get_absolute_url()).content.decode()
+    assert "Инициировать оплату" in page and "50\u00a0000\u00a0сум" in page
+    response = client.post(f"/auctions/{auction.pk}/pay/")
+    assert response.headers["Location"].endswith("#payment")
+    payment = AuctionPayment.objects.get()
+    page = client.get(auction.get_absolute_url()).content.decode()
+    assert payment.merchant_trans_id in page
+    assert "Оплатить через Click" in page
+    link = re.search(r'href="(https://my\.click\.uz/services/pay\?[^"]+)"', page).group(1)
+    query = parse_qs(urlparse(link.replace("&amp;", "&")).query)
+    assert query == {
+        "service_id": ["12345"],
+        "merchant_id": ["23456"],
+        "amount": ["50000.00"],
+        "transaction_param": [payment.merchant_trans_id],
+        "return_url": [f"http://testserver{auction.get_absolute_url()}"],
+        "merchant_user_id": ["34567"],
+    }
+    # Pressing again reuses the open payment.
+    client.post(f"/auctions/{auction.pk}/pay/")
+    assert AuctionPayment.objects.count() == 1
+
+
+def test_sandbox_link_points_to_local_pay_page(client, payment):
+    client.force_login(payment.auction.seller)
+    page = client.get(payment.auction.get_absolute_url()).content.decode()
+    assert "http://testserver/click-sandbox/services/pay?service_id=12345" in page
+    assert "Включена песочница Click" in page
+
+
+def test_only_the_seller_sees_and_initiates_payment(client, auction, buyer):
+    client.force_login(buyer)
+    assert "Инициировать оплату" not in client.get(auction.get_absolute_url()).content.decode()
+    response = client.post(f"/auctions/{auction.pk}/pay/", follow=True)
+    assert "Оплатить сбор может только продавец" in response.content.decode()
+    assert not AuctionPayment.objects.exists()
+
+
+def test_paid_auction_page_shows_status_and_bid_form(client, paid_auction, buyer):
+    page = client.get(paid_auction.get_absolute_url()).content.decode()
+    assert "Активен" in page and "Войдите, чтобы сделать ставку" in page
+    client.force_login(buyer)
+    page = client.get(paid_auction.get_absolute_url()).content.decode()
+    assert 'name="amount"' in page and "800\u00a0000\u00a0000\u00a0сум" in page
+    client.force_login(paid_auction.seller)
+    page = client.get(paid_auction.get_absolute_url()).content.decode()
+    assert "Оплачен" in page and "продавец не делает ставок" in page
+
+
+def test_listing_page_shows_the_auction_panel(client, paid_auction):
+    page = client.get(paid_auction.listing.get_absolute_url()).content.decode()
+    assert "Минимальная ставка" in page and paid_auction.get_absolute_url() in page
+
+
+def test_dashboard_lists_my_listings_auctions_and_payment_status(client, payment, make_listing, buyer):
+    seller = payment.auction.seller
+    make_listing(buyer, title="Чужая квартира")
+    client.force_login(seller)
+    page = client.get("/dashboard/").content.decode()
+    assert payment.auction.listing.title in page
+    assert "Ожидает оплаты" in page
+    assert "Чужая квартира" not in page
+
+
+def test_cancel_auction_before_bids(client, payment):
+    auction = payment.auction
+    client.force_login(auction.seller)
+    client.post(f"/auctions/{auction.pk}/cancel/")
+    auction.refresh_from_db()
+    payment.refresh_from_db()
+    assert auction.status == "cancelled" and payment.status == "cancelled"
+
+
+def test_unknown_pages_are_404(client):
+    assert client.get("/auctions/999999/").status_code == 404
+    assert client.get("/listings/999999/").status_code == 404
+
+
+def test_detail_page_query_count_is_constant(client, paid_auction, django_assert_max_num_queries, make_user):
+    from auctions.services import bid_place
+
+    url = paid_auction.get_absolute_url()
+    client.get(url)
+    bidders = [make_user() for _ in range(5)]
+    for i, bidder in enumerate(bidders):
+        bid_place(auction_id=paid_auction.pk, bidder=bidder, amount=800_000_000 + i * 1_000_000)
+    with django_assert_max_num_queries(8):
+        client.get(url)
+
+
+def test_reverse_names():
+    assert reverse("click-prepare") == "/api/auctions/click/prepare/"
+    assert reverse("click-complete") == "/api/auctions/click/complete/"

@@ -1,0 +1,120 @@
+"""Production start-up refuses missing or placeholder settings, naming them."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.checks import validate_production_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD_CLICK = {
+    "CLICK_SERVICE_ID": "12345",
+    "CLICK_MERCHANT_ID": "23456",
+    "CLICK_MERCHANT_USER_ID": "34567",
+    "CLICK_SECRET_KEY": "k3Y-real-secret",
+}
+
+
+def _validate(**overrides):
+    kwargs = {
+        "debug": False,
+        "secret_key": "x" * 50,
+        "allowed_hosts": ["kvartirabar.uz"],
+        "click": dict(GOOD_CLICK),
+        "sandbox": False,
+        "sandbox_forced": False,
+    } | overrides
+    validate_production_settings(**kwargs)
+
+
+def test_real_values_pass():
+    _validate()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("CLICK_SERVICE_ID", "", "CLICK_SERVICE_ID is not set"),
+        ("CLICK_SECRET_KEY", "", "CLICK_SECRET_KEY is not set"),
+        ("CLICK_MERCHANT_ID", "", "CLICK_MERCHANT_ID is not set"),
+        ("CLICK_SERVICE_ID", "ваш_service_id", "CLICK_SERVICE_ID is a placeholder"),
+        ("CLICK_SECRET_KEY", "ваш_secret_key", "CLICK_SECRET_KEY is a placeholder"),
+        ("CLICK_SECRET_KEY", "your_secret_key", "CLICK_SECRET_KEY is a placeholder"),
+        ("CLICK_SECRET_KEY", "abc123def456", "CLICK_SECRET_KEY is a placeholder"),
+        ("CLICK_SERVICE_ID", "your_service_id", "CLICK_SERVICE_ID is a placeholder"),
+        ("CLICK_SERVICE_ID", "12a45", "CLICK_SERVICE_ID must be a number"),
+        ("CLICK_MERCHANT_USER_ID", "your_merchant_user_id", "CLICK_MERCHANT_USER_ID is a placeholder"),
+    ],
+)
+def test_missing_or_placeholder_click_setting_is_named(name, value, message):
+    click = dict(GOOD_CLICK) | {name: value}
+    with pytest.raises(ImproperlyConfigured, match=message):
+        _validate(click=click)
+
+
+def test_missing_secret_key_and_hosts_are_named():
+    with pytest.raises(ImproperlyConfigured) as exc:
+        _validate(secret_key="", allowed_hosts=[])
+    assert "SECRET_KEY is not set" in str(exc.value)
+    assert "ALLOWED_HOSTS is not set" in str(exc.value)
+
+
+def test_sandbox_needs_force_without_debug():
+    with pytest.raises(ImproperlyConfigured, match="CLICK_SANDBOX is on while DEBUG is off"):
+        _validate(sandbox=True)
+    _validate(sandbox=True, sandbox_forced=True)
+
+
+def test_debug_skips_production_checks():
+    _validate(debug=True, secret_key="", click={"CLICK_SECRET_KEY": ""}, sandbox=True)
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    base = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "DATABASE_URL": "sqlite:///:memory:"}
+    return subprocess.run(  # noqa: S603 - our own manage.py
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=base | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "kvartirabar.uz",
+    "CLICK_SERVICE_ID": "12345",
+    "CLICK_MERCHANT_ID": "23456",
+    "CLICK_SECRET_KEY": "real-secret-from-cabinet",
+}
+
+
+def test_server_does_not_start_with_the_checklist_placeholder():
+    result = _manage("check", **(PRODUCTION_ENV | {"CLICK_SECRET_KEY": "ваш_secret_key"}))
+    assert result.returncode != 0
+    assert "CLICK_SECRET_KEY is a placeholder" in result.stderr
+
+
+def test_server_does_not_start_with_sandbox_on_in_production():
+    result = _manage("check", **(PRODUCTION_ENV | {"CLICK_SANDBOX": "1"}))
+    assert result.returncode != 0
+    assert "CLICK_SANDBOX is on while DEBUG is off" in result.stderr
+
+
+def test_production_settings_pass_check_deploy():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_checklist_step3_lines_22_23_name_the_click_settings():
+    lines = (ROOT / "config" / "settings.py").read_text().splitlines()
+    assert lines[21].startswith("CLICK_SERVICE_ID = env.str(")
+    assert lines[22].startswith("CLICK_SECRET_KEY = env.str(")
