@@ -126,9 +126,9 @@ def test_signature_mismatch():
 
 def test_parse_form_body():
     body = (
-        "click_trans_id=3737503&service_id=12345&merchant_trans_id=order_9001&amount=1000.00"
-        "&action=0&sign_time=2026-08-22+14%3A03%3A11&error=0&error_note=Success"
-    ).encode()
+        b"click_trans_id=3737503&service_id=12345&merchant_trans_id=order_9001&amount=1000.00"
+        b"&action=0&sign_time=2026-08-22+14%3A03%3A11&error=0&error_note=Success"
+    )
     assert parse_body(body, FORM) == PREPARE | {"error": "0", "error_note": "Success"}
 
 
@@ -138,7 +138,7 @@ def test_parse_form_body_keeps_amount_text():
 
 
 def test_parse_form_body_decodes_utf8_note():
-    body = "error_note=%D0%9D%D0%B5%D0%B4%D0%BE%D1%81%D1%82%D0%B0%D1%82%D0%BE%D1%87%D0%BD%D0%BE".encode()
+    body = b"error_note=%D0%9D%D0%B5%D0%B4%D0%BE%D1%81%D1%82%D0%B0%D1%82%D0%BE%D1%87%D0%BD%D0%BE"
     assert parse_body(body, FORM)["error_note"] == "Недостаточно"
 
 
@@ -199,7 +199,7 @@ def test_verify_worked_complete_from_a_json_body_with_numbers():
     body = (
         '{"click_trans_id": 3737503, "service_id": 12345, "merchant_trans_id": "order_9001",'
         ' "merchant_prepare_id": 778, "amount": 1000.00, "action": 1, "error": 0,'
-        ' "sign_time": "2026-08-22 14:03:19", "sign_string": "%s"}' % COMPLETE_MD5.upper()
+        f' "sign_time": "2026-08-22 14:03:19", "sign_string": "{COMPLETE_MD5.upper()}"}}'
     ).encode()
     request = verify_request(
         parse_body(body, "application/json"), expected_action=Action.COMPLETE, service_id="12345", secret_key=SECRET
