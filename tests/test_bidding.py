@@ -202,9 +202,7 @@ def test_cancelled_unpaid_auction_refuses_bids(auction, payment, buyer):
     assert_refused(auction, "not_open", bidder=buyer, amount=START)
 
 
-def test_bid_on_scheduled_auction_whose_start_passed_is_accepted_and_records_active(
-    listing, make_paid_auction, buyer
-):
+def test_bid_on_scheduled_auction_whose_start_passed_is_accepted_and_records_active(listing, make_paid_auction, buyer):
     auction = make_paid_auction(listing, starts_in=timedelta(hours=1))
     assert auction.status == AuctionStatus.SCHEDULED
     move_times(auction, starts_at=timezone.now() - timedelta(seconds=1), ends_at=auction.ends_at)

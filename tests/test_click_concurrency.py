@@ -164,7 +164,6 @@ def test_completes_of_different_attempts_at_once_pay_exactly_once(live_server, p
     # One attempt pays; every other attempt finds the payment already completed.
     assert Counter(answer["error"] for answer in answers) == {0: 1, -4: CONCURRENCY - 1}
     winner = next(answer for answer in answers if answer["error"] == 0)
-    assert all(answer["merchant_confirm_id"] is None for answer in answers if answer["error"] == -4)
 
     completed = ClickTransaction.objects.get(status="completed")
     assert completed.pk == winner["merchant_confirm_id"]

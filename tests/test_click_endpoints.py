@@ -670,7 +670,7 @@ def test_prepare_when_our_side_fails(client, payment, monkeypatch):
     monkeypatch.setattr(services, "payment_prepare", _database_down)
     fields, answer = prepare(client, payment)
     assert answer["error"] == -7
-    assert answer["merchant_prepare_id"] is None
+    assert ClickTransaction.objects.count() == 0
     row = ClickCallback.objects.order_by("-id").first()
     assert row.error == -7
     assert row.merchant_trans_id == payment.merchant_trans_id

@@ -109,7 +109,9 @@ def test_create_refuses_naive_datetimes(listing):
     aware = timezone.now() + timedelta(days=1)
 
     refused("naive_time", create, listing=listing, starts_at=naive, ends_at=aware)
-    refused("naive_time", create, listing=listing, starts_at=aware - timedelta(hours=1), ends_at=naive + timedelta(days=2))
+    refused(
+        "naive_time", create, listing=listing, starts_at=aware - timedelta(hours=1), ends_at=naive + timedelta(days=2)
+    )
     assert not Auction.objects.exists()
 
 

@@ -56,7 +56,7 @@ def test_cancel_racing_click_complete_does_not_deadlock(auction, payment, monkey
             outcome["complete"] = services.payment_complete(
                 click=click_request(payment, Action.COMPLETE, prepared.merchant_id)
             )
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:  # reported below
             outcome["complete"] = exc
         finally:
             connection.close()
@@ -66,7 +66,7 @@ def test_cancel_racing_click_complete_does_not_deadlock(auction, payment, monkey
     assert payment_locked.wait(5)
     try:
         services.auction_cancel(auction_id=auction.pk, user=auction.seller)
-    except Exception as exc:  # noqa: BLE001 - reported below
+    except Exception as exc:  # reported below
         outcome["cancel"] = exc
     thread.join(10)
 
