@@ -13,9 +13,12 @@ from listings.models import ListingPhoto
 
 def auction_effective_status(auction: Auction, *, now: datetime | None = None) -> str:
     """The status the clock has decided, even before the periodic job records it."""
-    if auction.status in (AuctionStatus.PENDING_PAYMENT, AuctionStatus.CANCELLED, AuctionStatus.ENDED):
-        return auction.status
     now = now or timezone.now()
+    if auction.status == AuctionStatus.PENDING_PAYMENT:
+        # Unpaid when its time ran out: it can never run.
+        return AuctionStatus.CANCELLED if now >= auction.ends_at else auction.status
+    if auction.status in (AuctionStatus.CANCELLED, AuctionStatus.ENDED):
+        return auction.status
     if now < auction.starts_at:
         return AuctionStatus.SCHEDULED
     if now < auction.ends_at:
@@ -101,7 +104,7 @@ def auctions_due_for_sync(*, now: datetime | None = None) -> QuerySet[Auction]:
     now = now or timezone.now()
     return Auction.objects.filter(
         Q(status=AuctionStatus.SCHEDULED, starts_at__lte=now)
-        | Q(status__in=[AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE], ends_at__lte=now)
+        | Q(status__in=[AuctionStatus.PENDING_PAYMENT, AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE], ends_at__lte=now)
     )
 
 

@@ -62,7 +62,7 @@ def _parse_price(value: Decimal | str | int, *, field: str) -> Decimal:
         raise AuctionRuleError(_("%(field)s: введите целую сумму больше нуля.") % {"field": field}, "invalid_amount")
     if price > MAX_PRICE:
         raise AuctionRuleError(_("%(field)s: слишком большая сумма.") % {"field": field}, "invalid_amount")
-    return price
+    return Decimal(int(price))  # "1e9" and "1000000000.00" are stored alike
 
 
 # --- Creating and cancelling -------------------------------------------------
@@ -91,6 +91,9 @@ def auction_create(
     with transaction.atomic():
         # Serialise auction creation per listing behind the listing row.
         Listing.objects.select_for_update().filter(pk=listing.pk).first()
+        # An auction the clock has already closed must not block a new one.
+        for lagging_id in auctions_due_for_sync(now=now).filter(listing=listing).values_list("pk", flat=True):
+            auction_sync(auction_id=lagging_id, now=now)
         if listing.auctions.filter(
             status__in=[AuctionStatus.PENDING_PAYMENT, AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE]
         ).exists():
@@ -110,8 +113,7 @@ def auction_create(
 def auction_cancel(*, auction_id: int, user: User) -> Auction:
     """The seller cancels an auction that has no bids yet."""
     with transaction.atomic():
-        # Lock order: the pending fee before the auction, as payment_complete does.
-        list(AuctionPayment.objects.select_for_update().filter(auction_id=auction_id, status=PaymentStatus.PENDING))
+        _pending_payments_lock(auction_id=auction_id)
         auction = auction_lock(auction_id=auction_id)
         if auction.seller_id != user.pk and not user.is_staff:
             raise AuctionRuleError(_("Отменить аукцион может только продавец."), "not_owner")
@@ -122,14 +124,23 @@ def auction_cancel(*, auction_id: int, user: User) -> Auction:
             raise AuctionRuleError(_("Аукцион уже завершён."), "closed")
         if auction.bid_count:
             raise AuctionRuleError(_("После первой ставки аукцион отменить нельзя."), "has_bids")
-        auction.status = AuctionStatus.CANCELLED
-        auction.save(update_fields=["status", "updated_at"])
-        # An unpaid fee can no longer be paid.
-        AuctionPayment.objects.filter(auction=auction, status=PaymentStatus.PENDING).update(
-            status=PaymentStatus.CANCELLED, updated_at=timezone.now()
-        )
-        _event(auction, AuctionEvent.Kind.CANCELLED, actor=user)
+        _auction_mark_cancelled(auction, actor=user, reason="cancelled_by_user")
     return auction
+
+
+def _pending_payments_lock(*, auction_id: int) -> None:
+    """Lock an auction's unpaid fees; lock order: payments before the auction, as in payment_complete."""
+    list(AuctionPayment.objects.select_for_update().filter(auction_id=auction_id, status=PaymentStatus.PENDING))
+
+
+def _auction_mark_cancelled(auction: Auction, *, actor: User | None, reason: str) -> None:
+    """Cancel a locked auction; its unpaid fee can no longer be paid."""
+    auction.status = AuctionStatus.CANCELLED
+    auction.save(update_fields=["status", "updated_at"])
+    AuctionPayment.objects.filter(auction=auction, status=PaymentStatus.PENDING).update(
+        status=PaymentStatus.CANCELLED, updated_at=timezone.now()
+    )
+    _event(auction, AuctionEvent.Kind.CANCELLED, actor=actor, reason=reason)
 
 
 # --- The fee -------------------------------------------------------------------
@@ -308,10 +319,15 @@ def bid_place(*, auction_id: int, bidder: User, amount: Decimal | str) -> Bid:
 
 
 def auction_sync(*, auction_id: int, now: datetime | None = None) -> Auction:
-    """Record what the clock has decided (start, end and winner); idempotent."""
+    """Record what the clock has decided (start, end and winner, or an unpaid auction
+    that can no longer run); idempotent."""
     with transaction.atomic():
+        _pending_payments_lock(auction_id=auction_id)
         auction = auction_lock(auction_id=auction_id)
         now = now or timezone.now()
+        if auction.status == AuctionStatus.PENDING_PAYMENT and now >= auction.ends_at:
+            _auction_mark_cancelled(auction, actor=None, reason="unpaid_before_end")
+            return auction
         fields: list[str] = []
         if auction.status == AuctionStatus.SCHEDULED and now >= auction.starts_at:
             auction.status = AuctionStatus.ACTIVE

@@ -4,6 +4,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.db import connections
 from playwright.sync_api import Browser, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -26,3 +27,6 @@ def launch_browser() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+            # ORM calls made inside this block ran in Playwright's greenlet
+            # context, which has its own database connection: close it.
+            connections.close_all()

@@ -245,7 +245,8 @@ HOUR = timedelta(hours=1)
     [
         (AuctionStatus.PENDING_PAYMENT, HOUR, 2 * HOUR, AuctionStatus.PENDING_PAYMENT),
         (AuctionStatus.PENDING_PAYMENT, -HOUR, HOUR, AuctionStatus.PENDING_PAYMENT),
-        (AuctionStatus.PENDING_PAYMENT, -2 * HOUR, -HOUR, AuctionStatus.PENDING_PAYMENT),
+        # Unpaid when its time ran out: it can never run.
+        (AuctionStatus.PENDING_PAYMENT, -2 * HOUR, -HOUR, AuctionStatus.CANCELLED),
         (AuctionStatus.CANCELLED, -HOUR, HOUR, AuctionStatus.CANCELLED),
         (AuctionStatus.CANCELLED, -2 * HOUR, -HOUR, AuctionStatus.CANCELLED),
         (AuctionStatus.ENDED, -HOUR, HOUR, AuctionStatus.ENDED),
@@ -338,19 +339,28 @@ def test_sync_of_a_scheduled_auction_past_its_end_starts_and_ends_it(listing, ma
     assert kinds(auction)[-2:] == [AuctionEvent.Kind.STARTED, AuctionEvent.Kind.ENDED]
 
 
-def test_sync_leaves_unpaid_and_cancelled_auctions_alone(listing, make_listing, make_auction):
+def test_sync_cancels_an_unpaid_auction_whose_time_ran_out(listing, make_listing, make_auction):
     unpaid = make_auction(listing)
+    payment = payment_initiate(auction_id=unpaid.pk, user=unpaid.seller)
     cancelled = make_auction(make_listing(listing.seller))
     auction_cancel(auction_id=cancelled.pk, user=cancelled.seller)
     later = unpaid.ends_at + timedelta(days=1)
 
-    assert auctions_sync_due(now=later) == 0
+    assert auctions_sync_due(now=unpaid.ends_at - timedelta(seconds=1)) == 0
+    assert auctions_sync_due(now=later) == 1
     auction_sync(auction_id=unpaid.pk, now=later)
     auction_sync(auction_id=cancelled.pk, now=later)
 
-    assert Auction.objects.get(pk=unpaid.pk).status == AuctionStatus.PENDING_PAYMENT
+    assert Auction.objects.get(pk=unpaid.pk).status == AuctionStatus.CANCELLED
+    payment.refresh_from_db()
+    assert payment.status == "cancelled"
     assert Auction.objects.get(pk=cancelled.pk).status == AuctionStatus.CANCELLED
     assert AuctionEvent.objects.filter(kind__in=["started", "ended"]).count() == 0
+    assert list(AuctionEvent.objects.filter(auction=unpaid, kind="cancelled").values_list("data", flat=True)) == [
+        {"reason": "unpaid_before_end"}
+    ]
+    # The listing is free for a new auction.
+    assert listing.auctions.exclude(status="cancelled").count() == 0
 
 
 def test_sync_due_records_what_the_clock_decided(listing, make_listing, make_auction, make_paid_auction, buyer):
@@ -363,7 +373,7 @@ def test_sync_due_records_what_the_clock_decided(listing, make_listing, make_auc
     bid_place(auction_id=to_end.pk, bidder=buyer, amount=START)
     now = timezone.now() + timedelta(hours=1)
 
-    assert auctions_sync_due(now=now) == 2
+    assert auctions_sync_due(now=now) == 3
 
     status = dict(Auction.objects.values_list("pk", "status"))
     assert status == {
@@ -371,7 +381,7 @@ def test_sync_due_records_what_the_clock_decided(listing, make_listing, make_auc
         to_end.pk: AuctionStatus.ENDED,
         running.pk: AuctionStatus.ACTIVE,
         future.pk: AuctionStatus.SCHEDULED,
-        unpaid.pk: AuctionStatus.PENDING_PAYMENT,
+        unpaid.pk: AuctionStatus.CANCELLED,
     }
     to_end.refresh_from_db()
     assert to_end.winner == buyer and to_end.ended_at == now
@@ -487,3 +497,23 @@ def test_cancelled_payment_cannot_be_completed_by_click(auction, payment):
 
     auction.refresh_from_db()
     assert auction.status == AuctionStatus.CANCELLED and not auction.is_paid
+
+
+def test_new_auction_after_one_the_clock_closed_records_the_old_result(listing, make_paid_auction, buyer):
+    old = make_paid_auction(listing, starts_in=-timedelta(seconds=2), duration=timedelta(seconds=3))
+    bid_place(auction_id=old.pk, bidder=buyer, amount=START)
+    time.sleep(max(0.0, (old.ends_at - timezone.now()).total_seconds()) + 0.05)
+    assert Auction.objects.get(pk=old.pk).status == AuctionStatus.ACTIVE  # not recorded yet
+
+    new = auction_create(
+        seller=listing.seller,
+        listing=listing,
+        starts_at=timezone.now() + HOUR,
+        ends_at=timezone.now() + 2 * HOUR,
+        starting_price=Decimal("1e9"),
+        bid_step=Decimal("1000000.00"),
+    )
+    old.refresh_from_db()
+    assert old.status == AuctionStatus.ENDED and old.winner == buyer
+    assert new.status == AuctionStatus.PENDING_PAYMENT
+    assert str(Auction.objects.get(pk=new.pk).starting_price) == "1000000000.00"

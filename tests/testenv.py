@@ -20,6 +20,7 @@ TEST_DEFAULTS = {
     "AUCTION_FEE": "50000.00",
     "SECURE_SSL_REDIRECT": "0",
     "LOG_LEVEL": "WARNING",
+    "FAST_PASSWORD_HASHER": "1",
     # Playwright's sync API runs an event loop in the test thread; the ORM
     # calls the tests make there are still plain synchronous code.
     "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
