@@ -31,7 +31,9 @@ def make_user(db):
 
     def _make(**extra) -> User:
         phone = extra.pop("phone", f"+99890{next(counter):07d}")
-        return User.objects.create_user(phone=phone, password=PASSWORD, first_name=extra.pop("first_name", "Тест"), **extra)
+        return User.objects.create_user(
+            phone=phone, password=PASSWORD, first_name=extra.pop("first_name", "Тест"), **extra
+        )
 
     return _make
 

@@ -94,7 +94,9 @@ def test_seller_pays_fee_through_click_sandbox_and_buyer_bids(live_server, make_
         assert payment.auction.is_paid is True
         assert payment.auction.status == "active"
         stages = list(
-            ClickCallback.objects.filter(merchant_trans_id=merchant_trans_id).order_by("id").values_list("stage", "error")
+            ClickCallback.objects.filter(merchant_trans_id=merchant_trans_id)
+            .order_by("id")
+            .values_list("stage", "error")
         )
         assert stages == [("prepare", 0), ("complete", 0)]
         auction_url = seller_page.url.split("#")[0]

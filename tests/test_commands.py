@@ -95,7 +95,12 @@ def test_sandbox_pay_and_decline_buttons(live_server):
 
 @pytest.mark.django_db
 def test_sandbox_rejects_a_foreign_return_url_and_bad_links(client):
-    query = {"service_id": "12345", "amount": "50000.00", "transaction_param": "AUCTION_X", "return_url": "https://evil.example/"}
+    query = {
+        "service_id": "12345",
+        "amount": "50000.00",
+        "transaction_param": "AUCTION_X",
+        "return_url": "https://evil.example/",
+    }
     page = client.get("/click-sandbox/services/pay", query)
     assert page.status_code == 200 and "https://evil.example/" not in page.content.decode()
     for broken in ({"service_id": "999"}, {"amount": "abc"}, {"amount": "-1"}, {"transaction_param": ""}):

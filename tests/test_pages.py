@@ -63,7 +63,12 @@ def test_language_switcher_and_russian_default(client):
 def test_signup_normalises_phone_and_signs_in(client):
     response = client.post(
         "/signup/",
-        {"phone": "90 111 22 33", "first_name": "Аня", "password1": "Very-good-pass-1", "password2": "Very-good-pass-1"},
+        {
+            "phone": "90 111 22 33",
+            "first_name": "Аня",
+            "password1": "Very-good-pass-1",
+            "password2": "Very-good-pass-1",
+        },
     )
     assert response.status_code == 302
     user = User.objects.get()
@@ -137,7 +142,10 @@ def test_create_listing_with_photos(client, seller):
         ({"floor": "12"}, "Этаж не может быть выше этажности дома"),
         ({"price": "-5"}, "больше либо равно 1"),
         ({"title": ""}, "Обязательное поле"),
-        ({"photos": SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")}, "Загрузите правильное изображение"),
+        (
+            {"photos": SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")},
+            "Загрузите правильное изображение",
+        ),
     ],
 )
 def test_create_listing_errors(client, seller, data, message):
@@ -164,7 +172,12 @@ def test_create_auction_page_and_errors(client, listing):
     assert not Auction.objects.exists()
     response = client.post(
         f"/listings/{listing.pk}/auction/new/",
-        {"starts_at": "2030-01-01T10:00", "ends_at": "2030-01-08T10:00", "starting_price": "700000000", "bid_step": "1000000"},
+        {
+            "starts_at": "2030-01-01T10:00",
+            "ends_at": "2030-01-08T10:00",
+            "starting_price": "700000000",
+            "bid_step": "1000000",
+        },
     )
     auction = Auction.objects.get()
     assert response.headers["Location"] == auction.get_absolute_url()

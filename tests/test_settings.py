@@ -75,7 +75,7 @@ def test_debug_skips_production_checks():
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    base = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "DATABASE_URL": "sqlite:///:memory:"}
+    base = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(ROOT)), "DATABASE_URL": "sqlite:///:memory:"}
     return subprocess.run(  # noqa: S603 - our own manage.py
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
