@@ -180,4 +180,6 @@ LOGGING = {
         ),
     },
     "root": {"handlers": ["console", *(["file"] if LOG_FILE else [])], "level": LOG_LEVEL},
+    # One line per Click callback comes from clickuz.callbacks; the HTTP client's own lines are noise.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
