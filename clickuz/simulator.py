@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -124,44 +125,35 @@ def simulate_payment(
     result = SimulationResult()
     click_trans_id = str(secrets.randbelow(9 * 10**9) + 10**9)
     paydoc_id = str(secrets.randbelow(9 * 10**9) + 10**9)
+    sign = partial(
+        _signed_fields,
+        click_trans_id=click_trans_id,
+        service_id=service_id,
+        secret_key=secret_key,
+        merchant_trans_id=merchant_trans_id,
+        amount=amount,
+        paydoc_id=paydoc_id,
+    )
     with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-        prepare = _post(
-            client,
-            "prepare",
-            prepare_url,
-            _signed_fields(
-                action=Action.PREPARE,
-                click_trans_id=click_trans_id,
-                service_id=service_id,
-                secret_key=secret_key,
-                merchant_trans_id=merchant_trans_id,
-                amount=amount,
-                paydoc_id=paydoc_id,
-            ),
-        )
-        result.exchanges.append(prepare)
-        if on_exchange:
-            on_exchange(prepare)
+
+        def send(stage: str, url: str, fields: dict[str, str]) -> Exchange:
+            exchange = _post(client, stage, url, fields)
+            result.exchanges.append(exchange)
+            if on_exchange:
+                on_exchange(exchange)
+            return exchange
+
+        prepare = send("prepare", prepare_url, sign(action=Action.PREPARE))
         if not prepare.answer or prepare.answer.get("error") != 0:
             return result
-        complete = _post(
-            client,
+        send(
             "complete",
             complete_url,
-            _signed_fields(
+            sign(
                 action=Action.COMPLETE,
-                click_trans_id=click_trans_id,
-                service_id=service_id,
-                secret_key=secret_key,
-                merchant_trans_id=merchant_trans_id,
-                amount=amount,
-                paydoc_id=paydoc_id,
                 merchant_prepare_id=str(prepare.answer.get("merchant_prepare_id")),
                 error=DECLINE_ERROR if decline else 0,
                 error_note=DECLINE_NOTE if decline else "Success",
             ),
         )
-        result.exchanges.append(complete)
-        if on_exchange:
-            on_exchange(complete)
     return result

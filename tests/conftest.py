@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
+from auctions.demo import fee_pay_offline
 from auctions.models import Auction, AuctionPayment
 from auctions.services import auction_create, payment_initiate
 from listings.models import Listing
@@ -97,41 +98,13 @@ def payment(auction) -> AuctionPayment:
     return payment_initiate(auction_id=auction.pk, user=auction.seller)
 
 
-_click_trans_ids = iter(range(7_000_000_000, 8_000_000_000))
-
-
-def click_fee_pay(payment: AuctionPayment) -> None:
-    """Pay a fee through the real services, as Click's Prepare + Complete would."""
-    from auctions.services import payment_complete, payment_prepare
-    from clickuz.errors import ClickError
-    from clickuz.protocol import Action, ClickRequest
-
-    fields = {
-        "click_trans_id": next(_click_trans_ids),
-        "service_id": 12345,
-        "click_paydoc_id": None,
-        "merchant_trans_id": payment.merchant_trans_id,
-        "amount": payment.amount,
-        "amount_raw": str(payment.amount),
-        "error": 0,
-        "error_note": "Success",
-        "sign_time": "2026-01-01 12:00:00",
-    }
-    prepared = payment_prepare(click=ClickRequest(action=Action.PREPARE, merchant_prepare_id=None, **fields))
-    assert prepared.error == ClickError.SUCCESS, prepared
-    completed = payment_complete(
-        click=ClickRequest(action=Action.COMPLETE, merchant_prepare_id=prepared.merchant_id, **fields)
-    )
-    assert completed.error == ClickError.SUCCESS, completed
-
-
 @pytest.fixture
 def make_paid_auction(make_auction):
     """make_auction(...) whose fee is paid: 'scheduled' or 'active' by its start."""
 
     def _make(listing: Listing, **kwargs) -> Auction:
         auction = make_auction(listing, **kwargs)
-        click_fee_pay(payment_initiate(auction_id=auction.pk, user=auction.seller))
+        fee_pay_offline(payment_initiate(auction_id=auction.pk, user=auction.seller))
         auction.refresh_from_db()
         return auction
 

@@ -3,23 +3,14 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from accounts.models import User
-from auctions.models import Auction, AuctionPayment
-from auctions.services import (
-    auction_cancel,
-    auction_create,
-    auction_sync,
-    bid_place,
-    payment_complete,
-    payment_initiate,
-    payment_prepare,
-)
-from clickuz.protocol import Action, ClickRequest
+from auctions.demo import fee_pay_offline
+from auctions.models import Auction
+from auctions.services import auction_cancel, auction_create, auction_sync, bid_place, payment_initiate
 from listings.demo_images import demo_photo
 from listings.models import Listing, ListingPhoto, Region
 
@@ -57,24 +48,6 @@ DEMO_LISTINGS = [
     ("2-комнатная с видом на парк", "Яккасарайский район", "ул. Шота Руставели, 12", 2, "61", 7, 12, "920000000"),
     ("Студия для инвестиции", "Сергелийский район", "ул. Янги Сергели, 5", 1, "31", 4, 9, "395000000"),
 ]
-
-
-def _pay(payment: AuctionPayment, click_trans_id: int) -> None:
-    """Run the fee through the same services Click's callbacks use."""
-    sign_time = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
-    fields = {
-        "click_trans_id": click_trans_id,
-        "service_id": int(settings.CLICK_SERVICE_ID),
-        "click_paydoc_id": click_trans_id,
-        "merchant_trans_id": payment.merchant_trans_id,
-        "amount": payment.amount,
-        "amount_raw": f"{payment.amount:.2f}",
-        "error": 0,
-        "error_note": "Success",
-        "sign_time": sign_time,
-    }
-    prepared = payment_prepare(click=ClickRequest(action=Action.PREPARE, merchant_prepare_id=None, **fields))
-    payment_complete(click=ClickRequest(action=Action.COMPLETE, merchant_prepare_id=prepared.merchant_id, **fields))
 
 
 class Command(BaseCommand):
@@ -134,22 +107,22 @@ class Command(BaseCommand):
 
         # Active, with bids.
         active = new_auction(listings[0], -timedelta(hours=5), timedelta(days=3), "1100000000")
-        _pay(payment_initiate(auction_id=active.pk, user=seller), 9000000001)
+        fee_pay_offline(payment_initiate(auction_id=active.pk, user=seller))
         for bidder, amount in ((buyer, "1100000000"), (buyer2, "1110000000"), (buyer, "1125000000")):
             bid_place(auction_id=active.pk, bidder=bidder, amount=Decimal(amount))
         # Active, ending soon, no bids yet.
         soon = new_auction(listings[4], -timedelta(days=2), timedelta(days=2, hours=3), "850000000")
-        _pay(payment_initiate(auction_id=soon.pk, user=seller), 9000000002)
+        fee_pay_offline(payment_initiate(auction_id=soon.pk, user=seller))
         # Scheduled (paid, starts tomorrow).
         scheduled = new_auction(listings[1], timedelta(days=1), timedelta(days=5), "700000000")
-        _pay(payment_initiate(auction_id=scheduled.pk, user=seller), 9000000003)
+        fee_pay_offline(payment_initiate(auction_id=scheduled.pk, user=seller))
         # Waiting for the fee.
         pending = new_auction(listings[2], timedelta(hours=2), timedelta(days=4), "700000000")
         payment_initiate(auction_id=pending.pk, user=seller)
         # Ended with a winner: run it live, then move its window into the past
         # (demo data only) and let the periodic job record the result.
         ended = new_auction(listings[3], -timedelta(hours=1), timedelta(days=1), "1800000000")
-        _pay(payment_initiate(auction_id=ended.pk, user=seller), 9000000004)
+        fee_pay_offline(payment_initiate(auction_id=ended.pk, user=seller))
         bid_place(auction_id=ended.pk, bidder=buyer2, amount=Decimal("1800000000"))
         bid_place(auction_id=ended.pk, bidder=buyer, amount=Decimal("1850000000"))
         Auction.objects.filter(pk=ended.pk).update(starts_at=now - timedelta(days=8), ends_at=now - timedelta(days=1))
