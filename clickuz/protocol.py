@@ -26,6 +26,8 @@ class Action(IntEnum):
 
 _UNSIGNED_INT = re.compile(r"^\d{1,19}$")
 _SIGNED_INT = re.compile(r"^-?\d{1,10}$")
+# Ids are stored as bigint, error codes as int: larger numbers are malformed.
+_LIMITS = {_UNSIGNED_INT: 2**63 - 1, _SIGNED_INT: 2**31 - 1}
 _HEX_MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
 _SIGN_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 MAX_MERCHANT_TRANS_ID_LENGTH = 255
@@ -80,9 +82,16 @@ def _require(fields: dict[str, str], name: str, pattern: re.Pattern[str] | None 
     value = fields.get(name)
     if value is None or value.strip() == "":
         raise ClickProtocolError(ClickError.BAD_REQUEST, f"{name} is missing")
-    if pattern is not None and not pattern.match(value):
+    if pattern is not None and not _matches(pattern, value):
         raise ClickProtocolError(ClickError.BAD_REQUEST, f"{name} is malformed")
     return value
+
+
+def _matches(pattern: re.Pattern[str], value: str) -> bool:
+    if not pattern.match(value):
+        return False
+    limit = _LIMITS.get(pattern)
+    return limit is None or abs(int(value)) <= limit
 
 
 def _parse_amount(raw: str) -> Decimal | None:
@@ -119,10 +128,10 @@ def verify_request(
         error_raw = _require(fields, "error", _SIGNED_INT)
     else:
         error_raw = fields.get("error") or "0"
-        if not _SIGNED_INT.match(error_raw):
+        if not _matches(_SIGNED_INT, error_raw):
             raise ClickProtocolError(ClickError.BAD_REQUEST, "error is malformed")
     paydoc_raw = fields.get("click_paydoc_id") or None
-    if paydoc_raw is not None and not _UNSIGNED_INT.match(paydoc_raw):
+    if paydoc_raw is not None and not _matches(_UNSIGNED_INT, paydoc_raw):
         raise ClickProtocolError(ClickError.BAD_REQUEST, "click_paydoc_id is malformed")
 
     # -1: the signature over the raw strings, then the service id. The formula
