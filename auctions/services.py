@@ -3,7 +3,7 @@ through a function here, inside a transaction that first locks the auction
 row (payment rows, when needed, are locked before the auction)."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -33,6 +33,11 @@ logger = logging.getLogger(__name__)
 
 # Bids and prices are whole soums below a trillion (the column holds 14 digits).
 MAX_PRICE = Decimal("999999999999")
+# An auction starts at most a day back (a start of "now" typed to the minute)
+# and half a year ahead, and runs at most 60 days.
+MAX_START_IN_PAST = timedelta(days=1)
+MAX_START_AHEAD = timedelta(days=183)
+MAX_DURATION = timedelta(days=60)
 
 
 class AuctionRuleError(Exception):
@@ -86,6 +91,12 @@ def auction_create(
         raise AuctionRuleError(_("Окончание должно быть позже начала."), "ends_before_start")
     if ends_at <= now:
         raise AuctionRuleError(_("Окончание аукциона уже прошло."), "ends_in_past")
+    if starts_at < now - MAX_START_IN_PAST:
+        raise AuctionRuleError(_("Начало не может быть раньше, чем сутки назад."), "starts_too_early")
+    if starts_at > now + MAX_START_AHEAD:
+        raise AuctionRuleError(_("Начало — не позже чем через полгода."), "starts_too_late")
+    if ends_at - starts_at > MAX_DURATION:
+        raise AuctionRuleError(_("Аукцион может длиться не больше 60 дней."), "too_long")
     starting_price = _parse_price(starting_price, field=_("Стартовая цена"))
     bid_step = _parse_price(bid_step, field=_("Шаг ставки"))
     with transaction.atomic():
@@ -226,12 +237,12 @@ def payment_complete(*, click: ClickRequest) -> ClickAnswer:
                 return ClickAnswer(ClickError.SUCCESS, attempt.pk, detail="repeat")
             return ClickAnswer(ClickError.ALREADY_PAID, detail="paid by another attempt")
         if attempt.status == ClickTransactionStatus.CANCELLED:
-            return ClickAnswer(ClickError.TRANSACTION_CANCELLED, detail="cancelled before")
-        # A payment cancelled with its auction after this attempt was prepared
-        # is not refused here: Click has charged the payer, so a successful
-        # Complete is accepted below and flagged for a refund.
-        if click.error < 0:
-            # The payment failed at Click: never credit it.
+            return ClickAnswer(ClickError.TRANSACTION_CANCELLED, detail="attempt cancelled before")
+        if payment.status == PaymentStatus.CANCELLED:
+            # Cancelled with its auction after Prepare: -9 makes Click cancel the charge.
+            return ClickAnswer(ClickError.TRANSACTION_CANCELLED, detail="payment cancelled before")
+        if click.error != 0:
+            # Only error = 0 means the money moved: never credit anything else.
             attempt.status = ClickTransactionStatus.CANCELLED
             attempt.click_error = click.error
             attempt.click_error_note = click.error_note[:255]
@@ -256,8 +267,8 @@ def payment_complete(*, click: ClickRequest) -> ClickAnswer:
             auction.save(update_fields=["is_paid", "paid_at", "status", "updated_at"])
             _event(auction, AuctionEvent.Kind.PAID, merchant_trans_id=payment.merchant_trans_id, status=auction.status)
         else:
-            # Click has charged the payer and may only hear 0, -4 or -9 now:
-            # accept, and flag the fee for a reversal.
+            # The auction's time ran out between Prepare and Complete. Click has
+            # charged the payer: accept, and flag the fee for a reversal.
             payment.needs_refund = True
             _event(auction, AuctionEvent.Kind.PAID_TOO_LATE, merchant_trans_id=payment.merchant_trans_id)
             logger.error("fee %s paid for auction %s that cannot run: refund it", payment, auction.pk)

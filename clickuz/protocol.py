@@ -24,13 +24,19 @@ class Action(IntEnum):
     COMPLETE = 1
 
 
-_UNSIGNED_INT = re.compile(r"^\d{1,19}$")
-_SIGNED_INT = re.compile(r"^-?\d{1,10}$")
+# ASCII digits only (\d alone accepts any script's digits); always used with fullmatch.
+_UNSIGNED_INT = re.compile(r"\d{1,19}", re.ASCII)
+_SIGNED_INT = re.compile(r"-?\d{1,10}", re.ASCII)
 # Ids are stored as bigint, error codes as int: larger numbers are malformed.
 _LIMITS = {_UNSIGNED_INT: 2**63 - 1, _SIGNED_INT: 2**31 - 1}
-_HEX_MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
+_HEX_MD5 = re.compile(r"[0-9a-fA-F]{32}", re.ASCII)
 _SIGN_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 MAX_MERCHANT_TRANS_ID_LENGTH = 255
+# Click's requests are a dozen short fields; anything far larger is not Click.
+MAX_BODY_BYTES = 64 * 1024
+MAX_FIELDS = 64
+# Amounts beyond a trillion soums are not amounts.
+_MAX_AMOUNT_EXPONENT = 15
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,8 @@ def parse_body(body: bytes, content_type: str) -> dict[str, str]:
     JSON numbers keep their original text (`50000.00` stays `50000.00`),
     because the signature is computed over the text Click sent.
     """
+    if len(body) > MAX_BODY_BYTES:
+        raise ClickProtocolError(ClickError.BAD_REQUEST, "body is too large")
     text = body.decode("utf-8", errors="strict") if body else ""
     stripped = text.lstrip()
     if "json" in content_type.lower() or stripped.startswith("{"):
@@ -63,10 +71,10 @@ def parse_body(body: bytes, content_type: str) -> dict[str, str]:
             return {}
         try:
             data: Any = json.loads(text, parse_float=str, parse_int=str)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ClickProtocolError(ClickError.BAD_REQUEST, "body is not valid JSON") from exc
-        if not isinstance(data, dict):
-            raise ClickProtocolError(ClickError.BAD_REQUEST, "JSON body is not an object")
+        if not isinstance(data, dict) or len(data) > MAX_FIELDS:
+            raise ClickProtocolError(ClickError.BAD_REQUEST, "JSON body is not an object of Click's fields")
         fields = {}
         for key, value in data.items():
             if value is None:
@@ -74,8 +82,18 @@ def parse_body(body: bytes, content_type: str) -> dict[str, str]:
             if isinstance(value, bool | dict | list):
                 raise ClickProtocolError(ClickError.BAD_REQUEST, f"field {key} has a wrong type")
             fields[str(key)] = str(value)
-        return fields
-    return dict(parse_qsl(text, keep_blank_values=True))
+        return _without_nul(fields)
+    try:
+        return _without_nul(dict(parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)))
+    except ValueError as exc:
+        raise ClickProtocolError(ClickError.BAD_REQUEST, "too many form fields") from exc
+
+
+def _without_nul(fields: dict[str, str]) -> dict[str, str]:
+    # PostgreSQL text cannot hold NUL; no Click field contains one.
+    if any("\x00" in key or "\x00" in value for key, value in fields.items()):
+        raise ClickProtocolError(ClickError.BAD_REQUEST, "a field contains a NUL character")
+    return fields
 
 
 def _require(fields: dict[str, str], name: str, pattern: re.Pattern[str] | None = None) -> str:
@@ -88,7 +106,7 @@ def _require(fields: dict[str, str], name: str, pattern: re.Pattern[str] | None 
 
 
 def _matches(pattern: re.Pattern[str], value: str) -> bool:
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         return False
     limit = _LIMITS.get(pattern)
     return limit is None or abs(int(value)) <= limit
@@ -99,7 +117,7 @@ def _parse_amount(raw: str) -> Decimal | None:
         amount = Decimal(raw.strip())
     except InvalidOperation:
         return None
-    if not amount.is_finite() or amount <= 0:
+    if not amount.is_finite() or amount <= 0 or amount.adjusted() > _MAX_AMOUNT_EXPONENT:
         return None
     return amount
 
@@ -180,11 +198,11 @@ def amounts_equal(received: Decimal | None, expected: Decimal) -> bool:
 def _echo_int(value: str | None) -> int | str | None:
     if value is None:
         return None
-    return int(value) if _UNSIGNED_INT.match(value) else value
+    return int(value) if _matches(_UNSIGNED_INT, value) else value
 
 
 def build_response(
-    *, action: Action, fields: dict[str, str], error: ClickError, merchant_id: int | None, detail: str = ""
+    *, action: Action, fields: dict[str, str], error: ClickError, merchant_id: int | None
 ) -> dict[str, Any]:
     """Format a Prepare or Complete answer, echoing Click's ids even on errors."""
     id_field = "merchant_prepare_id" if action is Action.PREPARE else "merchant_confirm_id"

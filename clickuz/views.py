@@ -5,7 +5,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -14,11 +14,16 @@ from django.views.decorators.csrf import csrf_exempt
 from clickuz.errors import ClickError, ClickProtocolError
 from clickuz.handlers import ClickAnswer, ClickPaymentHandler
 from clickuz.models import ClickCallback
-from clickuz.protocol import Action, build_response, parse_body, verify_request
+from clickuz.protocol import MAX_BODY_BYTES, Action, build_response, parse_body, verify_request
 
 logger = logging.getLogger("clickuz.callbacks")
 
 _LOGGED_HEADERS = ("Content-Type", "User-Agent", "X-Forwarded-For", "X-Real-Ip", "Content-Length")
+
+
+def _printable(text: str) -> str:
+    # PostgreSQL text cannot store NUL: keep the evidence, visibly escaped.
+    return text.replace("\x00", "\\x00")
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -31,12 +36,15 @@ class ClickCallbackView(View):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
         # Any method, any body: Click gets JSON. The signature is the only auth.
         started = time.monotonic()
-        callback = self._record(request)
+        body = self._read_body(request)
+        callback = self._record(request, body)
         fields: dict[str, str] = {}
         try:
             if request.method != "POST":
                 raise ClickProtocolError(ClickError.BAD_REQUEST, f"{request.method} instead of POST")
-            fields = parse_body(request.body, request.content_type or "")
+            if body is None:
+                raise ClickProtocolError(ClickError.BAD_REQUEST, "body is too large")
+            fields = parse_body(body, request.content_type or "")
             click_request = verify_request(
                 fields,
                 expected_action=self.action,
@@ -48,10 +56,10 @@ class ClickCallbackView(View):
             answer = ClickAnswer(exc.code, detail=exc.detail)
         except UnicodeDecodeError:
             answer = ClickAnswer(ClickError.BAD_REQUEST, detail="body is not UTF-8")
-        except Exception:
+        except Exception as exc:
             # Our side failed to record the result: Click retries on -7.
             logger.exception("Click %s failed for %s", self.action.name, fields.get("merchant_trans_id"))
-            answer = ClickAnswer(ClickError.FAILED_TO_UPDATE, detail="internal error")
+            answer = ClickAnswer(ClickError.FAILED_TO_UPDATE, detail=f"{type(exc).__name__}: {exc}")
         payload = build_response(action=self.action, fields=fields, error=answer.error, merchant_id=answer.merchant_id)
         self._finish(callback, fields, payload, answer, started)
         return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
@@ -63,14 +71,30 @@ class ClickCallbackView(View):
             return self.handler.prepare(click_request)
         return self.handler.complete(click_request)
 
-    def _record(self, request: HttpRequest) -> ClickCallback | None:
+    @staticmethod
+    def _read_body(request: HttpRequest) -> bytes | None:
+        """The raw body, or None when it is larger than any Click request."""
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > MAX_BODY_BYTES:
+            return None
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            return None
+        return body if len(body) <= MAX_BODY_BYTES else None
+
+    def _record(self, request: HttpRequest, body: bytes | None) -> ClickCallback | None:
+        text = "(body larger than 64 KiB, not stored)" if body is None else body.decode("utf-8", errors="replace")
         try:
             return ClickCallback.objects.create(
                 stage=ClickCallback.Stage.PREPARE if self.action is Action.PREPARE else ClickCallback.Stage.COMPLETE,
                 method=(request.method or "")[:10],
-                content_type=request.META.get("CONTENT_TYPE", "")[:200],
-                body=request.body.decode("utf-8", errors="replace")[:20000],
-                headers={name: request.headers[name] for name in _LOGGED_HEADERS if name in request.headers},
+                content_type=_printable(request.META.get("CONTENT_TYPE", ""))[:200],
+                body=_printable(text),
+                headers={name: _printable(request.headers[name]) for name in _LOGGED_HEADERS if name in request.headers},
                 remote_addr=request.META.get("REMOTE_ADDR") or None,
             )
         except Exception:

@@ -8,6 +8,7 @@ answer's shape (§4), the verbatim note (§5) and the stored ClickCallback row.
 import itertools
 import json
 import re
+import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -879,29 +880,55 @@ def test_prepare_for_an_auction_whose_end_passed(client, payment):
 
 
 @pytest.mark.django_db
-def test_complete_after_the_auction_was_cancelled_is_accepted_and_flagged_for_refund(client, payment):
+def test_complete_after_the_auction_was_cancelled_is_minus_9(client, payment):
     fields, answer = prepared_attempt(client, payment)
     auction_cancel(auction_id=payment.auction_id, user=payment.auction.seller)
 
-    # Click already charged the payer: only 0, -4 or -9 are possible, and the spec says accept and refund.
+    # §5: "the payment ... was cancelled before" is -9, which Click takes as the merchant cancelling the charge.
+    request = complete_request(payment, fields, answer)
+    done = post(client, COMPLETE_URL, request)
+    assert done["error"] == -9
+    assert done["merchant_confirm_id"] is None
+
+    payment.refresh_from_db()
+    auction = Auction.objects.get(pk=payment.auction_id)
+    assert payment.status == PaymentStatus.CANCELLED and payment.needs_refund is False
+    assert auction.status == AuctionStatus.CANCELLED and auction.is_paid is False
+    assert paid_events(auction) == 0
+    # Its retry: the same answer, nothing more.
+    assert post(client, COMPLETE_URL, request) == done
+
+
+@pytest.mark.django_db
+def test_complete_after_the_auction_time_ran_out_is_accepted_and_flagged_for_refund(client, listing, make_auction):
+    auction = make_auction(listing, starts_in=-timedelta(seconds=1), duration=timedelta(seconds=3))
+    payment = payment_initiate(auction_id=auction.pk, user=auction.seller)
+    fields, answer = prepared_attempt(client, payment)
+    time.sleep(max(0.0, (auction.ends_at - timezone.now()).total_seconds()) + 0.05)
+
+    # Click charged the payer before the end; the payment itself was never cancelled: accept and refund.
     request = complete_request(payment, fields, answer)
     done = post(client, COMPLETE_URL, request)
     assert done["error"] == 0
     assert done["merchant_confirm_id"] == answer["merchant_prepare_id"]
-
     payment.refresh_from_db()
-    auction = Auction.objects.get(pk=payment.auction_id)
-    assert payment.needs_refund is True
-    assert payment.status == PaymentStatus.COMPLETED
-    assert auction.status == AuctionStatus.CANCELLED
-    assert auction.is_paid is False
+    auction.refresh_from_db()
+    assert payment.status == PaymentStatus.COMPLETED and payment.needs_refund is True
+    assert auction.status == AuctionStatus.PENDING_PAYMENT and auction.is_paid is False
     assert paid_events(auction) == 0
     too_late = AuctionEvent.objects.filter(auction=auction, kind=AuctionEvent.Kind.PAID_TOO_LATE)
     assert too_late.count() == 1
-
-    # Its retry: the same answer, nothing more.
     assert post(client, COMPLETE_URL, request) == done
     assert too_late.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("error", ["1", "5017"])
+def test_complete_with_a_positive_error_credits_nothing(client, payment, error):
+    fields, answer = prepared_attempt(client, payment)
+    assert complete(client, payment, fields, answer, error=error)[1]["error"] == -9
+    assert_unpaid(payment)
+    assert ClickTransaction.objects.get().status == "cancelled"
 
 
 @pytest.mark.django_db

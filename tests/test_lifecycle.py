@@ -86,6 +86,10 @@ def test_create_allows_a_start_in_the_past_when_the_end_is_ahead(listing):
         (timedelta(hours=2), timedelta(hours=1), "ends_before_start"),
         (timedelta(hours=1), timedelta(hours=1), "ends_before_start"),
         (-timedelta(hours=2), -timedelta(seconds=1), "ends_in_past"),
+        (-timedelta(days=1, minutes=1), timedelta(hours=1), "starts_too_early"),
+        (-timedelta(days=365 * 2000), timedelta(hours=1), "starts_too_early"),
+        (timedelta(days=184), timedelta(days=185), "starts_too_late"),
+        (timedelta(hours=1), timedelta(days=61, hours=2), "too_long"),
     ],
 )
 def test_create_refuses_bad_times(listing, starts, ends, code):

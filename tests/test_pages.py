@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
@@ -169,12 +170,18 @@ def test_create_auction_page_and_errors(client, listing):
         {"starts_at": "2030-01-02T10:00", "ends_at": "2030-01-01T10:00", "starting_price": "100", "bid_step": "10"},
     )
     assert "Окончание должно быть позже начала" in response.content.decode()
+    response = client.post(
+        f"/listings/{listing.pk}/auction/new/",
+        {"starts_at": "0001-01-01T00:00", "ends_at": "2030-01-08T10:00", "starting_price": "100", "bid_step": "10"},
+    )
+    assert "Начало не может быть раньше, чем сутки назад" in response.content.decode()
     assert not Auction.objects.exists()
+    day = (timezone.localtime() + timedelta(days=30)).date()
     response = client.post(
         f"/listings/{listing.pk}/auction/new/",
         {
-            "starts_at": "2030-01-01T10:00",
-            "ends_at": "2030-01-08T10:00",
+            "starts_at": f"{day}T10:00",
+            "ends_at": f"{day + timedelta(days=7)}T10:00",
             "starting_price": "700000000",
             "bid_step": "1000000",
         },
@@ -182,7 +189,7 @@ def test_create_auction_page_and_errors(client, listing):
     auction = Auction.objects.get()
     assert response.headers["Location"] == auction.get_absolute_url()
     assert auction.status == "pending_payment" and not auction.is_paid
-    assert auction.starts_at.isoformat() == "2030-01-01T05:00:00+00:00"  # entered in Tashkent time
+    assert auction.starts_at.isoformat() == f"{day}T05:00:00+00:00"  # entered in Tashkent time (UTC+5)
 
 
 def test_cannot_create_auction_for_someone_elses_listing(client, listing, buyer):

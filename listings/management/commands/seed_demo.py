@@ -111,7 +111,7 @@ class Command(BaseCommand):
         for bidder, amount in ((buyer, "1100000000"), (buyer2, "1110000000"), (buyer, "1125000000")):
             bid_place(auction_id=active.pk, bidder=bidder, amount=Decimal(amount))
         # Active, ending soon, no bids yet.
-        soon = new_auction(listings[4], -timedelta(days=2), timedelta(days=2, hours=3), "850000000")
+        soon = new_auction(listings[4], -timedelta(hours=20), timedelta(hours=23), "850000000")
         fee_pay_offline(payment_initiate(auction_id=soon.pk, user=seller))
         # Scheduled (paid, starts tomorrow).
         scheduled = new_auction(listings[1], timedelta(days=1), timedelta(days=5), "700000000")
