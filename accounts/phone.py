@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 _SEPARATORS = re.compile(r"[\s\-()]")
-_UZ_E164 = re.compile(r"^\+998\d{9}$")
+_UZ_E164 = re.compile(r"\+998\d{9}", re.ASCII)  # ASCII digits only; used with fullmatch
 
 
 def phone_normalize(raw: str) -> str:
@@ -24,7 +24,7 @@ def phone_normalize(raw: str) -> str:
         candidate = "+998" + digits
     else:
         candidate = digits
-    if not _UZ_E164.match(candidate):
+    if not _UZ_E164.fullmatch(candidate):
         raise ValidationError(
             _("Введите номер телефона Узбекистана, например +998 90 123 45 67."), code="invalid_phone"
         )

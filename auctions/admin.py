@@ -7,6 +7,13 @@ from auctions.models import Auction, AuctionEvent, AuctionPayment, Bid, ClickTra
 from clickuz.models import ClickCallback
 
 
+class NoDeleteMixin:
+    """Auctions, payments, attempts and bids are evidence: changed only by services, never deleted."""
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -53,7 +60,7 @@ class ClickTransactionInline(ReadOnlyInline):
 
 
 @admin.register(Auction)
-class AuctionAdmin(admin.ModelAdmin):
+class AuctionAdmin(NoDeleteMixin, admin.ModelAdmin):
     """Auctions change only through services: the admin shows, it does not edit."""
 
     list_display = [
@@ -82,7 +89,7 @@ class AuctionAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuctionPayment)
-class AuctionPaymentAdmin(admin.ModelAdmin):
+class AuctionPaymentAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_display = [
         "merchant_trans_id",
         "auction_link",
@@ -146,7 +153,7 @@ class AuctionPaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Bid)
-class BidAdmin(admin.ModelAdmin):
+class BidAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_display = ["id", "auction", "bidder", "amount", "created_at"]
     list_filter = ["created_at"]
     search_fields = ["auction__id", "bidder__phone"]
@@ -158,7 +165,7 @@ class BidAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClickTransaction)
-class ClickTransactionAdmin(admin.ModelAdmin):
+class ClickTransactionAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_display = ["id", "click_trans_id", "payment", "status", "amount_raw", "click_error", "created_at"]
     list_filter = ["status", "created_at"]
     search_fields = ["click_trans_id", "click_paydoc_id", "payment__merchant_trans_id"]
@@ -172,7 +179,7 @@ class ClickTransactionAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuctionEvent)
-class AuctionEventAdmin(admin.ModelAdmin):
+class AuctionEventAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_display = ["created_at", "auction", "kind", "actor"]
     list_filter = ["kind", "created_at"]
     search_fields = ["auction__id", "actor__phone"]

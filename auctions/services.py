@@ -124,7 +124,7 @@ def auction_create(
 def auction_cancel(*, auction_id: int, user: User) -> Auction:
     """The seller cancels an auction that has no bids yet."""
     with transaction.atomic():
-        _pending_payments_lock(auction_id=auction_id)
+        _payments_lock(auction_id=auction_id)
         auction = auction_lock(auction_id=auction_id)
         if auction.seller_id != user.pk and not user.is_staff:
             raise AuctionRuleError(_("Отменить аукцион может только продавец."), "not_owner")
@@ -135,13 +135,18 @@ def auction_cancel(*, auction_id: int, user: User) -> Auction:
             raise AuctionRuleError(_("Аукцион уже завершён."), "closed")
         if auction.bid_count:
             raise AuctionRuleError(_("После первой ставки аукцион отменить нельзя."), "has_bids")
+        if auction.is_paid and timezone.now() < auction.starts_at:
+            # The fee bought an auction that will never run: it goes back (see needs_refund).
+            AuctionPayment.objects.filter(auction=auction, status=PaymentStatus.COMPLETED).update(
+                needs_refund=True, updated_at=timezone.now()
+            )
         _auction_mark_cancelled(auction, actor=user, reason="cancelled_by_user")
     return auction
 
 
-def _pending_payments_lock(*, auction_id: int) -> None:
-    """Lock an auction's unpaid fees; lock order: payments before the auction, as in payment_complete."""
-    list(AuctionPayment.objects.select_for_update().filter(auction_id=auction_id, status=PaymentStatus.PENDING))
+def _payments_lock(*, auction_id: int) -> None:
+    """Lock an auction's fee payments; lock order: payments before the auction, as in the Click services."""
+    list(AuctionPayment.objects.select_for_update().filter(auction_id=auction_id).order_by("pk"))
 
 
 def _auction_mark_cancelled(auction: Auction, *, actor: User | None, reason: str) -> None:
@@ -333,7 +338,7 @@ def auction_sync(*, auction_id: int, now: datetime | None = None) -> Auction:
     """Record what the clock has decided (start, end and winner, or an unpaid auction
     that can no longer run); idempotent."""
     with transaction.atomic():
-        _pending_payments_lock(auction_id=auction_id)
+        _payments_lock(auction_id=auction_id)
         auction = auction_lock(auction_id=auction_id)
         now = now or timezone.now()
         if auction.status == AuctionStatus.PENDING_PAYMENT and now >= auction.ends_at:
@@ -364,6 +369,11 @@ def auctions_sync_due(*, now: datetime | None = None) -> int:
     """The periodic job: sync every auction whose status lags the clock."""
     count = 0
     for auction_id in auctions_due_for_sync(now=now).values_list("pk", flat=True):
-        auction_sync(auction_id=auction_id, now=now)
+        try:
+            auction_sync(auction_id=auction_id, now=now)
+        except Exception:
+            # One broken auction must not stop the others from being recorded.
+            logger.exception("auction_sync failed for auction %s", auction_id)
+            continue
         count += 1
     return count

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_http_methods
 
 from clickuz.simulator import simulate_payment
 
+MAX_AMOUNT_EXPONENT = 12  # no fee is a trillion soums
+
 
 def _sandbox_params(request: HttpRequest) -> dict[str, str]:
     source = request.POST if request.method == "POST" else request.GET
@@ -36,7 +38,7 @@ def sandbox_pay(request: HttpRequest) -> HttpResponse:
         problems.append("service_id")
     try:
         amount = Decimal(params["amount"])
-        if not amount.is_finite() or amount <= 0:
+        if not amount.is_finite() or amount <= 0 or amount.adjusted() > MAX_AMOUNT_EXPONENT:
             raise InvalidOperation
     except InvalidOperation:
         problems.append("amount")

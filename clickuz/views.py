@@ -94,7 +94,7 @@ class ClickCallbackView(View):
                 method=(request.method or "")[:10],
                 content_type=_printable(request.META.get("CONTENT_TYPE", ""))[:200],
                 body=_printable(text),
-                headers={name: _printable(request.headers[name]) for name in _LOGGED_HEADERS if name in request.headers},
+                headers={name: _printable(value) for name in _LOGGED_HEADERS if (value := request.headers.get(name))},
                 remote_addr=request.META.get("REMOTE_ADDR") or None,
             )
         except Exception:

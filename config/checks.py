@@ -4,7 +4,10 @@ Runs while settings load, so a misconfigured server refuses to start and
 says which setting to fix instead of failing later at the first payment.
 """
 
+import os
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -25,6 +28,43 @@ CLICK_PLACEHOLDERS = frozenset(
 )
 REQUIRED_CLICK_SETTINGS = ("CLICK_SERVICE_ID", "CLICK_MERCHANT_ID", "CLICK_SECRET_KEY")
 NUMERIC_CLICK_SETTINGS = ("CLICK_SERVICE_ID", "CLICK_MERCHANT_ID", "CLICK_MERCHANT_USER_ID")
+
+
+SECRET_KEY_PLACEHOLDERS = ("change-me", "changeme", "your_secret", "secret_key", "dev-only")
+MIN_SECRET_KEY_LENGTH = 50
+
+
+def secret_key_problems(secret_key: str) -> list[str]:
+    if not secret_key:
+        return ["SECRET_KEY is not set."]
+    lowered = secret_key.lower()
+    if any(marker in lowered for marker in SECRET_KEY_PLACEHOLDERS):
+        return ["SECRET_KEY is a placeholder: generate a long random value."]
+    if len(secret_key) < MIN_SECRET_KEY_LENGTH or len(set(secret_key)) < 5:
+        return [f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} random characters."]
+    return []
+
+
+def auction_fee_parse(raw: str) -> Decimal:
+    """AUCTION_FEE in soums: a positive amount with at most two decimals."""
+    try:
+        fee = Decimal(raw.strip())
+    except InvalidOperation:
+        fee = Decimal("NaN")
+    if not fee.is_finite() or fee <= 0 or fee >= Decimal("1e10") or fee != fee.quantize(Decimal("0.01")):
+        raise ImproperlyConfigured(f"AUCTION_FEE must be a positive amount in soums such as 50000.00, got {raw!r}.")
+    return fee.quantize(Decimal("0.01"))
+
+
+def log_file_check(path: str) -> None:
+    """The log file's folder must exist (or be creatable) and be writable."""
+    folder = Path(path).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImproperlyConfigured(f"DJANGO_LOG_FILE: cannot create the folder {folder}: {exc}") from exc
+    if not os.access(folder, os.W_OK):
+        raise ImproperlyConfigured(f"DJANGO_LOG_FILE: the folder {folder} is not writable.")
 
 
 def click_settings_problems(click: Mapping[str, str]) -> list[str]:
@@ -54,9 +94,7 @@ def validate_production_settings(
 ) -> None:
     if debug:
         return
-    problems = []
-    if not secret_key:
-        problems.append("SECRET_KEY is not set.")
+    problems = secret_key_problems(secret_key)
     if not allowed_hosts:
         problems.append("ALLOWED_HOSTS is not set (for example ALLOWED_HOSTS=kvartirabar.uz).")
     problems += click_settings_problems(click)

@@ -56,3 +56,25 @@ def test_auctions_and_payments_are_not_editable_in_admin(admin_client_ru, paymen
     assert payment.status == "pending" and str(payment.amount) == "50000.00"
     assert AuctionPayment.objects.count() == 1
     assert admin_client_ru.get(reverse("admin:auctions_auction_add")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "auctions/auction",
+        "auctions/auctionpayment",
+        "auctions/clicktransaction",
+        "auctions/bid",
+        "auctions/auctionevent",
+    ],
+)
+def test_evidence_cannot_be_deleted_in_admin(admin_client_ru, paid_auction, buyer, model):
+    from django.apps import apps
+
+    from auctions.services import bid_place
+
+    bid_place(auction_id=paid_auction.pk, bidder=buyer, amount=800_000_000)
+    Model = apps.get_model(*model.split("/"))
+    obj = Model.objects.first()
+    assert admin_client_ru.post(f"/admin/{model}/{obj.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Model.objects.filter(pk=obj.pk).exists()

@@ -3,6 +3,7 @@
 import contextlib
 import io
 import re
+import time
 from datetime import timedelta
 
 import httpx
@@ -11,7 +12,6 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from auctions.models import Auction, AuctionPayment, AuctionStatus, ClickTransaction
-from auctions.services import auction_sync
 from clickuz.models import ClickCallback
 
 MTI = re.compile(r"^AUCTION_[A-Z0-9]{20}$")
@@ -115,15 +115,17 @@ def test_sandbox_is_404_when_off(client, settings):
 
 
 @pytest.mark.django_db
-def test_auction_jobs_records_the_end_and_winner(paid_auction, buyer):
+def test_auction_jobs_command_records_the_end_and_winner(listing, make_paid_auction, buyer):
     from auctions.services import bid_place
 
-    bid_place(auction_id=paid_auction.pk, bidder=buyer, amount=800_000_000)
+    auction = make_paid_auction(listing, starts_in=-timedelta(seconds=1), duration=timedelta(seconds=3))
+    bid_place(auction_id=auction.pk, bidder=buyer, amount=800_000_000)
     assert "0 auction(s) updated" in _run("auction_jobs")
-    later = paid_auction.ends_at + timedelta(seconds=1)
-    auction_sync(auction_id=paid_auction.pk, now=later)
-    paid_auction.refresh_from_db()
-    assert paid_auction.status == AuctionStatus.ENDED and paid_auction.winner == buyer
+    time.sleep(max(0.0, (auction.ends_at - timezone.now()).total_seconds()) + 0.05)
+    assert "1 auction(s) updated" in _run("auction_jobs")
+    auction.refresh_from_db()
+    assert auction.status == AuctionStatus.ENDED and auction.winner == buyer
+    assert "0 auction(s) updated" in _run("auction_jobs")
 
 
 @pytest.mark.django_db

@@ -1,7 +1,11 @@
 """Anything a client can send gets an answer, never a 500 (PostgreSQL types are strict)."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from accounts.phone import phone_normalize
+from clickuz.models import ClickCallback
+from tests.conftest import PASSWORD
 from tests.test_click_endpoints import complete_request, post, prepare_fields, prepared_attempt, resign
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +57,41 @@ def test_click_numbers_beyond_their_columns_are_malformed(client, payment, field
     fields, answer = prepared_attempt(client, payment)
     request = complete_request(payment, fields, answer)
     assert post(client, "/api/auctions/click/complete/", resign(request | {field: value}))["error"] == -8
+
+
+def test_login_never_redirects_off_site(client, seller):
+    response = client.post("/login/?next=https://evil.example/", {"username": seller.phone, "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/dashboard/"
+
+
+def test_unknown_host_is_refused(client):
+    assert client.get("/", HTTP_HOST="evil.example").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"a=" + b"1" * (70 * 1024), "application/x-www-form-urlencoded"),
+        ("&".join(f"f{i}=1" for i in range(500)).encode(), "application/x-www-form-urlencoded"),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json"),
+        (b'{"merchant_trans_id": "A\\u0000B", "click_trans_id": 1}', "application/json"),
+        (b"merchant_trans_id=A%00B&click_trans_id=1", "application/x-www-form-urlencoded"),
+        (b"merchant_trans_id=A\x00B", "application/x-www-form-urlencoded"),
+    ],
+)
+def test_hostile_bodies_get_minus_8_and_a_log_row(client, body, content_type):
+    response = client.post("/api/auctions/click/prepare/", data=body, content_type=content_type)
+    assert response.status_code == 200 and response.json()["error"] == -8
+    row = ClickCallback.objects.get()
+    assert row.error == -8 and row.response == response.json()
+
+
+def test_amount_beyond_any_decimal_context_is_minus_2(client, payment):
+    fields = resign(prepare_fields(payment.merchant_trans_id) | {"amount": "1e999999999"})
+    assert post(client, "/api/auctions/click/prepare/", fields)["error"] == -2
+
+
+@pytest.mark.parametrize("phone", ["+998٩٠١٢٣٤٥٦٧", "+998９０１２３４５６７"])
+def test_non_ascii_digits_are_not_a_phone(phone):
+    with pytest.raises(ValidationError):
+        phone_normalize(phone)

@@ -521,3 +521,34 @@ def test_new_auction_after_one_the_clock_closed_records_the_old_result(listing, 
     assert old.status == AuctionStatus.ENDED and old.winner == buyer
     assert new.status == AuctionStatus.PENDING_PAYMENT
     assert str(Auction.objects.get(pk=new.pk).starting_price) == "1000000000.00"
+
+
+def test_cancelling_a_paid_auction_before_its_start_flags_the_fee_for_refund(listing, make_paid_auction):
+    auction = make_paid_auction(listing, starts_in=timedelta(days=1))
+    auction_cancel(auction_id=auction.pk, user=auction.seller)
+    payment = AuctionPayment.objects.get(auction=auction)
+    assert payment.status == "completed" and payment.needs_refund is True
+
+
+def test_cancelling_a_started_auction_without_bids_keeps_the_fee(listing, make_paid_auction):
+    auction = make_paid_auction(listing, starts_in=-timedelta(minutes=5))
+    auction_cancel(auction_id=auction.pk, user=auction.seller)
+    assert AuctionPayment.objects.get(auction=auction).needs_refund is False
+
+
+def test_sync_due_goes_on_past_a_failing_auction(monkeypatch, listing, make_listing, make_paid_auction):
+    from auctions import services
+
+    broken = make_paid_auction(listing, starts_in=timedelta(minutes=10))
+    fine = make_paid_auction(make_listing(listing.seller), starts_in=timedelta(minutes=10))
+    real_sync = services.auction_sync
+
+    def sync(*, auction_id, now=None):
+        if auction_id == broken.pk:
+            raise RuntimeError("broken row")
+        return real_sync(auction_id=auction_id, now=now)
+
+    monkeypatch.setattr(services, "auction_sync", sync)
+    assert services.auctions_sync_due(now=timezone.now() + HOUR) == 1
+    assert Auction.objects.get(pk=fine.pk).status == AuctionStatus.ACTIVE
+    assert Auction.objects.get(pk=broken.pk).status == AuctionStatus.SCHEDULED

@@ -23,7 +23,7 @@ GOOD_CLICK = {
 def _validate(**overrides):
     kwargs = {
         "debug": False,
-        "secret_key": "x" * 50,
+        "secret_key": secrets.token_urlsafe(50),
         "allowed_hosts": ["kvartirabar.uz"],
         "click": dict(GOOD_CLICK),
         "sandbox": False,
@@ -118,3 +118,62 @@ def test_checklist_step3_lines_22_23_name_the_click_settings():
     lines = (ROOT / "config" / "settings.py").read_text().splitlines()
     assert lines[21].startswith("CLICK_SERVICE_ID = env.str(")
     assert lines[22].startswith("CLICK_SECRET_KEY = env.str(")
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        ("", "SECRET_KEY is not set"),
+        ("change-me-to-a-long-random-string", "SECRET_KEY is a placeholder"),
+        ("short-but-random-Zx81", "at least 50"),
+        ("a" * 60, "at least 50"),
+    ],
+)
+def test_weak_or_placeholder_secret_key_is_refused(secret, message):
+    with pytest.raises(ImproperlyConfigured, match=message):
+        _validate(secret_key=secret)
+
+
+def test_env_example_values_do_not_start_a_server():
+    values = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    values.pop("DJANGO_LOG_FILE")
+    result = _manage("check", **(values | {"DATABASE_URL": "sqlite:///:memory:"}))
+    assert result.returncode != 0
+    for name in ("SECRET_KEY", "CLICK_SERVICE_ID", "CLICK_MERCHANT_ID", "CLICK_SECRET_KEY"):
+        assert name in result.stderr
+
+
+@pytest.mark.parametrize("fee", ["abc", "0", "-50000", "50000.001", "1e20", "NaN"])
+def test_bad_auction_fee_is_named(fee):
+    result = _manage("check", **(PRODUCTION_ENV | {"AUCTION_FEE": fee}))
+    assert result.returncode != 0
+    assert "AUCTION_FEE must be a positive amount" in result.stderr
+
+
+def test_unwritable_log_file_is_named(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    result = _manage("check", **(PRODUCTION_ENV | {"DJANGO_LOG_FILE": str(blocker / "django" / "error.log")}))
+    assert result.returncode != 0
+    assert "DJANGO_LOG_FILE" in result.stderr
+
+
+def test_log_file_receives_click_callback_lines(tmp_path):
+    log = tmp_path / "django" / "error.log"
+    script = (
+        "from django.test import Client; "
+        "Client(HTTP_HOST='kvartirabar.uz')"
+        ".post('/api/auctions/click/prepare/', data='{}', content_type='application/json')"
+    )
+    result = _manage(
+        "shell",
+        "-c",
+        script,
+        **(PRODUCTION_ENV | {"DJANGO_LOG_FILE": str(log), "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "click prepare" in log.read_text() and "error=-8" in log.read_text()

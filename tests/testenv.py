@@ -11,7 +11,7 @@ import socket
 TEST_DEFAULTS = {
     "DEBUG": "1",
     "SECRET_KEY": "test-secret-key-not-for-production",
-    "ALLOWED_HOSTS": "*",
+    "ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
     "CLICK_SERVICE_ID": "12345",
     "CLICK_MERCHANT_ID": "23456",
     "CLICK_MERCHANT_USER_ID": "34567",
@@ -21,9 +21,6 @@ TEST_DEFAULTS = {
     "SECURE_SSL_REDIRECT": "0",
     "LOG_LEVEL": "WARNING",
     "FAST_PASSWORD_HASHER": "1",
-    # Playwright's sync API runs an event loop in the test thread; the ORM
-    # calls the tests make there are still plain synchronous code.
-    "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
 }
 LOCAL_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 LOCAL_REDIS_URL = "redis://127.0.0.1:6379/15"

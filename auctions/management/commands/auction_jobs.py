@@ -1,9 +1,13 @@
+import logging
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
 
 from auctions.services import auctions_sync_due
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -15,7 +19,16 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, loop: bool, interval: int, **options: object) -> None:
         while True:
-            changed = auctions_sync_due()
+            if loop:
+                close_old_connections()  # a long-running loop must not keep a dead connection
+            try:
+                changed = auctions_sync_due()
+            except Exception:
+                if not loop:
+                    raise
+                # The next run retries: nothing is decided by this job alone.
+                logger.exception("auction_jobs: run failed")
+                changed = 0
             if changed or not loop:
                 self.stdout.write(f"auction_jobs: {changed} auction(s) updated")
             if not loop:

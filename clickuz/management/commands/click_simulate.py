@@ -23,6 +23,11 @@ class Command(BaseCommand):
         if not base.startswith(("http://", "https://")):
             raise CommandError("--base-url must start with http:// or https://")
         amount = str(options["amount"] or f"{settings.AUCTION_FEE:.2f}")
+        if not settings.DEBUG and not settings.CLICK_SANDBOX:
+            # Signed with the real secret, a Complete marks a fee paid although no money moved.
+            self.stderr.write(
+                self.style.WARNING("Signing with this server's real CLICK_SECRET_KEY: use test orders only.")
+            )
 
         def show(exchange: Exchange) -> None:
             self.stdout.write(f"→ {exchange.stage.upper()} POST {exchange.url}")
