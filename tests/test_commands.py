@@ -103,7 +103,13 @@ def test_sandbox_rejects_a_foreign_return_url_and_bad_links(client):
     }
     page = client.get("/click-sandbox/services/pay", query)
     assert page.status_code == 200 and "https://evil.example/" not in page.content.decode()
-    for broken in ({"service_id": "999"}, {"amount": "abc"}, {"amount": "-1"}, {"transaction_param": ""}):
+    for broken in (
+        {"service_id": "999"},
+        {"amount": "abc"},
+        {"amount": "-1"},
+        {"amount": "1e300000"},
+        {"transaction_param": ""},
+    ):
         assert client.get("/click-sandbox/services/pay", query | broken).status_code == 400
 
 
