@@ -477,7 +477,7 @@ def test_a_field_changed_after_signing(client, payment, field):
 @pytest.mark.django_db
 def test_complete_with_the_prepare_id_changed_after_signing(client, payment):
     fields, answer = prepared_attempt(client, payment)
-    request = complete_request(payment, fields, {"merchant_prepare_id": 1})
+    request = complete_request(payment, fields, {"merchant_prepare_id": answer["merchant_prepare_id"] + 1})
     request["merchant_prepare_id"] = str(answer["merchant_prepare_id"])
     assert post(client, COMPLETE_URL, request)["error"] == -1
     assert_unpaid(payment)
