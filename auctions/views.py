@@ -18,6 +18,11 @@ from core.formatting import format_amount
 from listings.models import Listing
 
 
+# Click sends the payer back with this query; it proves nothing, it only
+# makes the page wait for Click's Complete by reloading itself.
+RETURNED_FROM_CLICK = "from=click"
+
+
 def _pay_link(request: HttpRequest, auction: Auction, merchant_trans_id: str, amount: Decimal) -> str:
     base = (
         request.build_absolute_uri(reverse("clickuz:sandbox-pay")) if settings.CLICK_SANDBOX else settings.CLICK_PAY_URL
@@ -28,7 +33,7 @@ def _pay_link(request: HttpRequest, auction: Auction, merchant_trans_id: str, am
         merchant_id=str(settings.CLICK_MERCHANT_ID),
         amount=amount,
         transaction_param=merchant_trans_id,
-        return_url=request.build_absolute_uri(auction.get_absolute_url()),
+        return_url=request.build_absolute_uri(auction.get_absolute_url() + "?" + RETURNED_FROM_CLICK),
         merchant_user_id=str(settings.CLICK_MERCHANT_USER_ID),
     )
 
@@ -46,6 +51,7 @@ def auction_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "bid_form": BidForm(initial={"amount": int(panel.min_next_bid)}),
         "fee": settings.AUCTION_FEE,
         "sandbox": settings.CLICK_SANDBOX,
+        "awaiting_click": is_seller and panel.open_payment is not None and request.GET.get("from") == "click",
     }
     if is_seller and panel.open_payment:
         context["pay_url"] = _pay_link(

@@ -215,7 +215,7 @@ def test_initiate_payment_shows_merchant_trans_id_amount_and_click_link(client, 
         "merchant_id": ["23456"],
         "amount": ["50000.00"],
         "transaction_param": [payment.merchant_trans_id],
-        "return_url": [f"http://testserver{auction.get_absolute_url()}"],
+        "return_url": [f"http://testserver{auction.get_absolute_url()}?from=click"],
         "merchant_user_id": ["34567"],
     }
     # Pressing again reuses the open payment.
@@ -293,3 +293,17 @@ def test_detail_page_query_count_is_constant(client, paid_auction, django_assert
 def test_reverse_names():
     assert reverse("click-prepare") == "/api/auctions/click/prepare/"
     assert reverse("click-complete") == "/api/auctions/click/complete/"
+
+
+def test_page_waits_for_click_after_the_payer_returns(client, payment):
+    seller = payment.auction.seller
+    client.force_login(seller)
+    url = payment.auction.get_absolute_url()
+    page = client.get(url + "?from=click").content.decode()
+    assert 'http-equiv="refresh"' in page and "Ждём подтверждения оплаты от Click" in page
+    assert 'http-equiv="refresh"' not in client.get(url).content.decode()
+    from auctions.demo import fee_pay_offline
+
+    fee_pay_offline(payment)
+    page = client.get(url + "?from=click").content.decode()
+    assert 'http-equiv="refresh"' not in page and "Оплачен" in page
