@@ -17,7 +17,6 @@ from clickuz.paylink import click_pay_url
 from core.formatting import format_amount
 from listings.models import Listing
 
-
 # Click sends the payer back with this query; it proves nothing, it only
 # makes the page wait for Click's Complete by reloading itself.
 RETURNED_FROM_CLICK = "from=click"
