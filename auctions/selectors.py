@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from auctions.models import Auction, AuctionPayment, AuctionStatus, Bid, PaymentStatus
+from auctions.models import OPEN_AUCTION_STATUSES, Auction, AuctionPayment, AuctionStatus, Bid, PaymentStatus
 from listings.models import ListingPhoto
 
 
@@ -103,8 +103,7 @@ def auctions_due_for_sync(*, now: datetime | None = None) -> QuerySet[Auction]:
     """Auctions whose recorded status lags behind the clock."""
     now = now or timezone.now()
     return Auction.objects.filter(
-        Q(status=AuctionStatus.SCHEDULED, starts_at__lte=now)
-        | Q(status__in=[AuctionStatus.PENDING_PAYMENT, AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE], ends_at__lte=now)
+        Q(status=AuctionStatus.SCHEDULED, starts_at__lte=now) | Q(status__in=OPEN_AUCTION_STATUSES, ends_at__lte=now)
     )
 
 

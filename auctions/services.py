@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from auctions.models import (
+    OPEN_AUCTION_STATUSES,
     Auction,
     AuctionEvent,
     AuctionPayment,
@@ -105,9 +106,7 @@ def auction_create(
         # An auction the clock has already closed must not block a new one.
         for lagging_id in auctions_due_for_sync(now=now).filter(listing=listing).values_list("pk", flat=True):
             auction_sync(auction_id=lagging_id, now=now)
-        if listing.auctions.filter(
-            status__in=[AuctionStatus.PENDING_PAYMENT, AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE]
-        ).exists():
+        if listing.auctions.filter(status__in=OPEN_AUCTION_STATUSES).exists():
             raise AuctionRuleError(_("У этого объявления уже есть открытый аукцион."), "already_open")
         auction = Auction.objects.create(
             listing=listing,
