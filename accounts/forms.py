@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
@@ -44,6 +46,13 @@ class PhoneAuthenticationForm(AuthenticationForm):
     """Sign-in by phone number in any common spelling."""
 
     username = forms.CharField(label=_("Телефон"), max_length=32, widget=forms.TextInput(attrs=PHONE_ATTRS))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm caps the field at the stored length (13, "+998901234567");
+        # people type spaces and dashes, so allow the typed form.
+        self.fields["username"].max_length = 32
+        self.fields["username"].widget.attrs["maxlength"] = "32"
 
     def clean_username(self) -> str:
         raw = self.cleaned_data["username"]

@@ -307,3 +307,8 @@ def test_page_waits_for_click_after_the_payer_returns(client, payment):
     fee_pay_offline(payment)
     page = client.get(url + "?from=click").content.decode()
     assert 'http-equiv="refresh"' not in page and "Оплачен" in page
+
+
+def test_login_field_accepts_a_spaced_phone_number(client):
+    page = client.get("/login/").content.decode()
+    assert 'maxlength="32"' in page and 'maxlength="13"' not in page
