@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -85,7 +86,7 @@ class AuctionAdmin(NoDeleteMixin, admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+        return False  # view only: changes go through the services
 
 
 @admin.register(AuctionPayment)
@@ -110,7 +111,7 @@ class AuctionPaymentAdmin(NoDeleteMixin, admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+        return False  # view only: changes go through the services
 
     @admin.display(description=_("аукцион"))
     def auction_link(self, obj: AuctionPayment) -> str:
@@ -139,7 +140,7 @@ class AuctionPaymentAdmin(NoDeleteMixin, admin.ModelAdmin):
                 (
                     (
                         reverse("admin:clickuz_clickcallback_change", args=[cb.pk]),
-                        cb.created_at,
+                        timezone.localtime(cb.created_at).strftime("%Y-%m-%d %H:%M:%S"),
                         cb.stage,
                         cb.error,
                         cb.error_note,
@@ -175,7 +176,7 @@ class ClickTransactionAdmin(NoDeleteMixin, admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+        return False  # view only: changes go through the services
 
 
 @admin.register(AuctionEvent)

@@ -8,7 +8,7 @@ from clickuz.models import ClickCallback
 class ClickCallbackAdmin(admin.ModelAdmin):
     """The raw callback log: read-only, it is evidence."""
 
-    list_display = ["created_at", "stage", "merchant_trans_id", "click_trans_id", "error", "error_note", "duration_ms"]
+    list_display = ["created_at", "stage", "merchant_trans_id", "error", "error_note", "detail", "remote_addr"]
     list_filter = ["stage", "error", "created_at"]
     search_fields = ["merchant_trans_id", "click_trans_id", "remote_addr"]
     date_hierarchy = "created_at"
