@@ -177,3 +177,11 @@ def test_log_file_receives_click_callback_lines(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "click prepare" in log.read_text() and "error=-8" in log.read_text()
+
+
+def test_any_command_without_settings_names_them_without_a_traceback():
+    result = _manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 1
+    assert "kvartirabar cannot start with these settings" in result.stderr
+    assert "CLICK_SECRET_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr
