@@ -54,6 +54,8 @@ validate_production_settings(
 )
 
 INSTALLED_APPS = [
+    # daphne first: `runserver` then serves ASGI, WebSockets included.
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -66,6 +68,8 @@ INSTALLED_APPS = [
     "listings",
     "auctions",
     "clickuz",
+    "notifications",
+    "channels",
 ]
 
 MIDDLEWARE = [
@@ -145,6 +149,41 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Background work and live updates ----------------------------------------
+# Celery on Redis in production; without a broker tasks run eagerly in the
+# process that enqueues them (embedded default), and `auction_jobs --loop`
+# drives the periodic work.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_RESULT_BACKEND = None
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic tasks run by `celery -A config beat`; each entry is idempotent.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+
+if REDIS_URL:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Notifications: e-mail, SMS, Telegram -----------------------------------
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kvartirabar <noreply@kvartirabar.uz>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# notifications.sms: ConsoleSmsBackend (development), LocmemSmsBackend (tests), EskizSmsBackend (production).
+SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
+ESKIZ_BASE_URL = env.str("ESKIZ_BASE_URL", default="https://notify.eskiz.uz/api")
+ESKIZ_EMAIL = env.str("ESKIZ_EMAIL", default="")
+ESKIZ_PASSWORD = env.str("ESKIZ_PASSWORD", default="")
+ESKIZ_FROM = env.str("ESKIZ_FROM", default="4546")
+ESKIZ_TIMEOUT = env.float("ESKIZ_TIMEOUT", default=10.0)
+ESKIZ_TOKEN_TTL = env.int("ESKIZ_TOKEN_TTL", default=20 * 24 * 3600)  # Eskiz tokens live 30 days
+TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
 
 # --- Auctions ----------------------------------------------------------------
 # Seconds between runs of the in-process job that records time-driven changes.

@@ -21,6 +21,9 @@ TEST_DEFAULTS = {
     "SECURE_SSL_REDIRECT": "0",
     "LOG_LEVEL": "WARNING",
     "FAST_PASSWORD_HASHER": "1",
+    "SMS_BACKEND": "notifications.sms.LocmemSmsBackend",
+    "EMAIL_URL": "memorymail://",
+    "CELERY_TASK_ALWAYS_EAGER": "1",
 }
 LOCAL_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 LOCAL_REDIS_URL = "redis://127.0.0.1:6379/15"
