@@ -104,7 +104,8 @@ class EskizSmsBackend:
 
 def sms_backend() -> SmsBackend:
     backend_class = import_string(settings.SMS_BACKEND)
-    return backend_class()  # type: ignore[no-any-return]
+    backend: SmsBackend = backend_class()
+    return backend
 
 
 def sms_send(*, phone: str, text: str) -> None:
