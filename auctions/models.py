@@ -100,6 +100,12 @@ class PaymentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Отменён")
 
 
+class RefundStatus(models.TextChoices):
+    NONE = "", _("—")
+    REFUNDED = "refunded", _("Возвращён")
+    FAILED = "failed", _("Ошибка возврата")
+
+
 class AuctionPayment(models.Model):
     """The auction fee, paid through Click; `merchant_trans_id` is Click's order id."""
 
@@ -114,6 +120,13 @@ class AuctionPayment(models.Model):
     # Set when Click charged the payer but the auction could no longer run:
     # the fee must be reversed (Merchant API) by an operator.
     needs_refund = models.BooleanField(_("нужен возврат"), default=False)
+    # The reversal through Click's Merchant API (auctions.services_click.payment_refund).
+    refund_status = models.CharField(
+        _("возврат"), max_length=16, choices=RefundStatus.choices, default=RefundStatus.NONE, blank=True
+    )
+    refund_note = models.CharField(_("возврат: причина"), max_length=255, blank=True)
+    refund_attempts = models.PositiveSmallIntegerField(_("попыток возврата"), default=0)
+    refunded_at = models.DateTimeField(_("возвращён в"), null=True, blank=True)
     created_at = models.DateTimeField(_("создан"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("изменён"), auto_now=True)
     completed_at = models.DateTimeField(_("оплачен в"), null=True, blank=True)
@@ -227,3 +240,72 @@ class AuctionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M:%S})"
+
+
+class PaymentEvent(models.Model):
+    """Append-only record of what the Click jobs did to a fee payment (its timeline in the admin).
+
+    Initiation, Prepare and Complete are already recorded by AuctionPayment and
+    ClickTransaction; these rows add expiry, reconciliation, refunds and invoices.
+    """
+
+    class Kind(models.TextChoices):
+        EXPIRED = "expired", _("Истёк срок оплаты")
+        RECONCILED = "reconciled", _("Сверено с Click")
+        RECONCILE_UNKNOWN = "reconcile_unknown", _("Сверка: ответ Click неясен")
+        REFUND_REQUESTED = "refund_requested", _("Нужен возврат")
+        REFUNDED = "refunded", _("Возвращён через Click")
+        REFUND_FAILED = "refund_failed", _("Возврат не удался")
+        INVOICE_CREATED = "invoice_created", _("Счёт выставлен в Click")
+        INVOICE_FAILED = "invoice_failed", _("Счёт не выставлен")
+        INVOICE_STATUS = "invoice_status", _("Статус счёта")
+
+    payment = models.ForeignKey(
+        AuctionPayment, on_delete=models.PROTECT, related_name="events", verbose_name=_("оплата")
+    )
+    kind = models.CharField(_("событие"), max_length=32, choices=Kind.choices)
+    data = models.JSONField(_("подробности"), default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("кто")
+    )
+    created_at = models.DateTimeField(_("время"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("событие оплаты")
+        verbose_name_plural = _("события оплат")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M:%S})"
+
+
+class ClickInvoiceStatus(models.TextChoices):
+    WAITING = "waiting", _("Ждёт оплаты в Click")
+    PAID = "paid", _("Оплачен")
+    FAILED = "failed", _("Отклонён")
+    ERROR = "error", _("Не выставлен")
+
+
+class ClickInvoice(models.Model):
+    """A fee invoice sent to the payer's Click app by phone (Merchant API invoice/create)."""
+
+    payment = models.ForeignKey(
+        AuctionPayment, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("оплата")
+    )
+    phone_number = models.CharField(_("телефон"), max_length=16)
+    invoice_id = models.BigIntegerField(_("номер счёта в Click"), null=True, blank=True, unique=True)
+    status = models.CharField(
+        _("статус"), max_length=16, choices=ClickInvoiceStatus.choices, default=ClickInvoiceStatus.WAITING
+    )
+    click_status = models.IntegerField(_("статус в Click"), null=True, blank=True)
+    note = models.CharField(_("ответ Click"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("выставлен"), auto_now_add=True, db_index=True)
+    checked_at = models.DateTimeField(_("проверен"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("счёт Click")
+        verbose_name_plural = _("счета Click")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"invoice {self.invoice_id or '—'} → {self.phone_number}"

@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from auctions.models import OPEN_AUCTION_STATUSES, Auction, AuctionPayment, AuctionStatus, Bid, PaymentStatus
+from auctions.payment_rules import payment_is_expired
 from listings.models import ListingPhoto
 
 
@@ -62,7 +63,10 @@ def auction_panel(auction: Auction, *, now: datetime | None = None, bid_limit: i
             max(0, int((auction.starts_at - now).total_seconds())) if status == AuctionStatus.SCHEDULED else None
         ),
         bids=list(auction.bids.select_related("bidder")[:bid_limit]),
-        open_payment=next((p for p in payments if p.status == PaymentStatus.PENDING), None),
+        # An expired fee is not offered for payment: the seller initiates a new one.
+        open_payment=next(
+            (p for p in payments if p.status == PaymentStatus.PENDING and not payment_is_expired(p, now=now)), None
+        ),
         completed_payment=next((p for p in payments if p.status == PaymentStatus.COMPLETED), None),
     )
 

@@ -23,6 +23,7 @@ from auctions.models import (
     ClickTransactionStatus,
     PaymentStatus,
 )
+from auctions.payment_rules import payment_is_expired, payment_mark_expired, payment_refund_on_commit
 from auctions.selectors import auction_min_next_bid, auctions_due_for_sync
 from clickuz.errors import ClickError
 from clickuz.handlers import ClickAnswer
@@ -136,9 +137,14 @@ def auction_cancel(*, auction_id: int, user: User) -> Auction:
             raise AuctionRuleError(_("После первой ставки аукцион отменить нельзя."), "has_bids")
         if auction.is_paid and timezone.now() < auction.starts_at:
             # The fee bought an auction that will never run: it goes back (see needs_refund).
-            AuctionPayment.objects.filter(auction=auction, status=PaymentStatus.COMPLETED).update(
-                needs_refund=True, updated_at=timezone.now()
+            refund_ids = list(
+                AuctionPayment.objects.filter(auction=auction, status=PaymentStatus.COMPLETED).values_list(
+                    "pk", flat=True
+                )
             )
+            AuctionPayment.objects.filter(pk__in=refund_ids).update(needs_refund=True, updated_at=timezone.now())
+            # Click in production: reverse the fee through the Merchant API once this commits.
+            payment_refund_on_commit(payment_ids=refund_ids)
         _auction_mark_cancelled(auction, actor=user, reason="cancelled_by_user")
     return auction
 
@@ -164,6 +170,7 @@ def _auction_mark_cancelled(auction: Auction, *, actor: User | None, reason: str
 def payment_initiate(*, auction_id: int, user: User) -> AuctionPayment:
     """Create the fee payment for an unpaid auction, or return the open one."""
     with transaction.atomic():
+        _payments_lock(auction_id=auction_id)
         auction = auction_lock(auction_id=auction_id)
         if auction.seller_id != user.pk:
             raise AuctionRuleError(_("Оплатить сбор может только продавец."), "not_owner")
@@ -176,6 +183,10 @@ def payment_initiate(*, auction_id: int, user: User) -> AuctionPayment:
                 _("Время аукциона уже прошло: создайте новый аукцион с новыми датами."), "ends_in_past"
             )
         payment = AuctionPayment.objects.filter(auction=auction, status=PaymentStatus.PENDING).first()
+        if payment is not None and payment_is_expired(payment):
+            # Click in production: an unpaid fee expires; a new one replaces it.
+            payment_mark_expired(payment, now=timezone.now())
+            payment = None
         if payment is None:
             payment = AuctionPayment.objects.create(auction=auction, amount=settings.AUCTION_FEE)
             _event(
@@ -204,6 +215,10 @@ def payment_prepare(*, click: ClickRequest) -> ClickAnswer:
             return ClickAnswer(ClickError.TRANSACTION_CANCELLED, detail="payment cancelled")
         if attempt is not None and attempt.status == ClickTransactionStatus.CANCELLED:
             return ClickAnswer(ClickError.TRANSACTION_CANCELLED, attempt.pk, detail="attempt cancelled")
+        if attempt is None and payment_is_expired(payment):
+            # Click in production: the seller must initiate a new payment.
+            payment_mark_expired(payment, now=timezone.now())
+            return ClickAnswer(ClickError.TRANSACTION_CANCELLED, detail="payment expired")
         if auction.status == AuctionStatus.CANCELLED or auction.ends_at <= timezone.now():
             return ClickAnswer(ClickError.TRANSACTION_CANCELLED, detail="the auction can no longer run")
         if not amounts_equal(click.amount, payment.amount):
@@ -276,6 +291,7 @@ def payment_complete(*, click: ClickRequest) -> ClickAnswer:
             payment.needs_refund = True
             _event(auction, AuctionEvent.Kind.PAID_TOO_LATE, merchant_trans_id=payment.merchant_trans_id)
             logger.error("fee %s paid for auction %s that cannot run: refund it", payment, auction.pk)
+            payment_refund_on_commit(payment_ids=[payment.pk])
         payment.save(update_fields=["status", "completed_at", "needs_refund", "updated_at"])
         return ClickAnswer(ClickError.SUCCESS, attempt.pk)
 

@@ -119,6 +119,18 @@ class ClickCallbackView(View):
             int(answer.error),
             answer.detail,
             duration_ms,
+            extra={
+                "event": "click_callback",
+                "stage": self.action.name.lower(),
+                "merchant_trans_id": fields.get("merchant_trans_id"),
+                "click_trans_id": fields.get("click_trans_id"),
+                "click_error": fields.get("error"),
+                "error_code": int(answer.error),
+                "detail": answer.detail,
+                "remote_addr": callback.remote_addr if callback else None,
+                "callback_id": callback.pk if callback else None,
+                "duration_ms": round(duration_ms, 1),
+            },
         )
         if callback is None:
             return

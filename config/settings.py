@@ -9,6 +9,7 @@ start-up with a message naming the setting to fix.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from config.checks import auction_fee_parse, log_file_check, validate_production_settings
 
@@ -34,6 +35,32 @@ CLICK_PAY_URL = env.str("CLICK_PAY_URL", default="https://my.click.uz/services/p
 # The callback paths registered in the Click cabinet (checklist step 2).
 CLICK_PREPARE_PATH = "/api/auctions/click/prepare/"
 CLICK_COMPLETE_PATH = "/api/auctions/click/complete/"
+
+# --- Click in production -----------------------------------------------------
+# Click's Merchant API (payment status, reversal, invoices). Empty turns it off
+# (the default with the sandbox): reconciliation and refunds then wait, and
+# say so in click_doctor and the admin.
+CLICK_MERCHANT_API_URL = env.str(
+    "CLICK_MERCHANT_API_URL", default="" if CLICK_SANDBOX else "https://api.click.uz/v2/merchant/"
+)
+CLICK_MERCHANT_API_TIMEOUT = env.float("CLICK_MERCHANT_API_TIMEOUT", default=10.0)
+# Extra tries after a failed call (never for a request Click may already have acted on).
+CLICK_MERCHANT_API_RETRIES = env.int("CLICK_MERCHANT_API_RETRIES", default=2)
+CLICK_MERCHANT_API_BACKOFF = env.float("CLICK_MERCHANT_API_BACKOFF", default=0.5)  # seconds × attempt
+# A Click attempt prepared but not completed for this long is settled from Click's records.
+CLICK_RECONCILE_AFTER_SECONDS = env.int("CLICK_RECONCILE_AFTER_SECONDS", default=15 * 60)
+# An initiated fee nobody started paying expires; the seller then initiates a new one.
+CLICK_PAYMENT_EXPIRES_AFTER_SECONDS = env.int("CLICK_PAYMENT_EXPIRES_AFTER_SECONDS", default=24 * 3600)
+# Automatic reversal tries before a refund is left to an operator (it stays flagged).
+CLICK_REFUND_MAX_ATTEMPTS = env.int("CLICK_REFUND_MAX_ATTEMPTS", default=3)
+# Seconds between runs of the Click jobs (Celery beat).
+CLICK_JOBS_INTERVAL = env.int("CLICK_JOBS_INTERVAL", default=60)
+# The public address of the site (the callback URLs registered at Click start with it).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
+# Logs: "json" (one object per line, for log collectors) or "plain".
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, got {LOG_FORMAT!r}.")
 
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key" if DEBUG else "")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
@@ -164,6 +191,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic tasks run by `celery -A config beat`; each entry is idempotent.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Click in production: reconciliation, expiry, refunds, invoices (auctions/tasks_payments.py).
+CELERY_IMPORTS = ["auctions.tasks_payments"]
+CELERY_BEAT_SCHEDULE["click-jobs"] = {"task": "auctions.tasks_payments.click_jobs", "schedule": CLICK_JOBS_INTERVAL}
 
 if REDIS_URL:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
@@ -195,7 +225,7 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 # Click's callbacks must not be redirected: they are answered on any scheme.
-SECURE_REDIRECT_EXEMPT = [r"^api/auctions/click/"]
+SECURE_REDIRECT_EXEMPT = [r"^api/auctions/click/", r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -210,11 +240,14 @@ if LOG_FILE:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "core.logging.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
         **(
-            {"file": {"class": "logging.handlers.WatchedFileHandler", "filename": LOG_FILE, "formatter": "plain"}}
+            {"file": {"class": "logging.handlers.WatchedFileHandler", "filename": LOG_FILE, "formatter": LOG_FORMAT}}
             if LOG_FILE
             else {}
         ),

@@ -115,3 +115,23 @@ def make_paid_auction(make_auction):
 def paid_auction(listing, make_paid_auction) -> Auction:
     """A paid auction that started five minutes ago and runs for three days."""
     return make_paid_auction(listing, starts_in=-timedelta(minutes=5))
+
+
+# --- Click in production: a fake Click Merchant API over real local HTTP ------
+
+
+@pytest.fixture
+def click_merchant(settings):
+    """A running fake Merchant API; settings point the client at it."""
+    from tests.fake_click_merchant import FakeClickMerchant, FakeClickMerchantServer
+
+    fake = FakeClickMerchant(
+        service_id=str(settings.CLICK_SERVICE_ID),
+        merchant_user_id=str(settings.CLICK_MERCHANT_USER_ID),
+        secret_key=settings.CLICK_SECRET_KEY,
+    )
+    with FakeClickMerchantServer(fake) as url:
+        settings.CLICK_MERCHANT_API_URL = url
+        settings.CLICK_MERCHANT_API_BACKOFF = 0
+        settings.CLICK_MERCHANT_API_TIMEOUT = 5
+        yield fake

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from auctions.services import auctions_sync_due
+from auctions.services_click import click_jobs_run
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,8 @@ class Command(BaseCommand):
                 close_old_connections()  # a long-running loop must not keep a dead connection
             try:
                 changed = auctions_sync_due()
+                # Click in production: reconciliation, invoices, expiry, refunds (auctions/services_click.py).
+                click_jobs_report(self, click_jobs_run(), loop=loop)
             except Exception:
                 if not loop:
                     raise
@@ -34,3 +37,8 @@ class Command(BaseCommand):
             if not loop:
                 return
             time.sleep(max(1, interval))
+
+
+def click_jobs_report(command: BaseCommand, summary: dict[str, int], *, loop: bool) -> None:
+    if any(summary.values()) or not loop:
+        command.stdout.write("click_jobs: " + ", ".join(f"{name} {count}" for name, count in summary.items()))
