@@ -67,6 +67,13 @@ def log_file_check(path: str) -> None:
         raise ImproperlyConfigured(f"DJANGO_LOG_FILE: the folder {folder} is not writable.")
 
 
+def log_format_check(value: str) -> str:
+    """LOG_FORMAT: json (one object per line, for collectors) or plain."""
+    if value not in ("json", "plain"):
+        raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, got {value!r}.")
+    return value
+
+
 def click_settings_problems(click: Mapping[str, str]) -> list[str]:
     """Return one message per Click setting that is missing or not real."""
     problems = []

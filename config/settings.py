@@ -9,9 +9,8 @@ start-up with a message naming the setting to fix.
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 
-from config.checks import auction_fee_parse, log_file_check, validate_production_settings
+from config.checks import auction_fee_parse, log_file_check, log_format_check, validate_production_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -58,9 +57,7 @@ CLICK_JOBS_INTERVAL = env.int("CLICK_JOBS_INTERVAL", default=60)
 # The public address of the site (the callback URLs registered at Click start with it).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 # Logs: "json" (one object per line, for log collectors) or "plain".
-LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
-if LOG_FORMAT not in ("json", "plain"):
-    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, got {LOG_FORMAT!r}.")
+LOG_FORMAT = log_format_check(env.str("LOG_FORMAT", default="plain" if DEBUG else "json"))
 
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key" if DEBUG else "")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])

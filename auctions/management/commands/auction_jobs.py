@@ -25,7 +25,7 @@ class Command(BaseCommand):
             try:
                 changed = auctions_sync_due()
                 # Click in production: reconciliation, invoices, expiry, refunds (auctions/services_click.py).
-                click_jobs_report(self, click_jobs_run(), loop=loop)
+                click_jobs_report(self, click_jobs_run())
             except Exception:
                 if not loop:
                     raise
@@ -39,6 +39,6 @@ class Command(BaseCommand):
             time.sleep(max(1, interval))
 
 
-def click_jobs_report(command: BaseCommand, summary: dict[str, int], *, loop: bool) -> None:
-    if any(summary.values()) or not loop:
+def click_jobs_report(command: BaseCommand, summary: dict[str, int]) -> None:
+    if any(summary.values()):
         command.stdout.write("click_jobs: " + ", ".join(f"{name} {count}" for name, count in summary.items()))

@@ -1,0 +1,358 @@
+"""Click in production on PostgreSQL: reconciliation, expiry, refunds and invoices,
+against a fake Click Merchant API over real local HTTP."""
+
+import itertools
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from auctions.models import (
+    Auction,
+    AuctionPayment,
+    AuctionStatus,
+    ClickInvoice,
+    ClickInvoiceStatus,
+    ClickTransaction,
+    ClickTransactionStatus,
+    PaymentEvent,
+    PaymentStatus,
+    RefundStatus,
+)
+from auctions.selectors import auction_panel
+from auctions.services import AuctionRuleError, auction_cancel, payment_initiate
+from auctions.services_click import (
+    click_jobs_run,
+    invoices_check_due,
+    payment_invoice_create,
+    payment_reconcile,
+    payment_refund,
+    payments_expire_due,
+    payments_reconcile_due,
+    payments_refund_due,
+)
+from clickuz.signing import sign_string
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+TASHKENT = ZoneInfo("Asia/Tashkent")
+_ids = itertools.count(5_200_000_001)
+
+
+def _signed(payment: AuctionPayment, click_trans_id: str, *, action: int, **extra: str) -> dict[str, str]:
+    sign_time = datetime.now(TASHKENT).strftime("%Y-%m-%d %H:%M:%S")
+    fields = {
+        "click_trans_id": click_trans_id,
+        "service_id": "12345",
+        "click_paydoc_id": "77",
+        "merchant_trans_id": payment.merchant_trans_id,
+        "amount": "50000.00",
+        "action": str(action),
+        "error": extra.pop("error", "0"),
+        "error_note": "Success",
+        "sign_time": sign_time,
+        **extra,
+    }
+    fields["sign_string"] = sign_string(
+        click_trans_id=click_trans_id,
+        service_id="12345",
+        secret_key="test-click-secret",
+        merchant_trans_id=payment.merchant_trans_id,
+        merchant_prepare_id=extra.get("merchant_prepare_id"),
+        amount="50000.00",
+        action=str(action),
+        sign_time=sign_time,
+    )
+    return fields
+
+
+def _post(url: str, fields: dict[str, str]) -> dict:
+    return Client().post(url, urlencode(fields), content_type="application/x-www-form-urlencoded").json()
+
+
+def click_prepare(payment: AuctionPayment) -> ClickTransaction:
+    """Click's real Prepare over the callback URL; its Complete never arrives."""
+    click_trans_id = str(next(_ids))
+    answer = _post("/api/auctions/click/prepare/", _signed(payment, click_trans_id, action=0))
+    assert answer["error"] == 0, answer
+    return ClickTransaction.objects.get(pk=answer["merchant_prepare_id"])
+
+
+def click_pay(payment: AuctionPayment) -> ClickTransaction:
+    attempt = click_prepare(payment)
+    fields = _signed(payment, str(attempt.click_trans_id), action=1, merchant_prepare_id=str(attempt.pk))
+    assert _post("/api/auctions/click/complete/", fields)["error"] == 0
+    attempt.refresh_from_db()
+    return attempt
+
+
+def _day(payment: AuctionPayment) -> str:
+    return timezone.localdate(payment.created_at).isoformat()
+
+
+@pytest.fixture
+def due_now(settings):
+    settings.CLICK_RECONCILE_AFTER_SECONDS = 0
+
+
+# --- Reconciliation --------------------------------------------------------------
+
+
+def test_paid_at_click_completes_the_payment_and_activates_the_auction(click_merchant, payment, due_now):
+    attempt = click_prepare(payment)
+    click_merchant.add_payment(attempt.click_trans_id, payment.merchant_trans_id, _day(payment), status=2)
+
+    [result] = payments_reconcile_due()
+
+    assert result.outcome == "paid"
+    payment.refresh_from_db()
+    attempt.refresh_from_db()
+    auction = Auction.objects.get(pk=payment.auction_id)
+    assert payment.status == PaymentStatus.COMPLETED and attempt.status == ClickTransactionStatus.COMPLETED
+    assert auction.is_paid and auction.status == AuctionStatus.SCHEDULED
+    event = PaymentEvent.objects.get(payment=payment, kind=PaymentEvent.Kind.RECONCILED)
+    assert event.data["outcome"] == "paid"
+    asked = [r.path for r in click_merchant.requests]
+    assert asked == [
+        f"/payment/status_by_mti/12345/{payment.merchant_trans_id}/{_day(payment)}",
+        f"/payment/status/12345/{attempt.click_trans_id}",
+    ]
+    # Idempotent: the next run has nothing to settle and asks Click nothing.
+    click_merchant.requests.clear()
+    assert payments_reconcile_due() == []
+    assert click_merchant.requests == []
+
+
+def test_paid_at_click_without_any_callback_is_prepared_and_completed(click_merchant, payment):
+    click_merchant.add_payment(6_000_000_001, payment.merchant_trans_id, _day(payment), status=2)
+
+    result = payment_reconcile(payment_id=payment.pk)
+
+    assert result.outcome == "paid"
+    attempt = ClickTransaction.objects.get(payment=payment)
+    assert attempt.click_trans_id == 6_000_000_001 and attempt.status == ClickTransactionStatus.COMPLETED
+    assert Auction.objects.get(pk=payment.auction_id).is_paid
+
+
+def test_failed_at_click_cancels_the_attempt_and_leaves_the_fee_payable(click_merchant, payment, due_now):
+    attempt = click_prepare(payment)
+    click_merchant.add_payment(attempt.click_trans_id, payment.merchant_trans_id, _day(payment), status=-5017)
+
+    [result] = payments_reconcile_due()
+
+    assert result.outcome == "failed"
+    attempt.refresh_from_db()
+    payment.refresh_from_db()
+    assert attempt.status == ClickTransactionStatus.CANCELLED and attempt.click_error == -5017
+    assert payment.status == PaymentStatus.PENDING
+    assert Auction.objects.get(pk=payment.auction_id).status == AuctionStatus.PENDING_PAYMENT
+    assert payments_reconcile_due() == []  # settled: not asked again
+
+
+@pytest.mark.parametrize("click_state", ["processing", "unknown_to_click", "click_down"])
+def test_an_unclear_answer_changes_nothing_and_is_retried(click_merchant, payment, due_now, click_state):
+    attempt = click_prepare(payment)
+    if click_state == "processing":
+        click_merchant.add_payment(attempt.click_trans_id, payment.merchant_trans_id, _day(payment), status=1)
+    elif click_state == "click_down":
+        click_merchant.fail_next = 100
+
+    [result] = payments_reconcile_due()
+
+    assert result.outcome == "unknown"
+    attempt.refresh_from_db()
+    payment.refresh_from_db()
+    assert attempt.status == ClickTransactionStatus.PREPARED and payment.status == PaymentStatus.PENDING
+    assert PaymentEvent.objects.filter(payment=payment, kind=PaymentEvent.Kind.RECONCILE_UNKNOWN).count() == 1
+    click_merchant.fail_next = 0
+    assert len(payments_reconcile_due()) == 1  # still due: asked again next run
+
+
+def test_a_fresh_attempt_is_left_to_its_complete(click_merchant, payment, settings):
+    settings.CLICK_RECONCILE_AFTER_SECONDS = 600
+    click_prepare(payment)
+    assert payments_reconcile_due() == []
+    assert click_merchant.requests == []
+
+
+def test_recheck_of_a_completed_payment_confirms_it_and_changes_nothing(click_merchant, payment):
+    attempt = click_pay(payment)
+    click_merchant.add_payment(attempt.click_trans_id, payment.merchant_trans_id, _day(payment), status=2)
+    assert payment_reconcile(payment_id=payment.pk).outcome == "confirmed"
+    assert payment_reconcile(payment_id=payment.pk).outcome == "confirmed"
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.COMPLETED
+    assert click_merchant.calls("DELETE") == []
+
+
+# --- Expiry ------------------------------------------------------------------------
+
+
+def test_an_unpaid_payment_expires_and_a_new_one_can_be_initiated(payment, settings):
+    settings.CLICK_PAYMENT_EXPIRES_AFTER_SECONDS = 3600
+    assert payments_expire_due() == 0
+    settings.CLICK_PAYMENT_EXPIRES_AFTER_SECONDS = 0
+
+    assert payments_expire_due() == 1
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CANCELLED
+    assert PaymentEvent.objects.filter(payment=payment, kind=PaymentEvent.Kind.EXPIRED).exists()
+    # Click's Prepare for the expired order is refused with -9.
+    answer = _post("/api/auctions/click/prepare/", _signed(payment, str(next(_ids)), action=0))
+    assert answer["error"] == -9
+
+    settings.CLICK_PAYMENT_EXPIRES_AFTER_SECONDS = 3600
+    auction = Auction.objects.get(pk=payment.auction_id)
+    fresh = payment_initiate(auction_id=auction.pk, user=auction.seller)
+    assert fresh.pk != payment.pk and fresh.status == PaymentStatus.PENDING
+    assert auction_panel(auction).open_payment == fresh
+
+
+def test_initiate_replaces_an_expired_payment_even_before_the_job_runs(payment, settings):
+    settings.CLICK_PAYMENT_EXPIRES_AFTER_SECONDS = 0
+    auction = Auction.objects.get(pk=payment.auction_id)
+    assert auction_panel(auction).open_payment is None  # the page offers "Initiate payment"
+    fresh = payment_initiate(auction_id=auction.pk, user=auction.seller)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CANCELLED and fresh.status == PaymentStatus.PENDING
+
+
+def test_a_payment_with_an_attempt_in_flight_does_not_expire(payment, settings):
+    click_prepare(payment)
+    settings.CLICK_PAYMENT_EXPIRES_AFTER_SECONDS = 0
+    assert payments_expire_due() == 0
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PENDING
+
+
+# --- Refunds -----------------------------------------------------------------------
+
+
+def _paid_then_cancelled(payment: AuctionPayment, click_merchant, **fake) -> ClickTransaction:
+    attempt = click_pay(payment)
+    registered = click_merchant.add_payment(attempt.click_trans_id, payment.merchant_trans_id, _day(payment))
+    for name, value in fake.items():
+        setattr(registered, name, value)
+    auction = Auction.objects.get(pk=payment.auction_id)
+    auction_cancel(auction_id=auction.pk, user=auction.seller)  # before the start: the fee goes back
+    return attempt
+
+
+def test_a_cancelled_paid_auction_is_refunded_on_commit(click_merchant, payment):
+    attempt = _paid_then_cancelled(payment, click_merchant)
+
+    payment.refresh_from_db()
+    assert payment.refund_status == RefundStatus.REFUNDED and not payment.needs_refund
+    assert payment.refunded_at is not None
+    assert click_merchant.payments[attempt.click_trans_id].reversed
+    assert [r.path for r in click_merchant.calls("DELETE")] == [f"/payment/reversal/12345/{attempt.click_trans_id}"]
+    assert PaymentEvent.objects.filter(payment=payment, kind=PaymentEvent.Kind.REFUNDED).count() == 1
+    # The periodic job and a repeated task change nothing and send nothing.
+    assert payments_refund_due() == 0
+    payment_refund(payment_id=payment.pk)
+    assert len(click_merchant.calls("DELETE")) == 1
+
+
+def test_a_failed_reversal_stays_flagged_with_the_reason(click_merchant, payment, settings):
+    settings.CLICK_REFUND_MAX_ATTEMPTS = 2
+    _paid_then_cancelled(payment, click_merchant, reversal_error=(-4045, "Reversal is allowed in the current month"))
+
+    payment.refresh_from_db()
+    assert payment.needs_refund and payment.refund_status == RefundStatus.FAILED
+    assert "-4045" in payment.refund_note and "current month" in payment.refund_note
+    assert payment.refund_attempts == 1
+    # The job tries again up to the limit, then leaves it to an operator.
+    payments_refund_due()
+    payments_refund_due()
+    payment.refresh_from_db()
+    assert payment.refund_attempts == 2 and payment.needs_refund
+    assert len(click_merchant.calls("DELETE")) == 2
+    # The operator's retry (admin action) goes through once Click allows it.
+    click_merchant.payments[ClickTransaction.objects.get(payment=payment).click_trans_id].reversal_error = None
+    payment_refund(payment_id=payment.pk, retry=True)
+    payment.refresh_from_db()
+    assert payment.refund_status == RefundStatus.REFUNDED and not payment.needs_refund
+
+
+def test_without_the_merchant_api_a_refund_waits_flagged(payment, settings):
+    assert settings.CLICK_MERCHANT_API_URL == ""
+    attempt = click_pay(payment)
+    assert attempt.status == ClickTransactionStatus.COMPLETED
+    auction = Auction.objects.get(pk=payment.auction_id)
+    auction_cancel(auction_id=auction.pk, user=auction.seller)
+    payment.refresh_from_db()
+    assert payment.needs_refund and payment.refund_status == RefundStatus.FAILED
+    assert "CLICK_MERCHANT_API_URL" in payment.refund_note
+
+
+# --- Invoice by phone ---------------------------------------------------------------
+
+
+def test_invoice_by_phone_is_followed_until_paid(click_merchant, auction):
+    invoice = payment_invoice_create(auction_id=auction.pk, user=auction.seller, phone="+998 90 111 22 33")
+    payment = invoice.payment
+    sent = click_merchant.calls("POST")[0].body
+    assert sent["phone_number"] == "998901112233" and sent["merchant_trans_id"] == payment.merchant_trans_id
+    assert invoice.status == ClickInvoiceStatus.WAITING and invoice.invoice_id
+
+    assert invoices_check_due() == 0  # not paid yet
+    click_merchant.invoices[invoice.invoice_id].invoice_status = 2
+    click_merchant.add_payment(6_100_000_001, payment.merchant_trans_id, _day(payment), status=2)
+    assert invoices_check_due() == 1
+
+    invoice.refresh_from_db()
+    payment.refresh_from_db()
+    assert invoice.status == ClickInvoiceStatus.PAID
+    assert payment.status == PaymentStatus.COMPLETED and Auction.objects.get(pk=auction.pk).is_paid
+
+
+def test_invoice_refused_by_click_is_reported(click_merchant, auction):
+    click_merchant.invoice_error = (-511, "Phone number is not registered in Click")
+    with pytest.raises(AuctionRuleError, match="Phone number is not registered"):
+        payment_invoice_create(auction_id=auction.pk, user=auction.seller, phone="+998901112233")
+    assert ClickInvoice.objects.get().status == ClickInvoiceStatus.ERROR
+
+
+def test_invoice_only_for_the_seller_and_a_valid_phone(click_merchant, auction, buyer):
+    with pytest.raises(AuctionRuleError):
+        payment_invoice_create(auction_id=auction.pk, user=buyer, phone="+998901112233")
+    with pytest.raises(AuctionRuleError):
+        payment_invoice_create(auction_id=auction.pk, user=auction.seller, phone="12")
+    assert not ClickInvoice.objects.exists() and click_merchant.requests == []
+
+
+# --- The periodic job ------------------------------------------------------------------
+
+
+def test_the_auction_jobs_loop_runs_the_click_jobs(click_merchant, payment, due_now, capsys):
+    attempt = click_prepare(payment)
+    click_merchant.add_payment(attempt.click_trans_id, payment.merchant_trans_id, _day(payment), status=2)
+    call_command("auction_jobs")
+    assert "click_jobs: reconciled 1" in capsys.readouterr().out
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.COMPLETED
+    assert click_jobs_run() == {"reconciled": 0, "invoices": 0, "expired": 0, "refunded": 0}
+
+
+def test_beat_schedule_runs_the_click_jobs(settings):
+    from config.celery import app
+
+    assert settings.CELERY_BEAT_SCHEDULE["click-jobs"]["task"] == "auctions.tasks_payments.click_jobs"
+    app.loader.import_default_modules()
+    assert "auctions.tasks_payments.click_jobs" in app.tasks
+    assert "auctions.tasks_payments.payment_refund" in app.tasks
+
+
+def test_expired_then_reinitiated_payment_can_be_paid(payment, settings):
+    settings.CLICK_PAYMENT_EXPIRES_AFTER_SECONDS = 0
+    payments_expire_due()
+    settings.CLICK_PAYMENT_EXPIRES_AFTER_SECONDS = 3600
+    auction = Auction.objects.get(pk=payment.auction_id)
+    fresh = payment_initiate(auction_id=auction.pk, user=auction.seller)
+    click_pay(fresh)
+    auction.refresh_from_db()
+    assert auction.is_paid and timezone.now() < auction.starts_at + timedelta(hours=2)
