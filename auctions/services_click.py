@@ -83,7 +83,15 @@ class ReconcileResult:
 
 
 def _click_request(
-    *, action: Action, payment: AuctionPayment, click_trans_id: int, amount_raw: str, sign_time: str, **extra: object
+    *,
+    action: Action,
+    payment: AuctionPayment,
+    click_trans_id: int,
+    amount_raw: str,
+    sign_time: str,
+    merchant_prepare_id: int | None = None,
+    error: int = 0,
+    error_note: str = "reconciled with Click's Merchant API",
 ) -> ClickRequest:
     """A verified-equivalent request built from Click's Merchant API answer (not from a callback)."""
     return ClickRequest(
@@ -92,11 +100,11 @@ def _click_request(
         service_id=int(settings.CLICK_SERVICE_ID),
         click_paydoc_id=None,
         merchant_trans_id=payment.merchant_trans_id,
-        merchant_prepare_id=extra.get("merchant_prepare_id"),  # type: ignore[arg-type]
+        merchant_prepare_id=merchant_prepare_id,
         amount=Decimal(amount_raw),
         amount_raw=amount_raw,
-        error=int(extra.get("error", 0)),  # type: ignore[call-overload]
-        error_note=str(extra.get("error_note", "reconciled with Click's Merchant API")),
+        error=error,
+        error_note=error_note,
         sign_time=sign_time,
     )
 

@@ -1,0 +1,503 @@
+"""`manage.py click_doctor`: the operator's troubleshooting in one command.
+
+Each check returns Findings with a stable `code`, a level, and the message
+and fix in Russian and English. Errors make the command exit non-zero.
+"""
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.test import Client
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+
+from accounts.models import User
+from auctions.models import (
+    PAID_AUCTION_STATUSES,
+    Auction,
+    AuctionPayment,
+    AuctionStatus,
+    PaymentStatus,
+    RefundStatus,
+)
+from auctions.services import auction_create, payment_initiate
+from auctions.services_click import attempts_due_for_reconcile
+from clickuz.merchant import MerchantConfig
+from clickuz.models import ClickCallback
+from clickuz.protocol import Action
+from clickuz.signing import sign_string
+from config.checks import click_settings_problems
+from listings.models import Listing
+
+ERROR = "error"
+WARNING = "warning"
+OK = "ok"
+INFO = "info"
+TASHKENT = ZoneInfo("Asia/Tashkent")
+SELF_TEST_PHONE = "+998900000098"
+# A Merchant API on the machine itself (a local proxy or test double) may be plain HTTP.
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    level: str
+    ru: str
+    en: str
+    fix_ru: str = ""
+    fix_en: str = ""
+
+    def text(self, lang: str) -> tuple[str, str]:
+        return (self.en, self.fix_en) if lang == "en" else (self.ru, self.fix_ru)
+
+
+# What each Click error code in the callback log means, and what to do (shop-api.md §5).
+CALLBACK_ERRORS: dict[int, tuple[str, str, str, str, str]] = {
+    -1: (
+        ERROR,
+        "подпись не сошлась: секретный ключ отличается от ключа в кабинете Click (или чужой service_id)",
+        "the signature does not match: the secret differs from the one in the Click cabinet (or a foreign service_id)",
+        "сравните CLICK_SECRET_KEY и CLICK_SERVICE_ID с кабинетом Click и перезапустите сервер",
+        "compare CLICK_SECRET_KEY and CLICK_SERVICE_ID with the Click cabinet, then restart the server",
+    ),
+    -2: (
+        WARNING,
+        "сумма не равна сумме сбора",
+        "the amount differs from the fee",
+        "AUCTION_FEE должен совпадать с суммой, которую платят в Click; не меняйте его при открытых оплатах",
+        "AUCTION_FEE must equal the amount paid in Click; do not change it while payments are open",
+    ),
+    -3: (
+        ERROR,
+        "Prepare пришёл на адрес Complete или наоборот",
+        "Prepare reached the Complete URL or the other way round",
+        "в кабинете Click: Prepare URL …/click/prepare/, Complete URL …/click/complete/",
+        "in the Click cabinet: Prepare URL …/click/prepare/, Complete URL …/click/complete/",
+    ),
+    -4: (INFO, "оплата уже проведена (повтор от Click)", "already paid (a repeat from Click)", "", ""),
+    -5: (
+        WARNING,
+        "оплаты с таким merchant_trans_id нет",
+        "no payment with this merchant_trans_id",
+        "продавец должен нажать «Инициировать оплату» до оплаты; проверьте введённый номер транзакции",
+        "the seller must press «Initiate payment» before paying; check the transaction number typed in Click",
+    ),
+    -6: (
+        WARNING,
+        "Complete без нашей Prepare (merchant_prepare_id неизвестен)",
+        "a Complete without our Prepare (unknown merchant_prepare_id)",
+        "Prepare и Complete URL должны вести на один и тот же сервер и базу",
+        "the Prepare and Complete URLs must reach the same server and database",
+    ),
+    -7: (
+        ERROR,
+        "сбой на нашей стороне при записи оплаты (Click повторит)",
+        "our side failed to record the payment (Click retries)",
+        "смотрите логи clickuz.callbacks и поле «причина» callback в админке",
+        "read the clickuz.callbacks log and the callback's reason in the admin",
+    ),
+    -8: (
+        WARNING,
+        "запрос не от Click или неполный (например, проверка curl)",
+        "a request not from Click or incomplete (a curl check, for example)",
+        "если это не ваши проверки — посмотрите тело запроса и адрес в админке",
+        "unless these are your own checks, read the body and address in the admin",
+    ),
+    -9: (
+        INFO,
+        "оплата отменена: аукцион отменён, срок оплаты истёк или Click сообщил об ошибке платежа",
+        "payment cancelled: the auction was cancelled, the fee expired, or Click reported a failed payment",
+        "",
+        "",
+    ),
+}
+
+
+def _config_findings() -> Iterator[Finding]:
+    click = {
+        "CLICK_SERVICE_ID": str(settings.CLICK_SERVICE_ID),
+        "CLICK_MERCHANT_ID": str(settings.CLICK_MERCHANT_ID),
+        "CLICK_MERCHANT_USER_ID": str(settings.CLICK_MERCHANT_USER_ID),
+        "CLICK_SECRET_KEY": settings.CLICK_SECRET_KEY,
+    }
+    sandbox = settings.CLICK_SANDBOX
+    problems = click_settings_problems(click)
+    if not click["CLICK_MERCHANT_USER_ID"].strip():
+        problems.append("CLICK_MERCHANT_USER_ID is not set: the Merchant API (reconciliation, refunds) needs it.")
+    for problem in problems:
+        yield Finding(
+            "config.click",
+            WARNING if sandbox else ERROR,
+            f"настройка Click: {problem}",
+            f"Click setting: {problem}",
+            "задайте значение из кабинета Click в окружении или .env и перезапустите сервер",
+            "set the value from the Click cabinet in the environment or .env and restart the server",
+        )
+    if sandbox:
+        yield Finding(
+            "config.sandbox",
+            WARNING if settings.DEBUG else ERROR,
+            "включена песочница Click (CLICK_SANDBOX): платежи не доходят до Click",
+            "the Click sandbox is on (CLICK_SANDBOX): payments do not reach Click",
+            "в production: CLICK_SANDBOX=0",
+            "in production: CLICK_SANDBOX=0",
+        )
+    site = urlsplit(settings.SITE_URL or "")
+    if site.scheme != "https" or not site.netloc:
+        yield Finding(
+            "config.site_url",
+            WARNING if settings.DEBUG else ERROR,
+            f"SITE_URL не HTTPS ({settings.SITE_URL or 'не задан'}): Click вызывает только https:// адреса",
+            f"SITE_URL is not HTTPS ({settings.SITE_URL or 'not set'}): Click calls https:// URLs only",
+            "SITE_URL=https://kvartirabar.uz (и TLS на nginx)",
+            "SITE_URL=https://kvartirabar.uz (and TLS on nginx)",
+        )
+    elif settings.ALLOWED_HOSTS and not _host_allowed(site.hostname or ""):
+        yield Finding(
+            "config.site_url_host",
+            ERROR,
+            f"хост SITE_URL ({site.hostname}) не входит в ALLOWED_HOSTS: Django ответит Click ошибкой 400",
+            f"SITE_URL's host ({site.hostname}) is not in ALLOWED_HOSTS: Django would answer Click with a 400",
+            "добавьте хост в ALLOWED_HOSTS",
+            "add the host to ALLOWED_HOSTS",
+        )
+    merchant = MerchantConfig.from_settings()
+    if not merchant.base_url:
+        yield Finding(
+            "config.merchant_api",
+            WARNING,
+            "Merchant API Click выключен (CLICK_MERCHANT_API_URL пуст): нет сверки, возвратов и счетов по телефону",
+            "Click's Merchant API is off (CLICK_MERCHANT_API_URL empty): no reconciliation, refunds or invoices",
+            "CLICK_MERCHANT_API_URL=https://api.click.uz/v2/merchant/",
+            "CLICK_MERCHANT_API_URL=https://api.click.uz/v2/merchant/",
+        )
+    elif urlsplit(merchant.base_url).scheme != "https" and urlsplit(merchant.base_url).hostname not in LOOPBACK:
+        yield Finding(
+            "config.merchant_api",
+            ERROR,
+            f"CLICK_MERCHANT_API_URL не HTTPS: {merchant.base_url}",
+            f"CLICK_MERCHANT_API_URL is not HTTPS: {merchant.base_url}",
+            "CLICK_MERCHANT_API_URL=https://api.click.uz/v2/merchant/",
+            "CLICK_MERCHANT_API_URL=https://api.click.uz/v2/merchant/",
+        )
+
+
+def _host_allowed(host: str) -> bool:
+    for allowed in settings.ALLOWED_HOSTS:
+        if allowed == "*" or allowed == host or (allowed.startswith(".") and host.endswith(allowed)):
+            return True
+    return False
+
+
+def _probe_host() -> str:
+    host = urlsplit(settings.SITE_URL or "").hostname
+    if host and _host_allowed(host):
+        return host
+    for allowed in settings.ALLOWED_HOSTS:
+        if allowed not in ("*", ""):
+            return allowed.lstrip(".")
+    return "localhost"
+
+
+def _client() -> Client:
+    return Client(HTTP_HOST=_probe_host(), raise_request_exception=False)
+
+
+def _post(client: Client, path: str, fields: dict[str, str] | None) -> tuple[int, Any]:
+    if fields is None:
+        response = client.post(path, "{}", content_type="application/json", secure=True)
+    else:
+        response = client.post(path, urlencode(fields), content_type="application/x-www-form-urlencoded", secure=True)
+    try:
+        return response.status_code, json.loads(response.content)
+    except ValueError:
+        return response.status_code, None
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _in_throwaway_transaction(work: Callable[[], list[Finding]]) -> list[Finding]:
+    """Run `work` in a transaction that is always rolled back: nothing it writes stays."""
+    found: list[Finding] = []
+    try:
+        with transaction.atomic():
+            found = work()
+            raise _Rollback
+    except _Rollback:
+        pass
+    return found
+
+
+def _route_findings() -> list[Finding]:
+    def work() -> list[Finding]:
+        found = []
+        client = _client()
+        for action, path in (
+            (Action.PREPARE, settings.CLICK_PREPARE_PATH),
+            (Action.COMPLETE, settings.CLICK_COMPLETE_PATH),
+        ):
+            try:
+                match = resolve(path)
+                view_action = getattr(match.func, "view_initkwargs", {}).get("action")
+            except Resolver404:
+                view_action = None
+            if view_action != action:
+                found.append(
+                    Finding(
+                        "routes.resolve",
+                        ERROR,
+                        f"{path} не ведёт на обработчик Click {action.name}",
+                        f"{path} does not lead to the Click {action.name} handler",
+                        "проверьте config/urls.py (auctions.urls_click)",
+                        "check config/urls.py (auctions.urls_click)",
+                    )
+                )
+                continue
+            status, body = _post(client, path, None)
+            if status != 200 or not isinstance(body, dict) or body.get("error") != -8:
+                found.append(
+                    Finding(
+                        "routes.json",
+                        ERROR,
+                        f"{path} ответил HTTP {status} не в формате Click: {str(body)[:120]}",
+                        f"{path} answered HTTP {status}, not in Click's format: {str(body)[:120]}",
+                        "Click ждёт HTTP 200 и JSON; проверьте middleware, редиректы на HTTPS, nginx",
+                        "Click expects HTTP 200 and JSON; check middleware, HTTPS redirects, nginx",
+                    )
+                )
+        if not found:
+            found.append(
+                Finding(
+                    "routes.ok",
+                    OK,
+                    "адреса Prepare и Complete отвечают JSON Click",
+                    "the Prepare and Complete URLs answer Click's JSON",
+                )
+            )
+        return found
+
+    return _in_throwaway_transaction(work)
+
+
+def _signed(fields: dict[str, str], *, merchant_prepare_id: str | None = None) -> dict[str, str]:
+    fields = dict(fields)
+    if merchant_prepare_id is not None:
+        fields["merchant_prepare_id"] = merchant_prepare_id
+    fields["sign_string"] = sign_string(
+        click_trans_id=fields["click_trans_id"],
+        service_id=fields["service_id"],
+        secret_key=settings.CLICK_SECRET_KEY,
+        merchant_trans_id=fields["merchant_trans_id"],
+        merchant_prepare_id=merchant_prepare_id,
+        amount=fields["amount"],
+        action=fields["action"],
+        sign_time=fields["sign_time"],
+    )
+    return fields
+
+
+def _self_test_findings() -> list[Finding]:
+    """A signed Prepare and Complete on a throw-away payment, through the real URLs, rolled back."""
+
+    def work() -> list[Finding]:
+        now = timezone.now()
+        seller, _created = User.objects.get_or_create(phone=SELF_TEST_PHONE, defaults={"first_name": "click_doctor"})
+        listing = Listing.objects.create(
+            seller=seller,
+            title="click_doctor self-test",
+            district="—",
+            address="—",
+            rooms=1,
+            area=Decimal(40),
+            floor=1,
+            floors_total=5,
+            price=Decimal(1),
+        )
+        auction = auction_create(
+            seller=seller,
+            listing=listing,
+            starts_at=now + timedelta(hours=1),
+            ends_at=now + timedelta(days=1),
+            starting_price=Decimal(1000),
+            bid_step=Decimal(1000),
+        )
+        payment = payment_initiate(auction_id=auction.pk, user=seller)
+        base = {
+            "click_trans_id": str(9 * 10**14 + auction.pk),
+            "service_id": str(settings.CLICK_SERVICE_ID),
+            "click_paydoc_id": "1",
+            "merchant_trans_id": payment.merchant_trans_id,
+            "amount": f"{payment.amount:.2f}",
+            "error": "0",
+            "error_note": "Success",
+            "sign_time": datetime.now(TASHKENT).strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        client = _client()
+        _status, prepared = _post(client, settings.CLICK_PREPARE_PATH, _signed({**base, "action": "0"}))
+        completed: Any = None
+        if isinstance(prepared, dict) and prepared.get("error") == 0:
+            _status, completed = _post(
+                client,
+                settings.CLICK_COMPLETE_PATH,
+                _signed({**base, "action": "1"}, merchant_prepare_id=str(prepared.get("merchant_prepare_id"))),
+            )
+        auction.refresh_from_db()
+        if isinstance(completed, dict) and completed.get("error") == 0 and auction.is_paid:
+            return [
+                Finding(
+                    "selftest.ok",
+                    OK,
+                    f"самопроверка: подписанные Prepare и Complete провели тестовую оплату, аукцион «{auction.status}»"
+                    " (всё отменено)",
+                    f"self-test: a signed Prepare and Complete paid a throw-away fee, auction '{auction.status}'"
+                    " (all rolled back)",
+                )
+            ]
+        answer = completed if completed is not None else prepared
+        return [
+            Finding(
+                "selftest.failed",
+                ERROR,
+                f"самопроверка не прошла: ответ {answer}",
+                f"the self-test failed: answer {answer}",
+                "смотрите ответ выше и логи clickuz.callbacks",
+                "read the answer above and the clickuz.callbacks log",
+            )
+        ]
+
+    try:
+        return _in_throwaway_transaction(work)
+    except Exception as exc:
+        return [
+            Finding(
+                "selftest.failed",
+                ERROR,
+                f"самопроверка упала: {type(exc).__name__}: {exc}",
+                f"the self-test crashed: {type(exc).__name__}: {exc}",
+                "смотрите трассировку в логах",
+                "read the traceback in the logs",
+            )
+        ]
+
+
+def _callback_findings(*, since: datetime) -> list[Finding]:
+    found = []
+    recent = ClickCallback.objects.filter(created_at__gte=since)
+    if not ClickCallback.objects.exists():
+        found.append(
+            Finding(
+                "callbacks.none",
+                WARNING,
+                "от Click ещё не пришло ни одного callback",
+                "no callback from Click has ever arrived",
+                "проверьте URL в кабинете Click (https://, слэш в конце), доступность снаружи (curl) и firewall (443)",
+                "check the URLs in the Click cabinet (https://, trailing slash), outside reachability (curl), "
+                "the firewall (443)",
+            )
+        )
+        return found
+    counts: Counter[int] = Counter(
+        code for code in recent.exclude(error=0).values_list("error", flat=True) if code is not None
+    )
+    for code, count in sorted(counts.items()):
+        level, ru, en, fix_ru, fix_en = CALLBACK_ERRORS.get(code, (WARNING, "неизвестный код", "unknown code", "", ""))
+        last = recent.filter(error=code).first()
+        where = f" (последний: {last.merchant_trans_id or '?'}, {last.detail})" if last else ""
+        where_en = f" (last: {last.merchant_trans_id or '?'}, {last.detail})" if last else ""
+        found.append(
+            Finding(
+                f"callbacks.{code}",
+                level,
+                f"{code}: {ru} — {count}×{where}",
+                f"{code}: {en} — {count}×{where_en}",
+                fix_ru,
+                fix_en,
+            )
+        )
+    return found
+
+
+def _consistency_findings(*, now: datetime) -> list[Finding]:
+    found = []
+    completed = AuctionPayment.objects.filter(status=PaymentStatus.COMPLETED).select_related("auction")
+    for payment in completed.filter(
+        Q(auction__is_paid=False)
+        | Q(auction__status=AuctionStatus.CANCELLED, needs_refund=False) & ~Q(refund_status=RefundStatus.REFUNDED)
+    )[:50]:
+        found.append(
+            Finding(
+                "consistency.paid_not_active",
+                ERROR,
+                f"оплата {payment.merchant_trans_id} проведена, а аукцион #{payment.auction_id} "
+                f"«{payment.auction.status}», is_paid={payment.auction.is_paid}",
+                f"payment {payment.merchant_trans_id} is completed but auction #{payment.auction_id} is "
+                f"'{payment.auction.status}', is_paid={payment.auction.is_paid}",
+                "откройте оплату в админке (история и callbacks); если аукцион не может идти — верните сбор",
+                "open the payment in the admin (timeline and callbacks); if the auction cannot run, refund the fee",
+            )
+        )
+    has_completed = Exists(AuctionPayment.objects.filter(auction=OuterRef("pk"), status=PaymentStatus.COMPLETED))
+    for auction in Auction.objects.filter(Q(is_paid=True) | Q(status__in=PAID_AUCTION_STATUSES)).filter(~has_completed)[
+        :50
+    ]:
+        found.append(
+            Finding(
+                "consistency.active_not_paid",
+                ERROR,
+                f"аукцион #{auction.pk} «{auction.status}» (is_paid={auction.is_paid}) без проведённой оплаты",
+                f"auction #{auction.pk} is '{auction.status}' (is_paid={auction.is_paid}) without a completed payment",
+                "оплаты проводит только Complete от Click: проверьте, кто изменил аукцион (история в админке)",
+                "only Click's Complete pays a fee: find out who changed the auction (its history in the admin)",
+            )
+        )
+    for payment in AuctionPayment.objects.filter(needs_refund=True)[:50]:
+        failed = payment.refund_status == RefundStatus.FAILED
+        found.append(
+            Finding(
+                "refunds.pending",
+                ERROR if failed and payment.refund_attempts >= settings.CLICK_REFUND_MAX_ATTEMPTS else WARNING,
+                f"сбор {payment.merchant_trans_id} нужно вернуть"
+                + (f": возврат не удался ({payment.refund_note})" if failed else ""),
+                f"fee {payment.merchant_trans_id} must be refunded"
+                + (f": the reversal failed ({payment.refund_note})" if failed else ""),
+                "админка → оплата → «Повторить возврат через Click» или верните вручную в кабинете Click",
+                "admin → payment → «Retry the refund through Click», or refund by hand in the Click cabinet",
+            )
+        )
+    stale = attempts_due_for_reconcile(now=now).count()
+    if stale:
+        found.append(
+            Finding(
+                "reconcile.stale",
+                WARNING,
+                f"{stale} попыток Click подготовлены, но не завершены",
+                f"{stale} Click attempt(s) prepared but never completed",
+                "их сверит периодическая задача; вручную — действие «Перепроверить в Click» в админке",
+                "the periodic job reconciles them; by hand — the «Re-check with Click» admin action",
+            )
+        )
+    return found
+
+
+def doctor_run(*, since_hours: int = 24, self_test: bool = True) -> list[Finding]:
+    now = timezone.now()
+    findings = list(_config_findings())
+    findings += _route_findings()
+    if self_test:
+        findings += _self_test_findings()
+    findings += _callback_findings(since=now - timedelta(hours=since_hours))
+    findings += _consistency_findings(now=now)
+    return findings
