@@ -1,10 +1,23 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from auctions.models import Auction, AuctionEvent, AuctionPayment, Bid, ClickTransaction
+from auctions.models import (
+    Auction,
+    AuctionEvent,
+    AuctionPayment,
+    Bid,
+    ClickInvoice,
+    ClickTransaction,
+    PaymentEvent,
+    RefundStatus,
+)
+from auctions.selectors_click import payment_timeline, timeline_label
+from auctions.services_click import payment_reconcile, payment_refund
 from clickuz.models import ClickCallback
 
 
@@ -89,6 +102,66 @@ class AuctionAdmin(NoDeleteMixin, admin.ModelAdmin):
         return False  # view only: changes go through the services
 
 
+# --- Click in production: operators' tools -------------------------------------
+
+
+def _payment_timeline_html(obj: AuctionPayment) -> str:
+    return format_html(
+        "<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+        _("время"),
+        _("событие"),
+        _("подробности"),
+        format_html_join(
+            "",
+            '<tr data-timeline="{}"><td>{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    entry.what,
+                    timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
+                    timeline_label(entry.what),
+                    entry.detail,
+                )
+                for entry in payment_timeline(obj)
+            ),
+        ),
+    )
+
+
+def _can_operate(request: HttpRequest) -> bool:
+    """Re-checking and refunding write through the services: superusers or holders of change_auctionpayment."""
+    return bool(request.user.is_superuser or request.user.has_perm("auctions.change_auctionpayment"))
+
+
+class PaymentEventInline(ReadOnlyInline):
+    model = PaymentEvent
+    fields = ["created_at", "kind", "actor", "data"]
+    readonly_fields = fields
+
+
+class ClickInvoiceInline(ReadOnlyInline):
+    model = ClickInvoice
+    fields = ["created_at", "phone_number", "invoice_id", "status", "click_status", "note", "checked_at"]
+    readonly_fields = fields
+
+
+@admin.action(description=_("Перепроверить в Click (Merchant API)"), permissions=["operate"])
+def recheck_with_click(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    for payment in queryset.order_by("pk"):
+        result = payment_reconcile(payment_id=payment.pk, actor=request.user)  # type: ignore[arg-type]
+        level = messages.SUCCESS if result.outcome in ("paid", "confirmed", "nothing_to_do") else messages.WARNING
+        modeladmin.message_user(request, f"{payment.merchant_trans_id}: {result.outcome} — {result.detail}", level)
+
+
+@admin.action(description=_("Повторить возврат через Click"), permissions=["operate"])
+def retry_refund(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    for payment in queryset.filter(needs_refund=True).order_by("pk"):
+        done = payment_refund(payment_id=payment.pk, actor=request.user, retry=True)  # type: ignore[arg-type]
+        if done.refund_status == RefundStatus.REFUNDED:
+            modeladmin.message_user(request, f"{done.merchant_trans_id}: {_('возвращён')}", messages.SUCCESS)
+        else:
+            modeladmin.message_user(request, f"{done.merchant_trans_id}: {done.refund_note}", messages.ERROR)
+
+
 @admin.register(AuctionPayment)
 class AuctionPaymentAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_display = [
@@ -97,15 +170,24 @@ class AuctionPaymentAdmin(NoDeleteMixin, admin.ModelAdmin):
         "amount",
         "status",
         "needs_refund",
+        "refund_status",
         "created_at",
         "completed_at",
     ]
-    list_filter = ["status", "needs_refund", "created_at"]
+    list_filter = ["status", "needs_refund", "refund_status", "created_at"]
     search_fields = ["merchant_trans_id", "auction__id", "auction__seller__phone", "click_transactions__click_trans_id"]
     list_select_related = ["auction"]
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in AuctionPayment._meta.fields] + ["auction_status", "callbacks"]
-    inlines = [ClickTransactionInline]
+    readonly_fields = [f.name for f in AuctionPayment._meta.fields] + ["auction_status", "timeline", "callbacks"]
+    inlines = [ClickTransactionInline, ClickInvoiceInline, PaymentEventInline]
+    actions = [recheck_with_click, retry_refund]
+
+    def has_operate_permission(self, request: HttpRequest) -> bool:
+        return _can_operate(request)
+
+    @admin.display(description=_("история оплаты"))
+    def timeline(self, obj: AuctionPayment) -> str:
+        return _payment_timeline_html(obj)
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
@@ -185,6 +267,36 @@ class AuctionEventAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_filter = ["kind", "created_at"]
     search_fields = ["auction__id", "actor__phone"]
     readonly_fields = [f.name for f in AuctionEvent._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(PaymentEvent)
+class PaymentEventAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["created_at", "payment", "kind", "actor"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["payment__merchant_trans_id"]
+    list_select_related = ["payment", "actor"]
+    readonly_fields = [f.name for f in PaymentEvent._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ClickInvoice)
+class ClickInvoiceAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["created_at", "payment", "phone_number", "invoice_id", "status", "click_status", "checked_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["payment__merchant_trans_id", "phone_number", "invoice_id"]
+    list_select_related = ["payment"]
+    readonly_fields = [f.name for f in ClickInvoice._meta.fields]
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

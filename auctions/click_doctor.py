@@ -36,13 +36,10 @@ from clickuz.merchant import MerchantConfig
 from clickuz.models import ClickCallback
 from clickuz.protocol import Action
 from clickuz.signing import sign_string
+from clickuz.troubleshooting import CALLBACK_ERRORS, ERROR, OK, WARNING
 from config.checks import click_settings_problems
 from listings.models import Listing
 
-ERROR = "error"
-WARNING = "warning"
-OK = "ok"
-INFO = "info"
 TASHKENT = ZoneInfo("Asia/Tashkent")
 SELF_TEST_PHONE = "+998900000098"
 # A Merchant API on the machine itself (a local proxy or test double) may be plain HTTP.
@@ -60,68 +57,6 @@ class Finding:
 
     def text(self, lang: str) -> tuple[str, str]:
         return (self.en, self.fix_en) if lang == "en" else (self.ru, self.fix_ru)
-
-
-# What each Click error code in the callback log means, and what to do (shop-api.md §5).
-CALLBACK_ERRORS: dict[int, tuple[str, str, str, str, str]] = {
-    -1: (
-        ERROR,
-        "подпись не сошлась: секретный ключ отличается от ключа в кабинете Click (или чужой service_id)",
-        "the signature does not match: the secret differs from the one in the Click cabinet (or a foreign service_id)",
-        "сравните CLICK_SECRET_KEY и CLICK_SERVICE_ID с кабинетом Click и перезапустите сервер",
-        "compare CLICK_SECRET_KEY and CLICK_SERVICE_ID with the Click cabinet, then restart the server",
-    ),
-    -2: (
-        WARNING,
-        "сумма не равна сумме сбора",
-        "the amount differs from the fee",
-        "AUCTION_FEE должен совпадать с суммой, которую платят в Click; не меняйте его при открытых оплатах",
-        "AUCTION_FEE must equal the amount paid in Click; do not change it while payments are open",
-    ),
-    -3: (
-        ERROR,
-        "Prepare пришёл на адрес Complete или наоборот",
-        "Prepare reached the Complete URL or the other way round",
-        "в кабинете Click: Prepare URL …/click/prepare/, Complete URL …/click/complete/",
-        "in the Click cabinet: Prepare URL …/click/prepare/, Complete URL …/click/complete/",
-    ),
-    -4: (INFO, "оплата уже проведена (повтор от Click)", "already paid (a repeat from Click)", "", ""),
-    -5: (
-        WARNING,
-        "оплаты с таким merchant_trans_id нет",
-        "no payment with this merchant_trans_id",
-        "продавец должен нажать «Инициировать оплату» до оплаты; проверьте введённый номер транзакции",
-        "the seller must press «Initiate payment» before paying; check the transaction number typed in Click",
-    ),
-    -6: (
-        WARNING,
-        "Complete без нашей Prepare (merchant_prepare_id неизвестен)",
-        "a Complete without our Prepare (unknown merchant_prepare_id)",
-        "Prepare и Complete URL должны вести на один и тот же сервер и базу",
-        "the Prepare and Complete URLs must reach the same server and database",
-    ),
-    -7: (
-        ERROR,
-        "сбой на нашей стороне при записи оплаты (Click повторит)",
-        "our side failed to record the payment (Click retries)",
-        "смотрите логи clickuz.callbacks и поле «причина» callback в админке",
-        "read the clickuz.callbacks log and the callback's reason in the admin",
-    ),
-    -8: (
-        WARNING,
-        "запрос не от Click или неполный (например, проверка curl)",
-        "a request not from Click or incomplete (a curl check, for example)",
-        "если это не ваши проверки — посмотрите тело запроса и адрес в админке",
-        "unless these are your own checks, read the body and address in the admin",
-    ),
-    -9: (
-        INFO,
-        "оплата отменена: аукцион отменён, срок оплаты истёк или Click сообщил об ошибке платежа",
-        "payment cancelled: the auction was cancelled, the fee expired, or Click reported a failed payment",
-        "",
-        "",
-    ),
-}
 
 
 def _config_findings() -> Iterator[Finding]:
@@ -413,7 +348,12 @@ def _callback_findings(*, since: datetime) -> list[Finding]:
         code for code in recent.exclude(error=0).values_list("error", flat=True) if code is not None
     )
     for code, count in sorted(counts.items()):
-        level, ru, en, fix_ru, fix_en = CALLBACK_ERRORS.get(code, (WARNING, "неизвестный код", "unknown code", "", ""))
+        help_ = CALLBACK_ERRORS.get(code)
+        level, ru, en, fix_ru, fix_en = (
+            (help_.level, help_.ru, help_.en, help_.fix_ru, help_.fix_en)
+            if help_
+            else (WARNING, "неизвестный код", "unknown code", "", "")
+        )
         last = recent.filter(error=code).first()
         where = f" (последний: {last.merchant_trans_id or '?'}, {last.detail})" if last else ""
         where_en = f" (last: {last.merchant_trans_id or '?'}, {last.detail})" if last else ""

@@ -5,7 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from auctions.click_doctor import ERROR, INFO, OK, WARNING, doctor_run
+from auctions.click_doctor import doctor_run
+from clickuz.troubleshooting import ERROR, INFO, OK, WARNING
 
 LABELS = {
     "ru": {OK: "OK", INFO: "инфо", WARNING: "ВНИМАНИЕ", ERROR: "ОШИБКА"},
