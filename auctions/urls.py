@@ -1,12 +1,13 @@
 from django.urls import path
 
-from auctions import views
+from auctions import views, views_click
 
 app_name = "auctions"
 
 urlpatterns = [
     path("auctions/<int:pk>/", views.auction_detail, name="detail"),
     path("auctions/<int:pk>/pay/", views.payment_initiate, name="payment-initiate"),
+    path("auctions/<int:pk>/pay/invoice/", views_click.payment_invoice, name="payment-invoice"),
     path("auctions/<int:pk>/bid/", views.bid_create, name="bid"),
     path("auctions/<int:pk>/cancel/", views.auction_cancel, name="cancel"),
     path("listings/<int:listing_pk>/auction/new/", views.auction_create, name="create"),

@@ -1,0 +1,34 @@
+"""Seller-facing Click views beyond the pay link (Click in production)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from auctions.models import Auction
+from auctions.services import AuctionRuleError
+from auctions.services_click import payment_invoice_create
+
+MAX_PHONE_INPUT = 32
+
+
+@login_required
+@require_POST
+def payment_invoice(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the fee as an invoice to the seller's Click app (the service checks the seller and the auction)."""
+    auction = get_object_or_404(Auction, pk=pk)
+    phone = request.POST.get("phone", "")[:MAX_PHONE_INPUT]
+    try:
+        invoice = payment_invoice_create(auction_id=auction.pk, user=request.user, phone=phone)  # type: ignore[arg-type]
+    except AuctionRuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Счёт отправлен в приложение Click на номер %(phone)s. Подтвердите оплату в Click.")
+            % {"phone": invoice.phone_number},
+        )
+    return redirect(reverse("auctions:detail", args=[auction.pk]) + "#payment")
