@@ -51,6 +51,8 @@ logger = logging.getLogger("auctions.click_jobs")
 MERCHANT_API_OFF = "Click Merchant API is not configured (CLICK_MERCHANT_API_URL, CLICK_MERCHANT_USER_ID)"
 # A seller may re-send an invoice, but not more often than this.
 INVOICE_RESEND_AFTER = timedelta(seconds=60)
+# The job stops asking Click about an attempt this old: click_doctor and the admin still show it.
+RECONCILE_WINDOW = timedelta(days=7)
 # Invoices are followed for this long; Click's own invoices expire sooner.
 INVOICE_FOLLOW_FOR = timedelta(days=3)
 
@@ -109,14 +111,18 @@ def _click_request(
     )
 
 
-def attempts_due_for_reconcile(*, now: datetime | None = None) -> QuerySet[ClickTransaction]:
-    """Attempts Click prepared but never completed, older than CLICK_RECONCILE_AFTER_SECONDS."""
+def attempts_due_for_reconcile(
+    *, now: datetime | None = None, window: timedelta | None = None
+) -> QuerySet[ClickTransaction]:
+    """Attempts Click prepared but never completed, older than CLICK_RECONCILE_AFTER_SECONDS
+    (and, with `window`, younger than that: the job stops asking about very old ones)."""
     now = now or timezone.now()
-    return ClickTransaction.objects.filter(
+    attempts = ClickTransaction.objects.filter(
         status=ClickTransactionStatus.PREPARED,
         payment__status=PaymentStatus.PENDING,
         created_at__lte=now - timedelta(seconds=settings.CLICK_RECONCILE_AFTER_SECONDS),
     )
+    return attempts.filter(created_at__gt=now - window) if window is not None else attempts
 
 
 def _settle(
@@ -238,14 +244,16 @@ def payment_reconcile(*, payment_id: int, actor: User | None = None) -> Reconcil
         Outcome.UNKNOWN,
     )
     detail = "; ".join(f"{pid}: {outcome} ({note})" for pid, outcome, note in results)
-    _record(
-        payment,
-        PaymentEvent.Kind.RECONCILED if final != Outcome.UNKNOWN else PaymentEvent.Kind.RECONCILE_UNKNOWN,
-        actor=actor,
-        outcome=final,
-        detail=detail,
-        by_mti=by_mti.summary,
+    kind = PaymentEvent.Kind.RECONCILED if final != Outcome.UNKNOWN else PaymentEvent.Kind.RECONCILE_UNKNOWN
+    last = payment.events.order_by("-created_at", "-id").first()
+    repeat = (
+        actor is None
+        and last is not None
+        and last.kind == kind == PaymentEvent.Kind.RECONCILE_UNKNOWN
+        and last.data.get("detail") == detail
     )
+    if not repeat:  # the job asks every run: an unchanged "unknown" is recorded once
+        _record(payment, kind, actor=actor, outcome=final, detail=detail, by_mti=by_mti.summary)
     log = logger.info if final != Outcome.UNKNOWN else logger.warning
     log(
         "reconciled %s: %s — %s",
@@ -261,7 +269,8 @@ def payments_reconcile_due(*, now: datetime | None = None) -> list[ReconcileResu
     """The periodic job: settle every stale prepared attempt from Click's records."""
     if not _client().configured:
         return []
-    payment_ids = sorted(set(attempts_due_for_reconcile(now=now).values_list("payment_id", flat=True)))
+    due = attempts_due_for_reconcile(now=now, window=RECONCILE_WINDOW)
+    payment_ids = sorted(set(due.values_list("payment_id", flat=True)))
     results = []
     for payment_id in payment_ids:
         try:

@@ -170,6 +170,17 @@ def test_an_unclear_answer_changes_nothing_and_is_retried(click_merchant, paymen
     assert PaymentEvent.objects.filter(payment=payment, kind=PaymentEvent.Kind.RECONCILE_UNKNOWN).count() == 1
     click_merchant.fail_next = 0
     assert len(payments_reconcile_due()) == 1  # still due: asked again next run
+    if click_state != "click_down":
+        # The same unclear answer again is not recorded twice.
+        assert PaymentEvent.objects.filter(payment=payment, kind=PaymentEvent.Kind.RECONCILE_UNKNOWN).count() == 1
+
+
+def test_the_job_stops_asking_about_week_old_attempts(click_merchant, payment, due_now):
+    attempt = click_prepare(payment)
+    ClickTransaction.objects.filter(pk=attempt.pk).update(created_at=timezone.now() - timedelta(days=8))
+    assert payments_reconcile_due() == []
+    assert click_merchant.requests == []
+    assert payment_reconcile(payment_id=payment.pk).outcome == "unknown"  # an operator can still ask
 
 
 def test_a_fresh_attempt_is_left_to_its_complete(click_merchant, payment, settings):
