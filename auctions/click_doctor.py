@@ -107,6 +107,18 @@ def _config_findings() -> Iterator[Finding]:
             "добавьте хост в ALLOWED_HOSTS",
             "add the host to ALLOWED_HOSTS",
         )
+    stale_amounts = AuctionPayment.objects.filter(status=PaymentStatus.PENDING).exclude(amount=settings.AUCTION_FEE)
+    if stale_amounts.exists():
+        yield Finding(
+            "config.fee_changed",
+            WARNING,
+            f"{stale_amounts.count()} открытых оплат на сумму, отличную от AUCTION_FEE={settings.AUCTION_FEE}: "
+            "Click платит сумму из ссылки, мы сверяем с суммой оплаты",
+            f"{stale_amounts.count()} open payment(s) for an amount other than AUCTION_FEE={settings.AUCTION_FEE}: "
+            "Click pays the link's amount, we compare with the payment's",
+            "не меняйте AUCTION_FEE при открытых оплатах; такие оплаты истекут, продавец инициирует новые",
+            "do not change AUCTION_FEE while payments are open; those payments expire and sellers initiate new ones",
+        )
     merchant = MerchantConfig.from_settings()
     if not merchant.base_url:
         yield Finding(

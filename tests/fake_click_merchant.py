@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -53,6 +54,8 @@ class FakeClickMerchant:
     fail_next: int = 0
     invoice_error: tuple[int, str] | None = None
     next_invoice_id: int = 700001
+    # An Auth header older (or newer) than this is refused, as a replayed one would be.
+    max_clock_skew: int = 300
 
     def add_payment(self, payment_id: int, merchant_trans_id: str, created_on: str, status: int = 2) -> FakePayment:
         self.payments[payment_id] = FakePayment(payment_id, merchant_trans_id, created_on, status)
@@ -68,7 +71,7 @@ class FakeClickMerchant:
         if len(parts) != 3:
             return False
         user, digest, stamp = parts
-        if not re.fullmatch(r"\d{10}", stamp):
+        if not re.fullmatch(r"\d{10}", stamp) or abs(time.time() - int(stamp)) > self.max_clock_skew:
             return False
         expected = hashlib.sha1((stamp + self.secret_key).encode(), usedforsecurity=False).hexdigest()
         return user == self.merchant_user_id and digest == expected

@@ -173,3 +173,10 @@ def test_stale_prepared_attempts_are_reported(production_like, payment):
     production_like.CLICK_RECONCILE_AFTER_SECONDS = 0
     ClickTransaction.objects.create(payment=payment, click_trans_id=55, amount_raw="50000.00", sign_time="x")
     assert codes(doctor_run(self_test=False))["reconcile.stale"] == "warning"
+
+
+def test_open_payments_for_an_old_fee_are_reported(production_like, payment):
+    assert "config.fee_changed" not in codes(doctor_run(self_test=False))
+    production_like.AUCTION_FEE = payment.amount * 2
+    [finding] = [f for f in doctor_run(self_test=False) if f.code == "config.fee_changed"]
+    assert finding.level == "warning" and "1 open payment" in finding.en

@@ -321,6 +321,18 @@ def test_invoice_by_phone_is_followed_until_paid(click_merchant, auction):
     assert payment.status == PaymentStatus.COMPLETED and Auction.objects.get(pk=auction.pk).is_paid
 
 
+def test_an_invoice_cancelled_at_click_stops_being_followed(click_merchant, auction):
+    invoice = payment_invoice_create(auction_id=auction.pk, user=auction.seller, phone="+998901112233")
+    click_merchant.invoices[invoice.invoice_id].invoice_status = -99
+    assert invoices_check_due() == 1
+    invoice.refresh_from_db()
+    assert invoice.status == ClickInvoiceStatus.FAILED and invoice.click_status == -99
+    asked = len(click_merchant.requests)
+    assert invoices_check_due() == 0 and len(click_merchant.requests) == asked
+    invoice.payment.refresh_from_db()
+    assert invoice.payment.status == PaymentStatus.PENDING  # the fee can still be paid another way
+
+
 def test_invoice_refused_by_click_is_reported(click_merchant, auction):
     click_merchant.invoice_error = (-511, "Phone number is not registered in Click")
     with pytest.raises(AuctionRuleError, match="Phone number is not registered"):

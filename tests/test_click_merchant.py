@@ -121,3 +121,12 @@ def test_every_call_is_logged_as_json_with_the_payment(settings, click_merchant,
     assert line["merchant_trans_id"] == "AUCTION_LOG"
     assert line["endpoint"] == "payment/status/12345/9"
     assert line["http_status"] == 200 and line["error_code"] == 0 and line["level"] == "INFO"
+
+
+def test_a_stale_auth_timestamp_is_refused(click_merchant):
+    from clickuz.merchant import auth_header
+
+    fresh = ClickMerchantClient()._headers()["Auth"]
+    assert click_merchant.auth_ok(fresh)
+    stale = auth_header(merchant_user_id="34567", secret_key="test-click-secret", timestamp=1712345678)
+    assert not click_merchant.auth_ok(stale)
