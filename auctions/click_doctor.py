@@ -385,14 +385,15 @@ def _callback_findings(*, since: datetime) -> list[Finding]:
 def _consistency_findings(*, now: datetime) -> list[Finding]:
     found = []
     completed = AuctionPayment.objects.filter(status=PaymentStatus.COMPLETED).select_related("auction")
-    for payment in completed.filter(
-        Q(auction__is_paid=False)
-        | Q(auction__status=AuctionStatus.CANCELLED, needs_refund=False) & ~Q(refund_status=RefundStatus.REFUNDED)
-    )[:50]:
+    # A fee being refunded or refunded is accounted for; anything else paid for an auction that is not running is not.
+    unaccounted = completed.filter(needs_refund=False).exclude(refund_status=RefundStatus.REFUNDED)
+    for payment in unaccounted.filter(Q(auction__is_paid=False) | Q(auction__status=AuctionStatus.CANCELLED))[:50]:
         found.append(
             Finding(
                 "consistency.paid_not_active",
-                ERROR,
+                # Not activated at all is the checklist's "went through but not activated"; a cancelled
+                # paid auction may be a decision (a cancel after the start), so it is a warning.
+                ERROR if not payment.auction.is_paid else WARNING,
                 f"оплата {payment.merchant_trans_id} проведена, а аукцион #{payment.auction_id} "
                 f"«{payment.auction.status}», is_paid={payment.auction.is_paid}",
                 f"payment {payment.merchant_trans_id} is completed but auction #{payment.auction_id} is "

@@ -180,3 +180,20 @@ def test_open_payments_for_an_old_fee_are_reported(production_like, payment):
     production_like.AUCTION_FEE = payment.amount * 2
     [finding] = [f for f in doctor_run(self_test=False) if f.code == "config.fee_changed"]
     assert finding.level == "warning" and "1 open payment" in finding.en
+
+
+def test_a_cancelled_paid_auction_keeping_its_fee_is_a_warning_and_a_refunded_one_is_fine(
+    production_like, paid_auction
+):
+    Auction.objects.filter(pk=paid_auction.pk).update(status=AuctionStatus.CANCELLED)
+    assert codes(doctor_run(self_test=False))["consistency.paid_not_active"] == "warning"
+    AuctionPayment.objects.filter(auction=paid_auction).update(refund_status=RefundStatus.REFUNDED)
+    assert "consistency.paid_not_active" not in codes(doctor_run(self_test=False))
+
+
+def test_a_fee_paid_too_late_is_accounted_for_once_flagged(production_like, auction):
+    fee_pay_offline(payment_initiate(auction_id=auction.pk, user=auction.seller))
+    Auction.objects.filter(pk=auction.pk).update(is_paid=False, status=AuctionStatus.PENDING_PAYMENT)
+    AuctionPayment.objects.filter(auction=auction).update(needs_refund=True)
+    found = codes(doctor_run(self_test=False))
+    assert "consistency.paid_not_active" not in found and found["refunds.pending"] == "warning"
