@@ -1,7 +1,10 @@
 """The "send the invoice to my Click app" form in the fee block (PostgreSQL, fake Click over HTTP)."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from auctions.models import ClickInvoice, ClickInvoiceStatus
 
@@ -12,11 +15,13 @@ def _page(client, auction) -> str:
     return client.get(reverse("auctions:detail", args=[auction.pk])).content.decode()
 
 
-def test_seller_sends_the_invoice_and_sees_it_waiting(client, click_merchant, payment):
+def test_seller_sends_the_invoice_and_sees_it_waiting(client, click_merchant, payment, settings):
     auction = payment.auction
     client.force_login(auction.seller)
     page = _page(client, auction)
     assert 'data-testid="click-invoice"' in page and auction.seller.phone in page  # prefilled with the seller's phone
+    expires = timezone.localtime(payment.created_at + timedelta(seconds=settings.CLICK_PAYMENT_EXPIRES_AFTER_SECONDS))
+    assert f'data-testid="payment-expires">{expires:%d.%m.%Y %H:%M}<' in page
 
     response = client.post(
         reverse("auctions:payment-invoice", args=[auction.pk]), {"phone": "90 111 22 33"}, follow=True

@@ -1,10 +1,12 @@
-"""The "send the invoice to my Click app" block in the fee panel (Click in production)."""
+"""The fee panel's Click extras (Click in production): the invoice-by-phone block and the payment's expiry."""
 
+from datetime import datetime
 from typing import Any
 
 from django import template
 
 from auctions.models import Auction, AuctionPayment, ClickInvoiceStatus
+from auctions.payment_rules import payment_expires_at
 from clickuz.merchant import ClickMerchantClient
 
 register = template.Library()
@@ -24,3 +26,9 @@ def click_invoice_block(context: dict[str, Any], auction: Auction, payment: Auct
         "phone": latest.phone_number if latest else getattr(user, "phone", ""),
         "waiting": latest is not None and latest.status == ClickInvoiceStatus.WAITING,
     }
+
+
+@register.filter
+def payment_expiry(payment: AuctionPayment | None) -> datetime | None:
+    """When an open fee payment expires (CLICK_PAYMENT_EXPIRES_AFTER_SECONDS)."""
+    return payment_expires_at(payment) if payment is not None else None
