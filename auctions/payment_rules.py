@@ -1,6 +1,7 @@
 """Small rules about the fee payment shared by the callback services and the
 Click jobs (imports only models, so both can use it without a cycle)."""
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -9,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from auctions.models import AuctionPayment, ClickTransactionStatus, PaymentEvent, PaymentStatus
+
+logger = logging.getLogger(__name__)
 
 
 def payment_expires_at(payment: AuctionPayment) -> datetime:
@@ -53,8 +56,6 @@ def payment_refund_on_commit(*, payment_ids: Iterable[int]) -> None:
             try:
                 payment_refund_task.delay(payment_id)
             except Exception:  # the periodic job retries
-                import logging
-
-                logging.getLogger(__name__).exception("could not enqueue the refund of payment %s", payment_id)
+                logger.exception("could not enqueue the refund of payment %s", payment_id)
 
     transaction.on_commit(enqueue)

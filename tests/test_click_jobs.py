@@ -300,6 +300,22 @@ def test_without_the_merchant_api_a_refund_waits_flagged(payment, settings):
     assert "CLICK_MERCHANT_API_URL" in payment.refund_note
 
 
+def test_a_refund_that_could_not_run_is_picked_up_by_the_job(click_merchant, payment, settings):
+    fake_url, settings.CLICK_MERCHANT_API_URL = settings.CLICK_MERCHANT_API_URL, ""
+    attempt = click_pay(payment)
+    click_merchant.add_payment(attempt.click_trans_id, payment.merchant_trans_id, _day(payment))
+    auction = Auction.objects.get(pk=payment.auction_id)
+    auction_cancel(auction_id=auction.pk, user=auction.seller)  # its on-commit refund finds no Merchant API
+    payment.refresh_from_db()
+    assert payment.needs_refund and payment.refund_attempts == 1 and click_merchant.requests == []
+
+    settings.CLICK_MERCHANT_API_URL = fake_url
+    assert click_jobs_run()["refunded"] == 1
+    payment.refresh_from_db()
+    assert payment.refund_status == RefundStatus.REFUNDED and not payment.needs_refund
+    assert click_merchant.payments[attempt.click_trans_id].reversed
+
+
 # --- Invoice by phone ---------------------------------------------------------------
 
 
