@@ -60,12 +60,16 @@ def phone_code_request(*, phone: str, ip: str) -> str:
     address an hour. Older unused codes of the number stop working.
     """
     phone = phone_normalize(phone)  # ValidationError with a clear message
-    if not cache.add(f"phone-code:cooldown:{phone}", 1, timeout=settings.PHONE_CODE_RESEND_SECONDS):
-        raise PhoneCodeError(_("Код уже отправлен. Новый можно запросить через минуту."))
+    cooldown_key = f"phone-code:cooldown:{phone}"
+    too_soon = _("Код уже отправлен. Новый можно запросить через минуту.")
+    if cache.get(cooldown_key):
+        raise PhoneCodeError(too_soon)
     if not _hourly_limit(f"phone-code:ip:{ip}", settings.PHONE_CODE_PER_IP_HOURLY):
         raise PhoneCodeError(_("Слишком много запросов с вашего адреса. Попробуйте через час."))
     if not _hourly_limit(f"phone-code:number:{phone}", settings.PHONE_CODE_PER_NUMBER_HOURLY):
         raise PhoneCodeError(_("Слишком много кодов на этот номер. Попробуйте через час."))
+    if not cache.add(cooldown_key, 1, timeout=settings.PHONE_CODE_RESEND_SECONDS):
+        raise PhoneCodeError(too_soon)  # a parallel request won the race
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     now = timezone.now()
     with transaction.atomic():
