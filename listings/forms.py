@@ -146,10 +146,19 @@ SORT_CHOICES = [
 AMOUNT = {"min_value": Decimal(0), "max_digits": 16, "decimal_places": 2, "required": False}
 
 
+def _bound(placeholder: str) -> forms.NumberInput:
+    return forms.NumberInput(attrs={"placeholder": placeholder, "min": 0})
+
+
 class SearchForm(forms.Form):
     """The search filters, all in the query string so a results page can be shared."""
 
-    q = forms.CharField(label=_("Поиск"), max_length=200, required=False)
+    q = forms.CharField(
+        label=_("Поиск"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Улица, ориентир, ЖК…")}),
+    )
     region = forms.ModelChoiceField(
         label=_("Регион"), queryset=Region.objects.all(), required=False, empty_label=_("Весь Узбекистан")
     )
@@ -159,13 +168,21 @@ class SearchForm(forms.Form):
     rooms = forms.MultipleChoiceField(
         label=_("Комнат"), choices=ROOM_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
     )
-    price_min = forms.DecimalField(label=_("Цена от"), **AMOUNT)
-    price_max = forms.DecimalField(label=_("Цена до"), **AMOUNT)
+    price_min = forms.DecimalField(label=_("Цена от"), widget=_bound(_("от")), **AMOUNT)
+    price_max = forms.DecimalField(label=_("Цена до"), widget=_bound(_("до")), **AMOUNT)
     currency = forms.ChoiceField(label=_("Валюта"), choices=Currency.choices, required=False)
-    area_min = forms.DecimalField(label=_("Площадь от"), min_value=Decimal(0), max_digits=7, required=False)
-    area_max = forms.DecimalField(label=_("Площадь до"), min_value=Decimal(0), max_digits=7, required=False)
-    floor_min = forms.IntegerField(label=_("Этаж от"), min_value=1, max_value=200, required=False)
-    floor_max = forms.IntegerField(label=_("Этаж до"), min_value=1, max_value=200, required=False)
+    area_min = forms.DecimalField(
+        label=_("Площадь от"), widget=_bound(_("от")), min_value=Decimal(0), max_digits=7, required=False
+    )
+    area_max = forms.DecimalField(
+        label=_("Площадь до"), widget=_bound(_("до")), min_value=Decimal(0), max_digits=7, required=False
+    )
+    floor_min = forms.IntegerField(
+        label=_("Этаж от"), widget=_bound(_("от")), min_value=1, max_value=200, required=False
+    )
+    floor_max = forms.IntegerField(
+        label=_("Этаж до"), widget=_bound(_("до")), min_value=1, max_value=200, required=False
+    )
     not_first = forms.BooleanField(label=_("Не первый"), required=False)
     not_last = forms.BooleanField(label=_("Не последний"), required=False)
     market = forms.ChoiceField(label=_("Рынок"), choices=[("", _("Любой")), *Market.choices], required=False)
