@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -24,6 +26,13 @@ class ListingAdmin(admin.ModelAdmin):
     inlines = [ListingPhotoInline]
     date_hierarchy = "created_at"
     actions = ["approve"]
+
+    def save_model(self, request: HttpRequest, obj: Listing, form: Any, change: bool) -> None:
+        # Keep the soum prices that search filters and sorts on in step with an admin's edit.
+        obj.price_uzs, obj.price_per_m2_uzs = services.listing_prices(
+            price=obj.price, currency=obj.currency, area=obj.area
+        )
+        super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Опубликовать выбранные (модерация)"))
     def approve(self, request: HttpRequest, queryset: QuerySet[Listing]) -> None:

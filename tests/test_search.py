@@ -250,6 +250,7 @@ def test_results_page_query_count_does_not_grow_with_results(
 
     add(2)
     baseline = _count_queries(client, URL + query)
+    assert 4 <= baseline <= 8  # session, user, count, rows, photos (+ savepoints)
     add(20)
     # session + user, count, rows (region, district, seller, auction, favourite joined in), photos.
     with django_assert_num_queries(baseline):
