@@ -95,6 +95,8 @@ class ListingForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["market"].required = False
+        self.fields["building_type"].choices = [("", _("Не указан")), *BuildingType.choices]
+        self.fields["renovation"].choices = [("", _("Не указан")), *Renovation.choices]
         if self.instance.pk and self.instance.district_id and not self.is_bound:
             self.initial["district"] = str(self.instance.district)
         self.district_options = list(District.objects.select_related("region"))

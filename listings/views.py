@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
@@ -110,7 +111,9 @@ def listing_create(request: HttpRequest) -> HttpResponse:
             else:
                 messages.info(request, _("Объявление отправлено на проверку. Обычно это занимает несколько часов."))
             return redirect(listing)
-    return render(request, "listings/listing_create.html", {"form": form})
+    return render(
+        request, "listings/listing_create.html", {"form": form, "auto_approve": settings.LISTINGS_AUTO_APPROVE}
+    )
 
 
 @login_required
