@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import User
+from auctions.models import Auction, AuctionStatus
 from listings.models import Currency, Favorite, Listing, ListingPhoto, ListingStatus
 
 MAX_PHOTOS = 10
@@ -25,6 +26,7 @@ PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 PHOTO_MAX_SIDE = 2000
 THUMB_SIZE = (640, 480)
 
+AUCTION_RUNNING_STATUSES = (AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE)
 EDITABLE_FIELDS = {
     "title",
     "description",
@@ -149,6 +151,11 @@ def listing_update(*, listing: Listing, user: User, photos: Sequence[UploadedFil
         raise TypeError(f"unknown listing fields: {sorted(unknown)}")
     with transaction.atomic():
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
+        if Auction.objects.filter(listing_id=locked.pk, status__in=AUCTION_RUNNING_STATUSES).exists():
+            # Buyers bid on what they saw: no bait-and-switch while a paid auction is scheduled or running.
+            raise ValidationError(
+                _("Пока идёт или запланирован аукцион, объявление менять нельзя."), code="auction_running"
+            )
         for name, value in fields.items():
             setattr(locked, name, value)
         _fill_prices(locked)

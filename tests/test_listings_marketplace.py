@@ -312,3 +312,13 @@ def test_seed_demo_has_districts_and_new_fields():
     assert listings.filter(rooms=0).exists() and listings.filter(market="new").exists()
     assert all(x.photos.count() == 3 and x.photos.first().thumbnail for x in listings)
     assert set(listings.values_list("status", flat=True)) == {ListingStatus.PUBLISHED}
+
+
+def test_listing_cannot_change_while_its_paid_auction_runs(client, seller, paid_auction):
+    listing = paid_auction.listing
+    client.force_login(seller)
+    response = client.post(f"/listings/{listing.pk}/edit/", POST | {"price": "1"})
+    assert response.status_code == 200
+    assert "Пока идёт или запланирован аукцион" in response.content.decode()
+    listing.refresh_from_db()
+    assert listing.price == Decimal("850000000") and listing.status == ListingStatus.PUBLISHED
