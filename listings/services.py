@@ -221,6 +221,21 @@ def listing_photo_make_cover(*, photo: ListingPhoto, user: User) -> None:
             ListingPhoto.objects.filter(pk=other.pk).update(position=position)
 
 
+def listing_photo_move(*, photo: ListingPhoto, user: User, step: int) -> None:
+    """Move a photo one place earlier (step=-1) or later (step=1); positions are renumbered 0..n-1."""
+    if photo.listing.seller_id != user.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        Listing.objects.select_for_update().get(pk=photo.listing_id)
+        photos = list(ListingPhoto.objects.filter(listing_id=photo.listing_id).order_by("position", "id"))
+        index = next(i for i, p in enumerate(photos) if p.pk == photo.pk)
+        target = max(0, min(len(photos) - 1, index + (1 if step > 0 else -1)))
+        photos.insert(target, photos.pop(index))
+        for position, item in enumerate(photos):
+            if item.position != position:
+                ListingPhoto.objects.filter(pk=item.pk).update(position=position)
+
+
 def listing_photo_delete(*, photo: ListingPhoto, user: User) -> None:
     if photo.listing.seller_id != user.pk:
         raise PermissionDenied

@@ -12,6 +12,7 @@ urlpatterns = [
     path("listings/<int:pk>/submit/", views.listing_submit, name="submit"),
     path("listings/<int:pk>/favorite/", views.favorite_toggle, name="favorite"),
     path("listings/photos/<int:pk>/cover/", views.photo_cover, name="photo_cover"),
+    path("listings/photos/<int:pk>/move/", views.photo_move, name="photo_move"),
     path("listings/photos/<int:pk>/delete/", views.photo_delete, name="photo_delete"),
     path("favorites/", views.favorites, name="favorites"),
     path("moderation/", views.moderation_queue, name="moderation"),

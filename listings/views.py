@@ -159,6 +159,15 @@ def photo_cover(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def photo_move(request: HttpRequest, pk: int) -> HttpResponse:
+    photo = get_object_or_404(ListingPhoto.objects.select_related("listing"), pk=pk, listing__seller=request.user)
+    step = 1 if request.POST.get("direction") == "later" else -1
+    services.listing_photo_move(photo=photo, user=request.user, step=step)
+    return redirect("listings:edit", photo.listing_id)
+
+
+@login_required
+@require_POST
 def photo_delete(request: HttpRequest, pk: int) -> HttpResponse:
     photo = get_object_or_404(ListingPhoto.objects.select_related("listing"), pk=pk, listing__seller=request.user)
     services.listing_photo_delete(photo=photo, user=request.user)

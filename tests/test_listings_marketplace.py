@@ -252,6 +252,7 @@ def test_photo_cover_and_delete_only_by_seller(client, seller, buyer):
     photo = listing.photos.last()
     client.force_login(buyer)
     assert client.post(f"/listings/photos/{photo.pk}/delete/").status_code == 404
+    assert client.post(f"/listings/photos/{photo.pk}/move/", {"direction": "earlier"}).status_code == 404
     client.force_login(seller)
     client.post(f"/listings/photos/{photo.pk}/cover/")
     assert listing.photos.first().pk == photo.pk
@@ -322,3 +323,25 @@ def test_listing_cannot_change_while_its_paid_auction_runs(client, seller, paid_
     assert "Пока идёт или запланирован аукцион" in response.content.decode()
     listing.refresh_from_db()
     assert listing.price == Decimal("850000000") and listing.status == ListingStatus.PUBLISHED
+
+
+def test_photos_move_earlier_and_later(client, seller):
+    listing = services.listing_create(
+        seller=seller,
+        title="X",
+        address="Y",
+        rooms=1,
+        area=Decimal("40"),
+        floor=1,
+        floors_total=5,
+        price=Decimal("1000"),
+        photos=[SimpleUploadedFile(f"{n}.jpg", _jpeg_with_exif(), "image/jpeg") for n in range(3)],
+    )
+    a, b, c = listing.photos.all()
+    client.force_login(seller)
+    client.post(f"/listings/photos/{c.pk}/move/", {"direction": "earlier"})
+    assert [p.pk for p in listing.photos.all()] == [a.pk, c.pk, b.pk]
+    client.post(f"/listings/photos/{a.pk}/move/", {"direction": "later"})
+    assert [p.pk for p in listing.photos.all()] == [c.pk, a.pk, b.pk]
+    client.post(f"/listings/photos/{c.pk}/move/", {"direction": "earlier"})  # already first: nothing moves
+    assert [(p.pk, p.position) for p in listing.photos.all()] == [(c.pk, 0), (a.pk, 1), (b.pk, 2)]
