@@ -12,14 +12,17 @@ def forward(apps, schema_editor):
     by_name = {d.name_ru.lower(): d.pk for d in District.objects.all()}
     rate = Decimal(str(getattr(settings, "USD_UZS_RATE", "12800")))
     for listing in Listing.objects.all().iterator():
-        listing.district_id = by_name.get((listing.district_name or "").strip().lower())
+        name = (listing.district_name or "").strip()
+        listing.district_id = by_name.get(name.lower())
+        if listing.district_id is None and name:
+            listing.address = f"{name}, {listing.address}"[:200]  # keep what the seller typed
         price_uzs = listing.price * rate if listing.currency == "USD" else listing.price
         listing.price_uzs = price_uzs
-        listing.price_per_m2_uzs = (price_uzs / listing.area).quantize(Decimal("0.01")) if listing.area else None
+        listing.price_per_m2_uzs = (price_uzs / listing.area).quantize(Decimal("1")) if listing.area else None
         listing.status = "published"
         listing.published_at = listing.created_at
         listing.save(
-            update_fields=["district_id", "price_uzs", "price_per_m2_uzs", "status", "published_at"]
+            update_fields=["district_id", "address", "price_uzs", "price_per_m2_uzs", "status", "published_at"]
         )
 
 
