@@ -271,3 +271,16 @@ def test_search_selector_marks_favorites(buyer, seller, make_listing):
 def test_shareable_url_from_the_home_search(client, catalogue):
     response = client.get(reverse("listings:list") + "?q=&region=tashkent_city&rooms=0")
     assert [x.title for x in response.context["page"].object_list] == ["Студия в Сергели"]
+
+
+def test_home_query_count_does_not_grow_with_listings(client, seller, make_listing, make_paid_auction):
+    def add(n: int) -> None:
+        for index in range(n):
+            listing = make_listing(seller, title=f"Дом {index}", district=_district("yunusabad"))
+            ListingPhoto.objects.create(listing=listing, image=ContentFile(b"x", name="p.jpg"))
+            make_paid_auction(listing, starts_in=-timedelta(minutes=1) if index % 2 else timedelta(hours=3))
+
+    add(2)
+    baseline = _count_queries(client, "/")
+    add(10)
+    assert _count_queries(client, "/") == baseline
