@@ -197,6 +197,14 @@ class SearchForm(forms.Form):
     ending_soon = forms.BooleanField(label=_("Торги заканчиваются в течение суток"), required=False)
     sort = forms.ChoiceField(label=_("Сортировка"), choices=SORT_CHOICES, required=False)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        region = self.data.get("region") if self.is_bound else None
+        if region and isinstance(region, str):
+            # Offer the districts of the chosen region (a district of another one would match nothing anyway).
+            field = self.fields["district"]
+            field.queryset = field.queryset.filter(region_id=region)  # type: ignore[attr-defined]
+
     def params(self) -> SearchParams:
         """What was valid in the query; an invalid field is ignored (and shown as an error)."""
         self.is_valid()

@@ -284,3 +284,12 @@ def test_home_query_count_does_not_grow_with_listings(client, seller, make_listi
     baseline = _count_queries(client, "/")
     add(10)
     assert _count_queries(client, "/") == baseline
+
+
+def test_district_choices_follow_the_region(client, catalogue):
+    page = client.get(f"{URL}?region=samarkand").content.decode()
+    assert "город Самарканд" in page and "Чиланзарский район" not in page
+    # A district of another region is refused as a filter, not silently mixed in.
+    response = client.get(f"{URL}?region=samarkand&district={_district('chilanzar').pk}")
+    assert [x.title for x in response.context["page"].object_list] == ["Самарканд 2к"]
+    assert "не применены" in response.content.decode()
