@@ -43,8 +43,17 @@ class MultiplePhotoField(forms.ImageField):
         return cleaned
 
 
+class RegionChoiceField(forms.ModelChoiceField):
+    """A region by its code; a NUL byte (which PostgreSQL refuses) is an invalid choice, not a 500."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class ListingForm(forms.ModelForm):
-    region = forms.ModelChoiceField(
+    region = RegionChoiceField(
         label=_("Регион"), queryset=Region.objects.all(), initial=Region.TASHKENT_CITY, empty_label=None
     )
     district = forms.CharField(
@@ -161,7 +170,7 @@ class SearchForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Улица, ориентир, ЖК…")}),
     )
-    region = forms.ModelChoiceField(
+    region = RegionChoiceField(
         label=_("Регион"), queryset=Region.objects.all(), required=False, empty_label=_("Весь Узбекистан")
     )
     district = forms.ModelMultipleChoiceField(
@@ -200,7 +209,7 @@ class SearchForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         region = self.data.get("region") if self.is_bound else None
-        if region and isinstance(region, str):
+        if region and isinstance(region, str) and "\x00" not in region:
             # Offer the districts of the chosen region (a district of another one would match nothing anyway).
             field = self.fields["district"]
             field.queryset = field.queryset.filter(region_id=region)  # type: ignore[attr-defined]

@@ -345,3 +345,11 @@ def test_photos_move_earlier_and_later(client, seller):
     assert [p.pk for p in listing.photos.all()] == [c.pk, a.pk, b.pk]
     client.post(f"/listings/photos/{c.pk}/move/", {"direction": "earlier"})  # already first: nothing moves
     assert [(p.pk, p.position) for p in listing.photos.all()] == [(c.pk, 0), (a.pk, 1), (b.pk, 2)]
+
+
+def test_nul_byte_in_the_listing_form_is_an_error_not_a_500(client, seller):
+    client.force_login(seller)
+    for field in ("region", "district", "title", "currency", "market"):
+        response = client.post("/listings/new/", POST | {field: "x\x00"})
+        assert response.status_code == 200, field
+    assert not Listing.objects.exists()

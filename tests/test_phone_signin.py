@@ -153,7 +153,7 @@ def test_codes_come_from_secrets_and_vary(send_code):
     assert len(codes) > 1
 
 
-@pytest.mark.parametrize("phone", ["", "123", "+7 900 123 45 67", "<script>", "9" * 40])
+@pytest.mark.parametrize("phone", ["", "123", "+7 900 123 45 67", "<script>", "9" * 40, "+998901234567\x00"])
 def test_bad_number_is_a_clear_error(client, phone):
     if phone == "123":
         assert "номер телефона Узбекистана" in client.post("/login/phone/", {"phone": phone}).content.decode()
@@ -173,3 +173,10 @@ def test_sms_text_follows_the_language(client):
     client.post("/login/phone/", {"phone": "+998901112233"})
     assert "kvartirabar.uz" in sms_outbox[-1].text
     assert "Код для входа" not in sms_outbox[-1].text
+
+
+def test_nul_byte_in_the_code_form_is_an_error(client, send_code):
+    client.post("/login/phone/", {"phone": "+998901112233"})
+    response = client.post("/login/phone/code/", {"code": "12\x003456", "first_name": "\x00"})
+    assert response.status_code == 200
+    assert not User.objects.exists()

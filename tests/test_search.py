@@ -293,3 +293,11 @@ def test_district_choices_follow_the_region(client, catalogue):
     response = client.get(f"{URL}?region=samarkand&district={_district('chilanzar').pk}")
     assert [x.title for x in response.context["page"].object_list] == ["Самарканд 2к"]
     assert "не применены" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["region=%00", "region=tashkent%00", "q=%00", "sort=%00", "market=%00", "currency=%00", "rooms=%00"],
+)
+def test_nul_bytes_in_the_query_are_refused_not_a_500(client, catalogue, query):
+    assert client.get(f"{URL}?{query}").status_code == 200
