@@ -353,3 +353,16 @@ def test_nul_byte_in_the_listing_form_is_an_error_not_a_500(client, seller):
         response = client.post("/listings/new/", POST | {field: "x\x00"})
         assert response.status_code == 200, field
     assert not Listing.objects.exists()
+
+
+def test_reprice_command_follows_the_rate(seller, make_listing, settings):
+    from django.core.management import call_command
+
+    dollars = make_listing(seller, price=Decimal("50000"), currency="USD", area=Decimal("50"))
+    soums = make_listing(seller, price=Decimal("500000000"), area=Decimal("50"))
+    settings.USD_UZS_RATE = "13000"
+    call_command("listings_reprice", stdout=io.StringIO())
+    dollars.refresh_from_db()
+    soums.refresh_from_db()
+    assert dollars.price_uzs == Decimal("650000000.00") and dollars.price_per_m2_uzs == Decimal("13000000")
+    assert soums.price_uzs == Decimal("500000000.00")
