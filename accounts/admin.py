@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import PhoneCode, User
+from accounts.phone import phone_mask
 
 
 @admin.register(User)
@@ -18,3 +20,24 @@ class UserAdmin(BaseUserAdmin):
         (_("Даты"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("phone", "password1", "password2")}),)
+
+
+@admin.register(PhoneCode)
+class PhoneCodeAdmin(admin.ModelAdmin):
+    """Sign-in codes, for support: when sent, how many attempts, used or not (the code itself is never stored)."""
+
+    list_display = ["id", "masked", "created_at", "expires_at", "attempts", "used_at"]
+    fields = ["phone", "created_at", "expires_at", "attempts", "used_at"]
+    readonly_fields = fields
+    search_fields = ["phone"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("телефон"))
+    def masked(self, obj: PhoneCode) -> str:
+        return phone_mask(obj.phone)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: PhoneCode | None = None) -> bool:
+        return False

@@ -60,3 +60,21 @@ class PhoneAuthenticationForm(AuthenticationForm):
             return phone_normalize(raw)
         except ValidationError:
             return raw  # fails authentication with the usual message
+
+
+class PhoneCodeRequestForm(forms.Form):
+    phone = forms.CharField(label=_("Телефон"), max_length=32, widget=forms.TextInput(attrs=PHONE_ATTRS))
+
+    def clean_phone(self) -> str:
+        return phone_normalize(self.cleaned_data["phone"])
+
+
+class PhoneCodeVerifyForm(forms.Form):
+    code = forms.CharField(
+        label=_("Код из SMS"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "class": "code-input", "autofocus": True}
+        ),
+    )
+    first_name = forms.CharField(label=_("Как к вам обращаться"), max_length=150, required=False)

@@ -53,3 +53,22 @@ class User(AbstractUser):
     @property
     def masked_phone(self) -> str:
         return phone_mask(self.phone)
+
+
+class PhoneCode(models.Model):
+    """A one-time sign-in code sent by SMS; only its keyed hash is stored."""
+
+    phone = models.CharField(_("телефон"), max_length=13, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("действует до"))
+    attempts = models.PositiveSmallIntegerField(_("попыток"), default=0)
+    used_at = models.DateTimeField(_("использован"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS-код")
+        verbose_name_plural = _("SMS-коды")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{phone_mask(self.phone)} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,13 +1,22 @@
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
-from accounts.forms import PhoneAuthenticationForm, SignUpForm
-from accounts.services import SignUpError, user_sign_up
+from accounts.forms import PhoneAuthenticationForm, PhoneCodeRequestForm, PhoneCodeVerifyForm, SignUpForm
+from accounts.models import User
+from accounts.services import PhoneCodeError, SignUpError, phone_code_request, phone_code_verify, user_sign_up
+from auctions.models import AuctionPayment, PaymentStatus
 from auctions.selectors import auctions_of_seller
 from listings.selectors import listings_of_seller
+
+SESSION_PHONE = "phone_login_phone"
+SESSION_NEXT = "phone_login_next"
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -35,13 +44,79 @@ class PhoneLoginView(LoginView):
     redirect_authenticated_user = True
 
 
+def _safe_next(request: HttpRequest, target: str) -> str:
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("accounts:dashboard")
+
+
+def phone_login(request: HttpRequest) -> HttpResponse:
+    """Step 1 of sign-in (and sign-up) by SMS: the phone number."""
+    if request.user.is_authenticated:
+        return redirect(_safe_next(request, request.GET.get("next", "")))
+    form = PhoneCodeRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            phone = phone_code_request(phone=form.cleaned_data["phone"], ip=request.META.get("REMOTE_ADDR", ""))
+        except PhoneCodeError as exc:
+            form.add_error("phone", str(exc))
+        else:
+            request.session[SESSION_PHONE] = phone
+            request.session[SESSION_NEXT] = request.POST.get("next", "")
+            return redirect("accounts:phone_verify")
+    return render(request, "accounts/phone_login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def phone_verify(request: HttpRequest) -> HttpResponse:
+    """Step 2: the code from the SMS. A new number becomes an account with no password."""
+    phone = request.session.get(SESSION_PHONE)
+    if not phone:
+        return redirect("accounts:phone_login")
+    is_new = not User.objects.filter(phone=phone).exists()
+    form = PhoneCodeVerifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, created = phone_code_verify(
+                phone=phone, code=form.cleaned_data["code"], first_name=form.cleaned_data["first_name"]
+            )
+        except PhoneCodeError as exc:
+            form.add_error("code", str(exc))
+        else:
+            target = request.session.pop(SESSION_NEXT, "")
+            request.session.pop(SESSION_PHONE, None)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            if created:
+                messages.success(request, _("Добро пожаловать! Аккаунт создан, пароль не нужен."))
+            return redirect(_safe_next(request, target))
+    return render(request, "accounts/phone_verify.html", {"form": form, "phone": phone, "is_new": is_new})
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    payments = list(
+        AuctionPayment.objects.filter(auction__seller_id=request.user.pk)
+        .select_related("auction", "auction__listing")
+        .order_by("-created_at", "-id")[:50]
+    )
     return render(
         request,
         "accounts/dashboard.html",
         {
             "listings": list(listings_of_seller(seller_id=request.user.pk)),
             "auctions": list(auctions_of_seller(seller_id=request.user.pk)),
+            "payments": payments,
         },
     )
+
+
+@login_required
+def payment_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    payment = get_object_or_404(
+        AuctionPayment.objects.select_related("auction", "auction__listing").prefetch_related("click_transactions"),
+        pk=pk,
+        auction__seller_id=request.user.pk,
+        status=PaymentStatus.COMPLETED,
+    )
+    return render(request, "accounts/receipt.html", {"payment": payment})

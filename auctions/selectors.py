@@ -72,7 +72,7 @@ def auction_panel(auction: Auction, *, now: datetime | None = None, bid_limit: i
 
 
 def _with_listing(qs: QuerySet[Auction]) -> QuerySet[Auction]:
-    return qs.select_related("listing").prefetch_related(
+    return qs.select_related("listing", "listing__region", "listing__district").prefetch_related(
         Prefetch("listing__photos", queryset=ListingPhoto.objects.order_by("position", "id"))
     )
 

@@ -214,6 +214,19 @@ ESKIZ_TIMEOUT = env.float("ESKIZ_TIMEOUT", default=10.0)
 ESKIZ_TOKEN_TTL = env.int("ESKIZ_TOKEN_TTL", default=20 * 24 * 3600)  # Eskiz tokens live 30 days
 TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
 
+# --- Listings ----------------------------------------------------------------
+# New and edited listings go straight to "published" when on (development default,
+# so the checklist flow runs end to end); otherwise they wait in the admin queue.
+LISTINGS_AUTO_APPROVE = env.bool("LISTINGS_AUTO_APPROVE", default=DEBUG)
+# Soums per US dollar, used to compare and sort prices given in either currency.
+USD_UZS_RATE = env.str("USD_UZS_RATE", default="12800")  # a decimal string
+# Phone sign-in by SMS code.
+PHONE_CODE_TTL = env.int("PHONE_CODE_TTL", default=300)
+PHONE_CODE_MAX_ATTEMPTS = env.int("PHONE_CODE_MAX_ATTEMPTS", default=5)
+PHONE_CODE_RESEND_SECONDS = env.int("PHONE_CODE_RESEND_SECONDS", default=60)
+PHONE_CODE_PER_NUMBER_HOURLY = env.int("PHONE_CODE_PER_NUMBER_HOURLY", default=5)
+PHONE_CODE_PER_IP_HOURLY = env.int("PHONE_CODE_PER_IP_HOURLY", default=20)
+
 # --- Auctions ----------------------------------------------------------------
 # Seconds between runs of the in-process job that records time-driven changes.
 AUCTION_JOBS_INTERVAL = env.int("AUCTION_JOBS_INTERVAL", default=5)

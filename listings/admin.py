@@ -1,6 +1,13 @@
-from django.contrib import admin
+from typing import Any
 
-from listings.models import Listing, ListingPhoto
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from listings import services
+from listings.models import District, Favorite, Listing, ListingPhoto, ListingStatus, Region
 
 
 class ListingPhotoInline(admin.TabularInline):
@@ -10,13 +17,33 @@ class ListingPhotoInline(admin.TabularInline):
 
 @admin.register(Listing)
 class ListingAdmin(admin.ModelAdmin):
-    list_display = ["id", "title", "region", "district", "rooms", "area", "price", "currency", "seller", "created_at"]
-    list_filter = ["region", "rooms", "currency", "created_at"]
-    search_fields = ["title", "address", "district", "seller__phone"]
-    list_select_related = ["seller"]
+    list_display = ["id", "title", "status", "region", "district", "rooms", "area", "price", "currency", "seller"]
+    list_filter = ["status", "region", "market", "rooms", "currency", "created_at"]
+    search_fields = ["title", "address", "seller__phone"]
+    list_select_related = ["seller", "region", "district"]
     raw_id_fields = ["seller"]
+    readonly_fields = ["price_uzs", "price_per_m2_uzs", "views_count", "submitted_at", "published_at"]
     inlines = [ListingPhotoInline]
     date_hierarchy = "created_at"
+    actions = ["approve"]
+
+    def save_model(self, request: HttpRequest, obj: Listing, form: Any, change: bool) -> None:
+        # Keep the soum prices that search filters and sorts on in step with an admin's edit.
+        obj.price_uzs, obj.price_per_m2_uzs = services.listing_prices(
+            price=obj.price, currency=obj.currency, area=obj.area
+        )
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Опубликовать выбранные (модерация)"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[Listing]) -> None:
+        done = 0
+        for listing in queryset.filter(status=ListingStatus.REVIEW):
+            try:
+                services.listing_approve(listing=listing, moderator=request.user)  # type: ignore[arg-type]
+                done += 1
+            except ValidationError:
+                continue
+        self.message_user(request, _("Опубликовано: %(n)s") % {"n": done}, messages.SUCCESS)
 
 
 @admin.register(ListingPhoto)
@@ -24,3 +51,20 @@ class ListingPhotoAdmin(admin.ModelAdmin):
     list_display = ["id", "listing", "position", "image"]
     search_fields = ["listing__title"]
     raw_id_fields = ["listing"]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_ru", "name_uz", "name_en", "position"]
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name_ru", "name_uz", "name_en", "region"]
+    list_filter = ["region"]
+
+
+@admin.register(Favorite)
+class FavoriteAdmin(admin.ModelAdmin):
+    list_display = ["id", "user", "listing", "created_at"]
+    raw_id_fields = ["user", "listing"]

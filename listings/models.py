@@ -5,24 +5,51 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
-class Region(models.TextChoices):
-    TASHKENT_CITY = "tashkent_city", _("Ташкент")
-    TASHKENT = "tashkent", _("Ташкентская область")
-    ANDIJAN = "andijan", _("Андижанская область")
-    BUKHARA = "bukhara", _("Бухарская область")
-    FERGANA = "fergana", _("Ферганская область")
-    JIZZAKH = "jizzakh", _("Джизакская область")
-    KASHKADARYA = "kashkadarya", _("Кашкадарьинская область")
-    KHOREZM = "khorezm", _("Хорезмская область")
-    NAMANGAN = "namangan", _("Наманганская область")
-    NAVOI = "navoi", _("Навоийская область")
-    SAMARKAND = "samarkand", _("Самаркандская область")
-    SURKHANDARYA = "surkhandarya", _("Сурхандарьинская область")
-    SYRDARYA = "syrdarya", _("Сырдарьинская область")
-    KARAKALPAKSTAN = "karakalpakstan", _("Республика Каракалпакстан")
+class LocalizedName(models.Model):
+    """Names in the three site languages; `name` follows the active language."""
+
+    name_ru = models.CharField(_("название (рус.)"), max_length=80)
+    name_uz = models.CharField(_("название (узб.)"), max_length=80)
+    name_en = models.CharField(_("название (англ.)"), max_length=80)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+        return str(getattr(self, f"name_{language}", "") or self.name_ru)
+
+
+class Region(LocalizedName):
+    """One of Uzbekistan's 14 top-level regions (shipped by a data migration)."""
+
+    TASHKENT_CITY = "tashkent_city"
+
+    code = models.CharField(_("код"), max_length=32, primary_key=True)
+    position = models.PositiveSmallIntegerField(_("порядок"), default=0)
+
+    class Meta:
+        verbose_name = _("регион")
+        verbose_name_plural = _("регионы")
+        ordering = ["position", "code"]
+
+
+class District(LocalizedName):
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="districts", verbose_name=_("регион"))
+    slug = models.SlugField(_("код"), max_length=40, unique=True)
+
+    class Meta:
+        verbose_name = _("район")
+        verbose_name_plural = _("районы")
+        ordering = ["region__position", "name_ru"]
 
 
 class Currency(models.TextChoices):
@@ -30,27 +57,135 @@ class Currency(models.TextChoices):
     USD = "USD", "$"
 
 
+class ListingStatus(models.TextChoices):
+    DRAFT = "draft", _("Черновик")
+    REVIEW = "review", _("На проверке")
+    PUBLISHED = "published", _("Опубликовано")
+    REJECTED = "rejected", _("Отклонено")
+
+
+class BuildingType(models.TextChoices):
+    PANEL = "panel", _("Панельный")
+    BRICK = "brick", _("Кирпичный")
+    MONOLITH = "monolith", _("Монолитный")
+    BLOCK = "block", _("Блочный")
+    OTHER = "other", _("Другой")
+
+
+class Renovation(models.TextChoices):
+    NONE = "none", _("Без ремонта")
+    SHELL = "shell", _("Коробка")
+    COSMETIC = "cosmetic", _("Косметический")
+    EURO = "euro", _("Евроремонт")
+    DESIGNER = "designer", _("Дизайнерский")
+
+
+class Market(models.TextChoices):
+    RESALE = "resale", _("Вторичка")
+    NEW = "new", _("Новостройка")
+
+
+class Amenity(models.TextChoices):
+    BALCONY = "balcony", _("Балкон")
+    ELEVATOR = "elevator", _("Лифт")
+    PARKING = "parking", _("Парковка")
+    FURNITURE = "furniture", _("Мебель")
+    APPLIANCES = "appliances", _("Бытовая техника")
+    AIR_CONDITIONING = "air_conditioning", _("Кондиционер")
+    GAS = "gas", _("Газ")
+    INTERNET = "internet", _("Интернет")
+    SECURITY = "security", _("Охрана")
+    PLAYGROUND = "playground", _("Детская площадка")
+
+
 class Listing(models.Model):
-    """An apartment offered for sale."""
+    """An apartment offered for sale. Written through listings.services."""
 
     seller = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings", verbose_name=_("продавец")
     )
+    status = models.CharField(
+        _("статус"), max_length=16, choices=ListingStatus.choices, default=ListingStatus.DRAFT, db_index=True
+    )
+    rejection_reason = models.TextField(_("причина отклонения"), blank=True)
     title = models.CharField(_("заголовок"), max_length=140)
     description = models.TextField(_("описание"), blank=True)
-    region = models.CharField(_("регион"), max_length=32, choices=Region.choices, default=Region.TASHKENT_CITY)
-    district = models.CharField(_("район"), max_length=80)
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        default=Region.TASHKENT_CITY,
+        related_name="listings",
+        verbose_name=_("регион"),
+    )
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="listings",
+        verbose_name=_("район"),
+    )
     address = models.CharField(_("адрес"), max_length=200)
-    rooms = models.PositiveSmallIntegerField(_("комнат"), validators=[MinValueValidator(1), MaxValueValidator(20)])
+    latitude = models.DecimalField(
+        _("широта"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("37")), MaxValueValidator(Decimal("46"))],
+    )
+    longitude = models.DecimalField(
+        _("долгота"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("55")), MaxValueValidator(Decimal("74"))],
+    )
+    rooms = models.PositiveSmallIntegerField(
+        _("комнат"), validators=[MaxValueValidator(20)], help_text=_("0 — студия.")
+    )
     area = models.DecimalField(
-        _("площадь, м²"), max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("5"))]
+        _("общая площадь, м²"), max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("5"))]
+    )
+    living_area = models.DecimalField(
+        _("жилая площадь, м²"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("1"))],
+    )
+    kitchen_area = models.DecimalField(
+        _("площадь кухни, м²"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("1"))],
     )
     floor = models.PositiveSmallIntegerField(_("этаж"), validators=[MinValueValidator(1)])
     floors_total = models.PositiveSmallIntegerField(_("этажей в доме"), validators=[MinValueValidator(1)])
+    building_type = models.CharField(_("тип дома"), max_length=16, choices=BuildingType.choices, blank=True)
+    year_built = models.PositiveSmallIntegerField(
+        _("год постройки"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2035)]
+    )
+    renovation = models.CharField(_("ремонт"), max_length=16, choices=Renovation.choices, blank=True)
+    market = models.CharField(_("рынок"), max_length=8, choices=Market.choices, default=Market.RESALE)
+    amenities = models.JSONField(_("удобства"), default=list, blank=True)
     price = models.DecimalField(
         _("цена"), max_digits=16, decimal_places=2, validators=[MinValueValidator(Decimal("1"))]
     )
     currency = models.CharField(_("валюта"), max_length=3, choices=Currency.choices, default=Currency.UZS)
+    # Derived at write time by listings.services (USD at settings.USD_UZS_RATE) so that
+    # filters and sorting compare one currency; `listings_reprice` refreshes them.
+    price_uzs = models.DecimalField(_("цена в сумах"), max_digits=18, decimal_places=2, null=True, blank=True)
+    price_per_m2_uzs = models.DecimalField(
+        _("цена за м² в сумах"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    views_count = models.PositiveIntegerField(_("просмотров"), default=0)
+    submitted_at = models.DateTimeField(_("отправлено на проверку"), null=True, blank=True)
+    published_at = models.DateTimeField(_("опубликовано"), null=True, blank=True)
     created_at = models.DateTimeField(_("создано"), auto_now_add=True)
     updated_at = models.DateTimeField(_("изменено"), auto_now=True)
 
@@ -62,12 +197,41 @@ class Listing(models.Model):
             models.CheckConstraint(condition=Q(floor__lte=F("floors_total")), name="listing_floor_within_building"),
             models.CheckConstraint(condition=Q(price__gt=0), name="listing_price_positive"),
         ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="listing_status_newest"),
+            models.Index(fields=["status", "price_uzs"], name="listing_status_price"),
+            models.Index(fields=["status", "price_per_m2_uzs"], name="listing_status_price_m2"),
+            models.Index(fields=["status", "region", "district", "rooms"], name="listing_status_place_rooms"),
+        ]
 
     def __str__(self) -> str:
         return self.title
 
     def get_absolute_url(self) -> str:
         return reverse("listings:detail", args=[self.pk])
+
+    def get_region_display(self) -> str:
+        return str(self.region)
+
+    @property
+    def location(self) -> str:
+        return ", ".join(str(part) for part in (self.region, self.district) if part)
+
+    @property
+    def is_studio(self) -> bool:
+        return self.rooms == 0
+
+    @property
+    def price_per_m2(self) -> Decimal:
+        return (self.price / self.area).quantize(Decimal("1")) if self.area else Decimal(0)
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == ListingStatus.PUBLISHED
+
+    def amenity_labels(self) -> list[str]:
+        labels = dict(Amenity.choices)
+        return [str(labels[code]) for code in self.amenities if code in labels]
 
     @property
     def cover(self) -> "ListingPhoto | None":
@@ -78,6 +242,7 @@ class Listing(models.Model):
 class ListingPhoto(models.Model):
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(_("фото"), upload_to="listings/%Y/%m/")
+    thumbnail = models.ImageField(_("миниатюра"), upload_to="listings/thumbs/%Y/%m/", blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -87,3 +252,22 @@ class ListingPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
+
+    @property
+    def thumb_url(self) -> str:
+        return (self.thumbnail or self.image).url
+
+
+class Favorite(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites")
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="favorited_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("избранное")
+        verbose_name_plural = _("избранное")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "listing"], name="favorite_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ♥ {self.listing_id}"

@@ -1,18 +1,201 @@
-from django.db.models import Prefetch, QuerySet
+"""Reads of listings: public catalogue, search, seller's and user's lists."""
 
-from listings.models import Listing, ListingPhoto
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import BooleanField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from auctions.models import Auction, AuctionStatus
+from listings.models import Currency, District, Favorite, Listing, ListingPhoto, ListingStatus, Region
+
+# Must stay identical to the expression of the GIN index (migration 0007) so PostgreSQL uses it.
+SEARCH_DOCUMENT_SQL = (
+    "to_tsvector('simple'::regconfig, coalesce(\"listings_listing\".\"title\", '') || ' ' || "
+    'coalesce("listings_listing"."address", \'\') || \' \' || coalesce("listings_listing"."description", \'\'))'
+)
+ENDING_SOON = timedelta(hours=24)
+
+
+class Sort:
+    NEWEST = "newest"
+    PRICE_ASC = "price"
+    PRICE_DESC = "-price"
+    PRICE_M2_ASC = "price_m2"
+    PRICE_M2_DESC = "-price_m2"
+    ENDING = "ending"
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str = ""
+    region: str = ""
+    districts: tuple[int, ...] = ()
+    rooms: tuple[int, ...] = ()  # 0 = studio; 4 = four and more
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    currency: str = Currency.UZS
+    area_min: Decimal | None = None
+    area_max: Decimal | None = None
+    floor_min: int | None = None
+    floor_max: int | None = None
+    not_first_floor: bool = False
+    not_last_floor: bool = False
+    market: str = ""
+    renovation: str = ""
+    building_type: str = ""
+    has_photos: bool = False
+    has_auction: bool = False
+    auction_ending_soon: bool = False
+    sort: str = Sort.NEWEST
 
 
 def listings_with_photos(qs: QuerySet[Listing] | None = None) -> QuerySet[Listing]:
     qs = qs if qs is not None else Listing.objects.all()
-    return qs.select_related("seller").prefetch_related(
+    return qs.select_related("seller", "region", "district").prefetch_related(
         Prefetch("photos", queryset=ListingPhoto.objects.order_by("position", "id"))
     )
 
 
+def listings_public() -> QuerySet[Listing]:
+    return listings_with_photos(Listing.objects.filter(status=ListingStatus.PUBLISHED))
+
+
 def listings_newest(*, limit: int = 12) -> QuerySet[Listing]:
-    return listings_with_photos()[:limit]
+    return listings_public()[:limit]
 
 
 def listings_of_seller(*, seller_id: int) -> QuerySet[Listing]:
     return listings_with_photos(Listing.objects.filter(seller_id=seller_id))
+
+
+def listings_favorite_of(*, user_id: int) -> QuerySet[Listing]:
+    return listings_public().filter(favorited_by__user_id=user_id).order_by("-favorited_by__created_at")
+
+
+def listing_visible_to(*, pk: int, user_id: int | None, is_staff: bool) -> Listing | None:
+    """The listing if this visitor may see it: published, or their own, or staff."""
+    listing = listings_with_photos().filter(pk=pk).first()
+    if listing is None:
+        return None
+    if listing.status == ListingStatus.PUBLISHED or is_staff or listing.seller_id == user_id:
+        return listing
+    return None
+
+
+def listings_moderation_queue() -> QuerySet[Listing]:
+    return listings_with_photos(Listing.objects.filter(status=ListingStatus.REVIEW)).order_by("submitted_at", "id")
+
+
+def regions_with_districts() -> list[Region]:
+    return list(Region.objects.prefetch_related(Prefetch("districts", queryset=District.objects.order_by("name_ru"))))
+
+
+def _running_auctions(now: datetime) -> QuerySet[Auction]:
+    return Auction.objects.filter(
+        listing_id=OuterRef("pk"),
+        status__in=[AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE],
+        is_paid=True,
+        starts_at__lte=now,
+        ends_at__gt=now,
+    )
+
+
+def _to_uzs(amount: Decimal, currency: str) -> Decimal:
+    return amount * Decimal(settings.USD_UZS_RATE) if currency == Currency.USD else amount
+
+
+def _text_filter(qs: QuerySet[Listing], text: str) -> QuerySet[Listing]:
+    text = text.strip()[:200]
+    if not text:
+        return qs
+    if connection.vendor == "postgresql":
+        match = RawSQL(  # noqa: S611 - constant SQL, the text is a bound parameter
+            f"{SEARCH_DOCUMENT_SQL} @@ websearch_to_tsquery('simple'::regconfig, %s)",
+            (text,),
+            output_field=BooleanField(),
+        )
+        return qs.filter(match)
+    # SQLite fallback: every word somewhere in the title, address or description.
+    for word in text.split()[:8]:
+        qs = qs.filter(Q(title__icontains=word) | Q(address__icontains=word) | Q(description__icontains=word))
+    return qs
+
+
+def listings_search(
+    *, params: SearchParams, user_id: int | None = None, now: datetime | None = None
+) -> QuerySet[Listing]:
+    """Published listings matching the filters, annotated for the result cards.
+
+    The page costs a constant number of queries: count, rows (with region,
+    district, seller, auction end and favourite flag joined in) and photos.
+    """
+    now = now or timezone.now()
+    running = _running_auctions(now)
+    qs: QuerySet[Listing] = listings_public().annotate(
+        auction_ends_at=Subquery(running.order_by("ends_at").values("ends_at")[:1]),
+        auction_id=Subquery(running.order_by("ends_at").values("pk")[:1]),
+        is_favorite=(
+            Exists(Favorite.objects.filter(listing_id=OuterRef("pk"), user_id=user_id))
+            if user_id
+            else Value(False, output_field=BooleanField())
+        ),
+    )
+    if params.region:
+        qs = qs.filter(region_id=params.region)
+    if params.districts:
+        qs = qs.filter(district_id__in=params.districts)
+    if params.rooms:
+        room_q = Q(rooms__in=[r for r in params.rooms if r < 4])
+        if any(r >= 4 for r in params.rooms):
+            room_q |= Q(rooms__gte=4)
+        qs = qs.filter(room_q)
+    if params.price_min is not None:
+        qs = qs.filter(price_uzs__gte=_to_uzs(params.price_min, params.currency))
+    if params.price_max is not None:
+        qs = qs.filter(price_uzs__lte=_to_uzs(params.price_max, params.currency))
+    if params.area_min is not None:
+        qs = qs.filter(area__gte=params.area_min)
+    if params.area_max is not None:
+        qs = qs.filter(area__lte=params.area_max)
+    if params.floor_min is not None:
+        qs = qs.filter(floor__gte=params.floor_min)
+    if params.floor_max is not None:
+        qs = qs.filter(floor__lte=params.floor_max)
+    if params.not_first_floor:
+        qs = qs.filter(floor__gt=1)
+    if params.not_last_floor:
+        qs = qs.filter(floor__lt=F("floors_total"))
+    if params.market:
+        qs = qs.filter(market=params.market)
+    if params.renovation:
+        qs = qs.filter(renovation=params.renovation)
+    if params.building_type:
+        qs = qs.filter(building_type=params.building_type)
+    if params.has_photos:
+        qs = qs.filter(Exists(ListingPhoto.objects.filter(listing_id=OuterRef("pk"))))
+    if params.has_auction or params.auction_ending_soon:
+        qs = qs.filter(Exists(running))
+    if params.auction_ending_soon:
+        qs = qs.filter(Exists(_running_auctions(now).filter(ends_at__lte=now + ENDING_SOON)))
+    qs = _text_filter(qs, params.q)
+    orderings: dict[str, list[Any]] = {
+        Sort.NEWEST: ["-created_at", "-id"],
+        Sort.PRICE_ASC: [F("price_uzs").asc(nulls_last=True), "-id"],
+        Sort.PRICE_DESC: [F("price_uzs").desc(nulls_last=True), "-id"],
+        Sort.PRICE_M2_ASC: [F("price_per_m2_uzs").asc(nulls_last=True), "-id"],
+        Sort.PRICE_M2_DESC: [F("price_per_m2_uzs").desc(nulls_last=True), "-id"],
+        Sort.ENDING: [F("auction_ends_at").asc(nulls_last=True), "-created_at", "-id"],
+    }
+    return qs.order_by(*orderings.get(params.sort, orderings[Sort.NEWEST]))
+
+
+def listing_is_favorite(*, listing_id: int, user_id: int | None) -> bool:
+    if user_id is None:
+        return False
+    return Favorite.objects.filter(listing_id=listing_id, user_id=user_id).exists()

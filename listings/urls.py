@@ -8,4 +8,13 @@ urlpatterns = [
     path("listings/", views.listing_list, name="list"),
     path("listings/new/", views.listing_create, name="create"),
     path("listings/<int:pk>/", views.listing_detail, name="detail"),
+    path("listings/<int:pk>/edit/", views.listing_edit, name="edit"),
+    path("listings/<int:pk>/submit/", views.listing_submit, name="submit"),
+    path("listings/<int:pk>/favorite/", views.favorite_toggle, name="favorite"),
+    path("listings/photos/<int:pk>/cover/", views.photo_cover, name="photo_cover"),
+    path("listings/photos/<int:pk>/move/", views.photo_move, name="photo_move"),
+    path("listings/photos/<int:pk>/delete/", views.photo_delete, name="photo_delete"),
+    path("favorites/", views.favorites, name="favorites"),
+    path("moderation/", views.moderation_queue, name="moderation"),
+    path("moderation/<int:pk>/", views.moderation_decide, name="moderation_decide"),
 ]

@@ -1,14 +1,31 @@
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from auctions.selectors import auction_open_for_listing, auction_panel, auctions_active, auctions_upcoming
 from listings import services
-from listings.forms import ListingForm
-from listings.selectors import listings_newest, listings_with_photos
+from listings.forms import ListingForm, RejectForm, SearchForm
+from listings.models import Listing, ListingPhoto, ListingStatus
+from listings.selectors import (
+    listing_is_favorite,
+    listing_visible_to,
+    listings_favorite_of,
+    listings_moderation_queue,
+    listings_newest,
+    listings_search,
+    regions_with_districts,
+)
+
+PAGE_SIZE = 24
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -19,17 +36,44 @@ def home(request: HttpRequest) -> HttpResponse:
             "active_auctions": list(auctions_active()[:8]),
             "upcoming_auctions": list(auctions_upcoming()[:8]),
             "listings": list(listings_newest(limit=12)),
+            "search_form": SearchForm(),
+            "regions": regions_with_districts(),
         },
     )
 
 
 def listing_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(listings_with_photos(), 24).get_page(request.GET.get("page"))
-    return render(request, "listings/listing_list.html", {"page": page})
+    form = SearchForm(request.GET or None)
+    params = form.params() if request.GET else SearchForm({}).params()
+    user_id = request.user.pk if request.user.is_authenticated else None
+    results = listings_search(params=params, user_id=user_id)
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "listings/listing_list.html",
+        {"page": page, "form": form, "query": query.urlencode(), "params": params},
+    )
+
+
+def _next_url(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
 
 
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    listing = get_object_or_404(listings_with_photos(), pk=pk)
+    user_id = request.user.pk if request.user.is_authenticated else None
+    listing = listing_visible_to(pk=pk, user_id=user_id, is_staff=request.user.is_staff)
+    if listing is None:
+        raise Http404
+    seen = request.session.get("seen_listings", [])
+    if listing.status == ListingStatus.PUBLISHED and listing.pk not in seen and listing.seller_id != user_id:
+        services.listing_view_register(listing_id=listing.pk)
+        listing.views_count += 1
+        request.session["seen_listings"] = [*seen[-199:], listing.pk]
     auction = auction_open_for_listing(listing_id=listing.pk)
     return render(
         request,
@@ -39,20 +83,136 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "photos": list(listing.photos.all()),
             "auction": auction,
             "panel": auction_panel(auction) if auction else None,
-            "is_seller": request.user.is_authenticated and request.user.pk == listing.seller_id,
+            "is_seller": user_id is not None and user_id == listing.seller_id,
+            "is_favorite": listing_is_favorite(listing_id=listing.pk, user_id=user_id),
         },
     )
 
 
+def _form_to_service_fields(form: ListingForm) -> dict:
+    data = dict(form.cleaned_data)
+    data.pop("photos", None)
+    return data
+
+
 @login_required
 def listing_create(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        form = ListingForm(request.POST, request.FILES)
-        if form.is_valid():
-            photos = form.cleaned_data.pop("photos")
-            listing = services.listing_create(seller=request.user, photos=photos, **form.cleaned_data)
-            messages.success(request, _("Объявление опубликовано. Теперь можно выставить квартиру на аукцион."))
+    form = ListingForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            listing = services.listing_create(
+                seller=request.user, photos=form.cleaned_data["photos"], **_form_to_service_fields(form)
+            )
+        except ValidationError as exc:
+            form.add_error("photos" if exc.code and exc.code.startswith(("photo", "too_many")) else None, exc)
+        else:
+            if listing.status == ListingStatus.PUBLISHED:
+                messages.success(request, _("Объявление опубликовано. Теперь можно выставить квартиру на аукцион."))
+            else:
+                messages.info(request, _("Объявление отправлено на проверку. Обычно это занимает несколько часов."))
             return redirect(listing)
-    else:
-        form = ListingForm()
-    return render(request, "listings/listing_create.html", {"form": form})
+    return render(
+        request, "listings/listing_create.html", {"form": form, "auto_approve": settings.LISTINGS_AUTO_APPROVE}
+    )
+
+
+@login_required
+def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    listing = get_object_or_404(Listing.objects.select_related("district", "region"), pk=pk, seller=request.user)
+    form = ListingForm(request.POST or None, request.FILES or None, instance=listing)
+    if request.method == "POST" and form.is_valid():
+        try:
+            listing = services.listing_update(
+                listing=listing, user=request.user, photos=form.cleaned_data["photos"], **_form_to_service_fields(form)
+            )
+        except ValidationError as exc:
+            form.add_error("photos" if exc.code and exc.code.startswith(("photo", "too_many")) else None, exc)
+        else:
+            messages.success(request, _("Изменения сохранены."))
+            return redirect(listing)
+    listing.refresh_from_db()
+    return render(
+        request,
+        "listings/listing_create.html",
+        {"form": form, "listing": listing, "photos": list(listing.photos.all())},
+    )
+
+
+@login_required
+@require_POST
+def listing_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    listing = get_object_or_404(Listing, pk=pk, seller=request.user)
+    try:
+        services.listing_submit(listing=listing, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(listing)
+
+
+@login_required
+@require_POST
+def photo_cover(request: HttpRequest, pk: int) -> HttpResponse:
+    photo = get_object_or_404(ListingPhoto.objects.select_related("listing"), pk=pk, listing__seller=request.user)
+    services.listing_photo_make_cover(photo=photo, user=request.user)
+    return redirect("listings:edit", photo.listing_id)
+
+
+@login_required
+@require_POST
+def photo_move(request: HttpRequest, pk: int) -> HttpResponse:
+    photo = get_object_or_404(ListingPhoto.objects.select_related("listing"), pk=pk, listing__seller=request.user)
+    step = 1 if request.POST.get("direction") == "later" else -1
+    services.listing_photo_move(photo=photo, user=request.user, step=step)
+    return redirect("listings:edit", photo.listing_id)
+
+
+@login_required
+@require_POST
+def photo_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    photo = get_object_or_404(ListingPhoto.objects.select_related("listing"), pk=pk, listing__seller=request.user)
+    services.listing_photo_delete(photo=photo, user=request.user)
+    return redirect("listings:edit", photo.listing_id)
+
+
+@login_required
+@require_POST
+def favorite_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    listing = get_object_or_404(Listing, pk=pk, status=ListingStatus.PUBLISHED)
+    added = services.favorite_toggle(user=request.user, listing_id=listing.pk)
+    messages.success(request, _("Добавлено в избранное.") if added else _("Убрано из избранного."))
+    return HttpResponseRedirect(_next_url(request, listing.get_absolute_url()))
+
+
+@login_required
+def favorites(request: HttpRequest) -> HttpResponse:
+    page = Paginator(listings_favorite_of(user_id=request.user.pk), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "listings/favorites.html", {"page": page})
+
+
+@staff_member_required
+def moderation_queue(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "listings/moderation.html",
+        {"listings": list(listings_moderation_queue()[:100]), "reject_form": RejectForm()},
+    )
+
+
+@staff_member_required
+@require_POST
+def moderation_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    listing = get_object_or_404(Listing, pk=pk)
+    try:
+        if request.POST.get("decision") == "approve":
+            services.listing_approve(listing=listing, moderator=request.user)
+            messages.success(request, _("Объявление опубликовано."))
+        else:
+            form = RejectForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Укажите причину, чтобы продавец мог её исправить."))
+                return redirect("listings:moderation")
+            services.listing_reject(listing=listing, moderator=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, _("Объявление отклонено."))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return redirect(reverse("listings:moderation"))

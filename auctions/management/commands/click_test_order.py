@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from auctions.services import auction_create, payment_initiate
-from listings.models import Listing
+from listings.models import District
+from listings.services import listing_create
 
 TEST_SELLER_PHONE = "+998900000099"
 
@@ -30,10 +31,10 @@ class Command(BaseCommand):
             if created:
                 seller.set_unusable_password()
                 seller.save(update_fields=["password"])
-            listing = Listing.objects.create(
+            listing = listing_create(
                 seller=seller,
                 title="Click test: 1-комнатная квартира",
-                district="Мирзо-Улугбекский район",
+                district=District.objects.filter(slug="mirzo-ulugbek").first(),
                 address="Тестовый адрес, 1",
                 rooms=1,
                 area=Decimal("40"),

@@ -3,7 +3,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -12,7 +12,8 @@ from auctions.demo import fee_pay_offline
 from auctions.models import Auction
 from auctions.services import auction_cancel, auction_create, auction_sync, bid_place, payment_initiate
 from listings.demo_images import demo_photo
-from listings.models import Listing, ListingPhoto, Region
+from listings.models import District, Listing, ListingStatus
+from listings.services import listing_approve, listing_create
 
 DEMO_USERS = [
     # phone, password, name, is_staff
@@ -22,31 +23,140 @@ DEMO_USERS = [
     ("+998900000004", "buyer2-demo-2026", "Азиз (покупатель)", False),
 ]
 
-DEMO_LISTINGS = [
+# title, district slug, address, rooms (0 = studio), area, floor, floors, price, extra fields
+DEMO_LISTINGS: list[tuple[str, str, str, int, str, int, int, str, dict]] = [
     (
         "3-комнатная квартира у метро Минор",
-        "Юнусабадский район",
+        "yunusabad",
         "ул. Амира Темура, 107",
         3,
         "82.5",
         5,
         9,
         "1250000000",
+        {
+            "living_area": "54",
+            "kitchen_area": "12",
+            "building_type": "brick",
+            "year_built": 1988,
+            "renovation": "euro",
+            "amenities": ["balcony", "elevator", "gas", "internet", "air_conditioning"],
+            "latitude": "41.327500",
+            "longitude": "69.283900",
+        },
     ),
-    ("2-комнатная с ремонтом в Чиланзаре", "Чиланзарский район", "квартал 9, дом 14", 2, "56", 3, 4, "780000000"),
+    (
+        "2-комнатная с ремонтом в Чиланзаре",
+        "chilanzar",
+        "квартал 9, дом 14",
+        2,
+        "56",
+        3,
+        4,
+        "780000000",
+        {
+            "living_area": "34",
+            "kitchen_area": "8",
+            "building_type": "panel",
+            "year_built": 1979,
+            "renovation": "cosmetic",
+            "amenities": ["balcony", "gas", "furniture"],
+        },
+    ),
     (
         "Светлая 1-комнатная в новостройке",
-        "Мирзо-Улугбекский район",
+        "mirzo-ulugbek",
         "ул. Буюк Ипак Йули, 45",
         1,
         "42",
         11,
         16,
         "61000",
+        {
+            "living_area": "20",
+            "kitchen_area": "10",
+            "building_type": "monolith",
+            "year_built": 2024,
+            "renovation": "shell",
+            "market": "new",
+            "amenities": ["elevator", "parking", "security", "playground"],
+        },
     ),
-    ("4-комнатная квартира в центре", "Шайхантахурский район", "ул. Навои, 30", 4, "118", 2, 5, "1890000000"),
-    ("2-комнатная с видом на парк", "Яккасарайский район", "ул. Шота Руставели, 12", 2, "61", 7, 12, "920000000"),
-    ("Студия для инвестиции", "Сергелийский район", "ул. Янги Сергели, 5", 1, "31", 4, 9, "395000000"),
+    (
+        "4-комнатная квартира в центре",
+        "shaykhantakhur",
+        "ул. Навои, 30",
+        4,
+        "118",
+        2,
+        5,
+        "1890000000",
+        {
+            "living_area": "80",
+            "kitchen_area": "16",
+            "building_type": "brick",
+            "year_built": 1965,
+            "renovation": "designer",
+            "amenities": ["balcony", "furniture", "appliances", "air_conditioning", "gas"],
+        },
+    ),
+    (
+        "2-комнатная с видом на парк",
+        "yakkasaray",
+        "ул. Шота Руставели, 12",
+        2,
+        "61",
+        7,
+        12,
+        "920000000",
+        {
+            "kitchen_area": "11",
+            "building_type": "monolith",
+            "year_built": 2019,
+            "renovation": "euro",
+            "market": "new",
+            "amenities": ["elevator", "parking", "internet"],
+        },
+    ),
+    (
+        "Студия для инвестиции",
+        "sergeli",
+        "ул. Янги Сергели, 5",
+        0,
+        "31",
+        4,
+        9,
+        "395000000",
+        {
+            "building_type": "block",
+            "year_built": 2023,
+            "renovation": "cosmetic",
+            "market": "new",
+            "amenities": ["elevator", "furniture"],
+        },
+    ),
+    (
+        "3-комнатная в Мирабадском районе",
+        "mirabad",
+        "ул. Афросиаб, 4",
+        3,
+        "74",
+        1,
+        4,
+        "98000",
+        {"building_type": "brick", "year_built": 1972, "renovation": "none", "amenities": ["gas"]},
+    ),
+    (
+        "2-комнатная у Самаркандского вокзала",
+        "samarkand-city",
+        "ул. Рудаки, 210",
+        2,
+        "52",
+        2,
+        5,
+        "480000000",
+        {"building_type": "panel", "year_built": 1985, "renovation": "cosmetic", "amenities": ["balcony", "gas"]},
+    ),
 ]
 
 
@@ -69,12 +179,23 @@ class Command(BaseCommand):
                 users.append(User.objects.create_user(phone=phone, password=password, first_name=name))
         _admin, seller, buyer, buyer2 = users
         listings = []
-        for index, (title, district, address, rooms, area, floor, floors, price) in enumerate(DEMO_LISTINGS):
-            listing = Listing.objects.create(
+        for index, row in enumerate(DEMO_LISTINGS):
+            title, district_slug, address, rooms, area, floor, floors, price, extra = row
+            district = District.objects.get(slug=district_slug)
+            fields: dict = dict(extra)
+            for name in ("living_area", "kitchen_area", "latitude", "longitude"):
+                if name in fields:
+                    fields[name] = Decimal(fields[name])
+            photos = [
+                SimpleUploadedFile(f"demo-{index}-{position}.jpg", demo_photo(index * 10 + position), "image/jpeg")
+                for position in range(3)
+            ]
+            listing = listing_create(
                 seller=seller,
+                photos=photos,
                 title=title,
                 description="Тёплая квартира, документы готовы, рядом школа, детский сад и остановка.",
-                region=Region.TASHKENT_CITY,
+                region=district.region,
                 district=district,
                 address=address,
                 rooms=rooms,
@@ -83,13 +204,10 @@ class Command(BaseCommand):
                 floors_total=floors,
                 price=Decimal(price),
                 currency="USD" if Decimal(price) < 1_000_000 else "UZS",
+                **fields,
             )
-            for position in range(3):
-                ListingPhoto.objects.create(
-                    listing=listing,
-                    position=position,
-                    image=ContentFile(demo_photo(index * 10 + position), name=f"demo-{index}-{position}.jpg"),
-                )
+            if listing.status != ListingStatus.PUBLISHED:  # LISTINGS_AUTO_APPROVE off: the admin approves the demo
+                listing = listing_approve(listing=listing, moderator=_admin)
             listings.append(listing)
 
         now = timezone.now()

@@ -1,0 +1,303 @@
+"""Search: every filter, sorting, pagination, shareable URLs and a constant number of queries."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from listings.models import District, ListingPhoto, ListingStatus
+from listings.selectors import SearchParams, listings_search
+
+pytestmark = pytest.mark.django_db
+URL = "/listings/"
+
+
+def _titles(client, query: str = "") -> list[str]:
+    response = client.get(f"{URL}?{query}")
+    assert response.status_code == 200
+    return [listing.title for listing in response.context["page"].object_list]
+
+
+def _district(slug: str) -> District:
+    return District.objects.get(slug=slug)
+
+
+@pytest.fixture
+def catalogue(seller, make_listing, make_paid_auction):
+    """A small catalogue with one distinguishing value per filter."""
+    items = {
+        "chilanzar_2": make_listing(
+            seller,
+            title="Чиланзар 2к",
+            district=_district("chilanzar"),
+            rooms=2,
+            area=Decimal("50"),
+            floor=1,
+            floors_total=9,
+            price=Decimal("500000000"),
+            market="resale",
+            renovation="cosmetic",
+            building_type="panel",
+        ),
+        "yunus_3": make_listing(
+            seller,
+            title="Юнусабад 3к",
+            district=_district("yunusabad"),
+            rooms=3,
+            area=Decimal("90"),
+            floor=9,
+            floors_total=9,
+            price=Decimal("70000"),
+            currency="USD",
+            market="new",
+            renovation="euro",
+            building_type="monolith",
+            description="Вид на телебашню и парк",
+        ),
+        "studio": make_listing(
+            seller,
+            title="Студия в Сергели",
+            district=_district("sergeli"),
+            rooms=0,
+            area=Decimal("28"),
+            floor=4,
+            floors_total=9,
+            price=Decimal("300000000"),
+            market="new",
+            building_type="block",
+        ),
+        "big": make_listing(
+            seller,
+            title="Пятикомнатная в Мирабаде",
+            district=_district("mirabad"),
+            rooms=5,
+            area=Decimal("160"),
+            floor=3,
+            floors_total=5,
+            price=Decimal("2500000000"),
+            renovation="designer",
+            building_type="brick",
+        ),
+        "samarkand": make_listing(
+            seller,
+            title="Самарканд 2к",
+            region="samarkand",
+            district=_district("samarkand-city"),
+            rooms=2,
+            area=Decimal("60"),
+            floor=2,
+            floors_total=4,
+            price=Decimal("450000000"),
+        ),
+    }
+    ListingPhoto.objects.create(listing=items["studio"], image=ContentFile(b"x", name="s.jpg"))
+    make_paid_auction(items["big"], starts_in=-timedelta(minutes=5), duration=timedelta(days=5))
+    make_paid_auction(items["chilanzar_2"], starts_in=-timedelta(hours=1), duration=timedelta(hours=5))
+    # Not public: never in search.
+    make_listing(seller, title="Черновик", status=ListingStatus.DRAFT)
+    make_listing(seller, title="На проверке", status=ListingStatus.REVIEW)
+    make_listing(seller, title="Отклонено", status=ListingStatus.REJECTED, rejection_reason="Нет фото")
+    return items
+
+
+def test_only_published_listings_newest_first(client, catalogue):
+    assert _titles(client) == [
+        "Самарканд 2к",
+        "Пятикомнатная в Мирабаде",
+        "Студия в Сергели",
+        "Юнусабад 3к",
+        "Чиланзар 2к",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("region=samarkand", {"Самарканд 2к"}),
+        ("region=tashkent_city", {"Чиланзар 2к", "Юнусабад 3к", "Студия в Сергели", "Пятикомнатная в Мирабаде"}),
+        ("region=andijan", set()),
+        ("rooms=0", {"Студия в Сергели"}),
+        ("rooms=2", {"Чиланзар 2к", "Самарканд 2к"}),
+        ("rooms=4", {"Пятикомнатная в Мирабаде"}),
+        ("rooms=0&rooms=3", {"Студия в Сергели", "Юнусабад 3к"}),
+        # 70 000 USD = 896 000 000 soums at 12 800.
+        ("price_min=800000000&price_max=1000000000", {"Юнусабад 3к"}),
+        ("price_max=40000&currency=USD", {"Чиланзар 2к", "Студия в Сергели", "Самарканд 2к"}),
+        ("price_min=100000&currency=USD", {"Пятикомнатная в Мирабаде"}),
+        ("area_min=55&area_max=100", {"Юнусабад 3к", "Самарканд 2к"}),
+        ("area_max=30", {"Студия в Сергели"}),
+        ("floor_min=4", {"Юнусабад 3к", "Студия в Сергели"}),
+        ("floor_max=2", {"Чиланзар 2к", "Самарканд 2к"}),
+        ("not_first=on", {"Юнусабад 3к", "Студия в Сергели", "Пятикомнатная в Мирабаде", "Самарканд 2к"}),
+        ("not_last=on", {"Чиланзар 2к", "Студия в Сергели", "Пятикомнатная в Мирабаде", "Самарканд 2к"}),
+        ("not_first=on&not_last=on", {"Студия в Сергели", "Пятикомнатная в Мирабаде", "Самарканд 2к"}),
+        ("market=new", {"Юнусабад 3к", "Студия в Сергели"}),
+        ("market=resale", {"Чиланзар 2к", "Пятикомнатная в Мирабаде", "Самарканд 2к"}),
+        ("renovation=euro", {"Юнусабад 3к"}),
+        ("building_type=brick", {"Пятикомнатная в Мирабаде"}),
+        ("photos=on", {"Студия в Сергели"}),
+        ("auction=on", {"Пятикомнатная в Мирабаде", "Чиланзар 2к"}),
+        ("ending_soon=on", {"Чиланзар 2к"}),
+        ("q=телебашню", {"Юнусабад 3к"}),
+        ("q=Самарканд", {"Самарканд 2к"}),
+        ("q=нет-такого-слова", set()),
+    ],
+)
+def test_each_filter(client, catalogue, query, expected):
+    assert set(_titles(client, query)) == expected
+
+
+def test_district_filter_takes_several(client, catalogue):
+    ids = f"district={_district('chilanzar').pk}&district={_district('sergeli').pk}"
+    assert set(_titles(client, ids)) == {"Чиланзар 2к", "Студия в Сергели"}
+
+
+def test_filters_combine(client, catalogue):
+    assert _titles(client, "region=tashkent_city&rooms=2&rooms=3&not_first=on") == ["Юнусабад 3к"]
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("price", ["Студия в Сергели", "Самарканд 2к", "Чиланзар 2к", "Юнусабад 3к", "Пятикомнатная в Мирабаде"]),
+        ("-price", ["Пятикомнатная в Мирабаде", "Юнусабад 3к", "Чиланзар 2к", "Самарканд 2к", "Студия в Сергели"]),
+        # per m²: 10.0M, 9.96M, 10.71M, 15.6M, 7.5M
+        ("price_m2", ["Самарканд 2к", "Юнусабад 3к", "Чиланзар 2к", "Студия в Сергели", "Пятикомнатная в Мирабаде"]),
+        ("-price_m2", ["Пятикомнатная в Мирабаде", "Студия в Сергели", "Чиланзар 2к", "Юнусабад 3к", "Самарканд 2к"]),
+        ("ending", ["Чиланзар 2к", "Пятикомнатная в Мирабаде", "Самарканд 2к", "Студия в Сергели", "Юнусабад 3к"]),
+    ],
+)
+def test_sorting(client, catalogue, sort, expected):
+    assert _titles(client, f"sort={sort}") == expected
+
+
+def test_price_per_m2_is_stored_in_soums(catalogue):
+    yunus = catalogue["yunus_3"]
+    assert yunus.price_uzs == Decimal("896000000.00")
+    assert yunus.price_per_m2_uzs == Decimal("9955556")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "price_min=abc",
+        "rooms=99",
+        "region=atlantis",
+        "district=999999",
+        "district=abc",
+        "sort=drop table",
+        "page=-1",
+        "page=abc",
+        "floor_min=0",
+        "area_max=1e999",
+        "price_max=99999999999999999999999",
+        "q=" + "а" * 5000,
+        "q=%27%22%3B--",
+        "currency=EUR",
+    ],
+)
+def test_bad_query_never_breaks_the_page(client, catalogue, query):
+    response = client.get(f"{URL}?{query}")
+    assert response.status_code == 200
+
+
+def test_invalid_filter_is_ignored_and_reported(client, catalogue):
+    response = client.get(f"{URL}?rooms=2&price_min=abc")
+    assert {listing.title for listing in response.context["page"].object_list} == {"Чиланзар 2к", "Самарканд 2к"}
+    assert "не применены" in response.content.decode()
+
+
+def test_pagination_keeps_the_filters_in_shareable_links(client, seller, make_listing):
+    for index in range(30):
+        make_listing(seller, title=f"Квартира {index}", rooms=2)
+    make_listing(seller, title="Трёшка", rooms=3)
+    first = client.get(f"{URL}?rooms=2")
+    page = first.content.decode()
+    assert first.context["page"].paginator.count == 30
+    assert len(first.context["page"].object_list) == 24
+    assert "?rooms=2&amp;page=2" in page
+    second = client.get(f"{URL}?rooms=2&page=2")
+    assert len(second.context["page"].object_list) == 6
+    # The same URL gives the same page to anyone (no session state).
+    assert [x.pk for x in client.get(f"{URL}?rooms=2&page=2").context["page"].object_list] == [
+        x.pk for x in second.context["page"].object_list
+    ]
+
+
+def _count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_results_page_query_count_does_not_grow_with_results(
+    client, buyer, seller, make_listing, make_paid_auction, django_assert_num_queries
+):
+    client.force_login(buyer)
+    query = "?region=tashkent_city&photos=on&sort=price"
+
+    def add(n: int) -> None:
+        for index in range(n):
+            listing = make_listing(seller, title=f"Кв {index}", district=_district("chilanzar"))
+            for position in range(2):
+                ListingPhoto.objects.create(listing=listing, image=ContentFile(b"x", name="p.jpg"), position=position)
+            if index % 2:
+                make_paid_auction(listing, starts_in=-timedelta(minutes=1))
+
+    add(2)
+    baseline = _count_queries(client, URL + query)
+    assert 4 <= baseline <= 8  # session, user, count, rows, photos (+ savepoints)
+    add(20)
+    # session + user, count, rows (region, district, seller, auction, favourite joined in), photos.
+    with django_assert_num_queries(baseline):
+        response = client.get(URL + query)
+    assert len(response.context["page"].object_list) == 22
+
+
+def test_search_selector_marks_favorites(buyer, seller, make_listing):
+    liked = make_listing(seller, title="Нравится")
+    make_listing(seller, title="Другая")
+    from listings.services import favorite_toggle
+
+    favorite_toggle(user=buyer, listing_id=liked.pk)
+    rows = {x.title: x.is_favorite for x in listings_search(params=SearchParams(), user_id=buyer.pk)}
+    assert rows == {"Нравится": True, "Другая": False}
+
+
+def test_shareable_url_from_the_home_search(client, catalogue):
+    response = client.get(reverse("listings:list") + "?q=&region=tashkent_city&rooms=0")
+    assert [x.title for x in response.context["page"].object_list] == ["Студия в Сергели"]
+
+
+def test_home_query_count_does_not_grow_with_listings(client, seller, make_listing, make_paid_auction):
+    def add(n: int) -> None:
+        for index in range(n):
+            listing = make_listing(seller, title=f"Дом {index}", district=_district("yunusabad"))
+            ListingPhoto.objects.create(listing=listing, image=ContentFile(b"x", name="p.jpg"))
+            make_paid_auction(listing, starts_in=-timedelta(minutes=1) if index % 2 else timedelta(hours=3))
+
+    add(2)
+    baseline = _count_queries(client, "/")
+    add(10)
+    assert _count_queries(client, "/") == baseline
+
+
+def test_district_choices_follow_the_region(client, catalogue):
+    page = client.get(f"{URL}?region=samarkand").content.decode()
+    assert "город Самарканд" in page and "Чиланзарский район" not in page
+    # A district of another region is refused as a filter, not silently mixed in.
+    response = client.get(f"{URL}?region=samarkand&district={_district('chilanzar').pk}")
+    assert [x.title for x in response.context["page"].object_list] == ["Самарканд 2к"]
+    assert "не применены" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["region=%00", "region=tashkent%00", "q=%00", "sort=%00", "market=%00", "currency=%00", "rooms=%00"],
+)
+def test_nul_bytes_in_the_query_are_refused_not_a_500(client, catalogue, query):
+    assert client.get(f"{URL}?{query}").status_code == 200
