@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -107,6 +108,17 @@ def auctions_due_for_sync(*, now: datetime | None = None) -> QuerySet[Auction]:
     )
 
 
+def auctions_ending_soon(*, now: datetime | None = None) -> QuerySet[Auction]:
+    """Running auctions within AUCTION_ENDING_SOON_MINUTES of their end, not yet announced."""
+    now = now or timezone.now()
+    return Auction.objects.filter(
+        status=AuctionStatus.ACTIVE,
+        ending_soon_sent_at__isnull=True,
+        ends_at__gt=now,
+        ends_at__lte=now + timedelta(minutes=settings.AUCTION_ENDING_SOON_MINUTES),
+    )
+
+
 def auction_open_for_listing(*, listing_id: int) -> Auction | None:
     return (
         Auction.objects.filter(listing_id=listing_id)
@@ -120,3 +132,57 @@ def default_auction_window(*, now: datetime | None = None) -> tuple[datetime, da
     """A start in one hour, an end a week later: the form's suggestion."""
     now = (now or timezone.now()).replace(second=0, microsecond=0)
     return now + timedelta(hours=1), now + timedelta(days=7, hours=1)
+
+
+def auction_reserve_met(auction: Auction) -> bool | None:
+    """None without a reserve; otherwise whether the price reached it (the reserve itself stays hidden)."""
+    if auction.reserve_price is None:
+        return None
+    return auction.current_price is not None and auction.current_price >= auction.reserve_price
+
+
+def auction_buy_now_available(auction: Auction, *, now: datetime | None = None) -> bool:
+    return (
+        auction.buy_now_price is not None
+        and auction.bid_count == 0
+        and auction_effective_status(auction, now=now) == AuctionStatus.ACTIVE
+    )
+
+
+def auction_public_bids(auction: Auction, *, limit: int = 20) -> list[Bid]:
+    """The public bid history: live bids, highest first (bidders shown masked by the templates)."""
+    return list(
+        auction.bids.filter(removed_at__isnull=True).select_related("bidder").order_by("-amount", "-id")[:limit]
+    )
+
+
+def auction_live_state(auction: Auction, *, now: datetime | None = None) -> dict[str, object]:
+    """What live pages receive: JSON-ready, amounts as integer strings, times in ISO 8601 (UTC)."""
+    now = now or timezone.now()
+    status = auction_effective_status(auction, now=now)
+    leader_phone = auction.leader.masked_phone if auction.leader_id and auction.leader else None
+    return {
+        "auction_id": auction.pk,
+        "status": status,
+        "status_label": str(AuctionStatus(status).label),
+        "current_price": None if auction.current_price is None else str(int(auction.current_price)),
+        "min_next_bid": str(int(auction_min_next_bid(auction))),
+        "leader": leader_phone,
+        "leader_id": auction.leader_id,
+        "bid_count": auction.bid_count,
+        "starts_at": auction.starts_at.isoformat(),
+        "ends_at": auction.ends_at.isoformat(),
+        "extension_count": auction.extension_count,
+        "reserve_met": auction_reserve_met(auction),
+        "buy_now_available": auction_buy_now_available(auction, now=now),
+        "bids": [
+            {
+                "bidder": bid.bidder.masked_phone,
+                "amount": str(int(bid.amount)),
+                "auto": bid.kind == "auto",
+                "at": bid.created_at.isoformat(),
+            }
+            for bid in auction_public_bids(auction, limit=20)
+        ],
+        "server_time": now.isoformat(),
+    }

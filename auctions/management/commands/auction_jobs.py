@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from auctions.services import auctions_sync_due
+from auctions.services import auctions_ending_soon_mark, auctions_sync_due
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ class Command(BaseCommand):
                 close_old_connections()  # a long-running loop must not keep a dead connection
             try:
                 changed = auctions_sync_due()
+                auctions_ending_soon_mark()
             except Exception:
                 if not loop:
                     raise
