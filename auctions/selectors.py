@@ -3,12 +3,21 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from auctions.models import OPEN_AUCTION_STATUSES, Auction, AuctionPayment, AuctionStatus, Bid, PaymentStatus
+from auctions.models import (
+    OPEN_AUCTION_STATUSES,
+    Auction,
+    AuctionPayment,
+    AuctionStatus,
+    AuctionWatch,
+    Bid,
+    PaymentStatus,
+)
 from listings.models import ListingPhoto
 
 
@@ -47,12 +56,28 @@ class AuctionPanel:
     bids: list[Bid]
     open_payment: AuctionPayment | None
     completed_payment: AuctionPayment | None
+    reserve_met: bool | None = None
+    buy_now_available: bool = False
+    is_watching: bool = False
+    # After a sale, the seller sees the winner and the winner sees the seller.
+    counterpart: Any = None
+    leader_max: Decimal | None = None  # only for the leader themself
+    ends_at_iso: str = ""
 
 
-def auction_panel(auction: Auction, *, now: datetime | None = None, bid_limit: int = 20) -> AuctionPanel:
+def auction_panel(
+    auction: Auction, *, now: datetime | None = None, bid_limit: int = 20, user: Any = None
+) -> AuctionPanel:
     now = now or timezone.now()
     status = auction_effective_status(auction, now=now)
     payments = list(auction.payments.order_by("-created_at", "-id"))
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    counterpart = None
+    if status == AuctionStatus.ENDED and auction.winner_id and user_id:
+        if user_id == auction.seller_id:
+            counterpart = auction.winner
+        elif user_id == auction.winner_id:
+            counterpart = auction.seller
     return AuctionPanel(
         auction=auction,
         status=status,
@@ -62,9 +87,15 @@ def auction_panel(auction: Auction, *, now: datetime | None = None, bid_limit: i
         seconds_to_start=(
             max(0, int((auction.starts_at - now).total_seconds())) if status == AuctionStatus.SCHEDULED else None
         ),
-        bids=list(auction.bids.select_related("bidder")[:bid_limit]),
+        bids=auction_public_bids(auction, limit=bid_limit),
         open_payment=next((p for p in payments if p.status == PaymentStatus.PENDING), None),
         completed_payment=next((p for p in payments if p.status == PaymentStatus.COMPLETED), None),
+        reserve_met=auction_reserve_met(auction),
+        buy_now_available=auction_buy_now_available(auction, now=now),
+        is_watching=user_id is not None and AuctionWatch.objects.filter(auction=auction, user_id=int(user_id)).exists(),
+        counterpart=counterpart,
+        leader_max=auction.leader_max if user_id and user_id == auction.leader_id else None,
+        ends_at_iso=auction.ends_at.isoformat(),
     )
 
 

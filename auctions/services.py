@@ -20,6 +20,7 @@ from auctions.models import (
     AuctionEvent,
     AuctionPayment,
     AuctionStatus,
+    AuctionWatch,
     Bid,
     BidKind,
     ClickTransaction,
@@ -607,6 +608,16 @@ def auctions_ending_soon_mark(*, now: datetime | None = None) -> list[int]:
             transaction.on_commit(partial(effects.notify_ending_soon, auction_id=auction_id))
         marked.append(auction_id)
     return marked
+
+
+def auction_watch_toggle(*, auction_id: int, user: User) -> bool:
+    """Follow or unfollow an auction; returns whether the user now follows it."""
+    with transaction.atomic():
+        deleted, _rows = AuctionWatch.objects.filter(auction_id=auction_id, user=user).delete()
+        if deleted:
+            return False
+        AuctionWatch.objects.get_or_create(auction_id=auction_id, user=user)
+        return True
 
 
 # --- Admin corrections ------------------------------------------------------------
