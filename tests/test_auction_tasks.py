@@ -71,7 +71,6 @@ def broker(settings):
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.broker_url = old
         client.delete("celery")
-        celery_app.pool.force_close_all()
 
 
 def _queued(client: redis.Redis) -> list[dict]:
