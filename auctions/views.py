@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from auctions import services
 from auctions.forms import AuctionCreateForm, BidForm
 from auctions.models import Auction
 from auctions.rules import bid_step_default
-from auctions.selectors import auction_min_next_bid, auction_panel, default_auction_window
+from auctions.selectors import auction_live_state, auction_min_next_bid, auction_panel, default_auction_window
 from clickuz.paylink import click_pay_url
 from core.formatting import format_amount
 from listings.models import Listing
@@ -107,16 +107,30 @@ def _typo_suspected(auction: Auction, amount: Decimal | None, max_amount: Decima
 @login_required
 @require_POST
 def bid_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """The bid form. A client sending `Accept: application/json` gets JSON instead of a redirect:
+    {"ok", "code", "message", "bid_id", "state"} (409 "confirm_required" for the typo guard)."""
     auction = get_object_or_404(Auction.objects.select_related("listing"), pk=pk)
+    wants_json = "application/json" in request.headers.get("Accept", "")
     back = redirect(reverse("auctions:detail", args=[auction.pk]) + "#bid")
+
+    def refuse(code: str, message: str, status: int = 400) -> HttpResponse:
+        if wants_json:
+            return JsonResponse({"ok": False, "code": code, "message": message}, status=status)
+        messages.error(request, message)
+        return back
+
     form = BidForm(request.POST)
     if not form.is_valid():
-        for name in ("amount", "max_amount"):
-            for error in form.errors.get(name, []):
-                messages.error(request, error)
+        errors = [str(e) for name in ("amount", "max_amount") for e in form.errors.get(name, [])]
+        if wants_json:
+            return JsonResponse({"ok": False, "code": "invalid_amount", "message": " ".join(errors)}, status=400)
+        for error in errors:
+            messages.error(request, error)
         return back
     amount, max_amount = form.cleaned_data["amount"], form.cleaned_data["max_amount"]
     if not form.cleaned_data["confirm"] and _typo_suspected(auction, amount, max_amount):
+        if wants_json:
+            return refuse("confirm_required", _("Сумма намного больше минимальной: подтвердите ставку."), 409)
         return render(
             request,
             "auctions/bid_confirm.html",
@@ -131,21 +145,24 @@ def bid_create(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         bid = services.bid_place(auction_id=auction.pk, bidder=request.user, amount=amount, max_amount=max_amount)
     except services.AuctionRuleError as exc:
-        messages.error(request, exc.message)
-        return back
-    auction.refresh_from_db(fields=["leader", "current_price"])
-    if auction.leader_id == request.user.pk:
-        messages.success(
-            request,
-            _("Ставка %(amount)s сум принята. Вы лидируете.")
-            % {"amount": format_amount(auction.current_price or bid.amount)},
+        return refuse(
+            exc.code, exc.message, 409 if exc.code in ("too_low", "ended", "not_open", "not_started") else 400
         )
+    auction = Auction.objects.select_related("leader").get(pk=auction.pk)
+    leading = auction.leader_id == request.user.pk
+    if leading:
+        message = _("Ставка %(amount)s сум принята. Вы лидируете.") % {
+            "amount": format_amount(auction.current_price or bid.amount)
+        }
     else:
-        messages.warning(
-            request,
-            _("Ставка %(amount)s сум принята, но автоставка другого участника выше: текущая цена %(price)s сум.")
-            % {"amount": format_amount(bid.amount), "price": format_amount(auction.current_price or 0)},
+        message = _(
+            "Ставка %(amount)s сум принята, но автоставка другого участника выше: текущая цена %(price)s сум."
+        ) % {"amount": format_amount(bid.amount), "price": format_amount(auction.current_price or 0)}
+    if wants_json:
+        return JsonResponse(
+            {"ok": True, "code": "accepted", "message": message, "bid_id": bid.pk, "state": auction_live_state(auction)}
         )
+    (messages.success if leading else messages.warning)(request, message)
     return back
 
 

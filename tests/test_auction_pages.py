@@ -165,3 +165,19 @@ def test_create_form_accepts_reserve_buy_now_and_default_step(client, listing):
     auction = Auction.objects.get()
     assert auction.bid_step == Decimal("2000000")
     assert auction.reserve_price == Decimal("900000000") and auction.buy_now_price == Decimal("1200000000")
+
+
+def test_json_bid_api(client, paid_auction, buyer):
+    client.force_login(buyer)
+    url = reverse("auctions:bid", args=[paid_auction.pk])
+    ok = client.post(url, {"amount": str(START)}, HTTP_ACCEPT="application/json")
+    assert ok.status_code == 200
+    body = ok.json()
+    assert body["ok"] and body["state"]["current_price"] == str(int(START)) and "server_time" in body["state"]
+    low = client.post(url, {"amount": str(START)}, HTTP_ACCEPT="application/json")
+    assert low.status_code == 409 and low.json()["code"] == "too_low"
+    bad = client.post(url, {"amount": "abc"}, HTTP_ACCEPT="application/json")
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_amount"
+    huge = client.post(url, {"amount": str(START * 10)}, HTTP_ACCEPT="application/json")
+    assert huge.status_code == 409 and huge.json()["code"] == "confirm_required"
+    assert Bid.objects.count() == 1
