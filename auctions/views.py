@@ -145,9 +145,11 @@ def bid_create(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         bid = services.bid_place(auction_id=auction.pk, bidder=request.user, amount=amount, max_amount=max_amount)
     except services.AuctionRuleError as exc:
-        return refuse(
-            exc.code, exc.message, 409 if exc.code in ("too_low", "ended", "not_open", "not_started") else 400
-        )
+        if wants_json:  # with the fresh state, so the client can bid again at once
+            state = auction_live_state(Auction.objects.select_related("leader").get(pk=auction.pk))
+            status = 409 if exc.code in ("too_low", "ended", "not_open", "not_started") else 400
+            return JsonResponse({"ok": False, "code": exc.code, "message": exc.message, "state": state}, status=status)
+        return refuse(exc.code, exc.message)
     auction = Auction.objects.select_related("leader").get(pk=auction.pk)
     leading = auction.leader_id == request.user.pk
     if leading:
