@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+BENCH_PASSWORD = "bench-password-1"  # noqa: S105 (throwaway users in a throwaway database)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -118,7 +121,7 @@ def main() -> int:
     from listings.models import Listing
 
     User = get_user_model()
-    seller = User.objects.create_user(phone="+998900000100", password="bench-password-1", first_name="Продавец")
+    seller = User.objects.create_user(phone="+998900000100", password=BENCH_PASSWORD, first_name="Продавец")
     listing = Listing.objects.create(
         seller=seller,
         title="Бенчмарк",
@@ -141,7 +144,7 @@ def main() -> int:
     )
     fee_pay_offline(payment_initiate(auction_id=auction.pk, user=seller))
     buyers = [
-        User.objects.create_user(phone=f"+9989010{i:05d}", password="bench-password-1", first_name=f"Б{i}")
+        User.objects.create_user(phone=f"+9989010{i:05d}", password=BENCH_PASSWORD, first_name=f"Б{i}")
         for i in range(args.clients)
     ]
     cookies = []
@@ -151,7 +154,7 @@ def main() -> int:
         cookies.append(client.cookies["sessionid"].value)
 
     port = free_port()
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
         [
             sys.executable,
             "-m",
@@ -239,19 +242,20 @@ def main() -> int:
         "one event per row": events == sorted(b.pk for b in live),
         "end unchanged (no bid in the soft-close window)": row.ends_at == row.original_ends_at,
     }
+    layer = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
+    total = bid_ok + bid_refused
     print(
         f"bench/bids.py — PostgreSQL, gunicorn {args.workers}×{args.threads} threads, {args.clients} clients, "
-        f"{args.seconds:.0f} s per phase, channel layer: {settings.CHANNEL_LAYERS['default']['BACKEND'].rsplit('.', 1)[-1]}"
+        f"{args.seconds:.0f} s per phase, channel layer: {layer}"
     )
     print(f"  trivial view      : {ping_ok / ping_wall:8.1f} req/s   ({ping_ok} requests)")
-    print(
-        f"  bids, all answers : {(bid_ok + bid_refused) / bid_wall:8.1f} req/s   ({bid_ok + bid_refused} requests, statuses {statuses})"
-    )
+    print(f"  bids, all answers : {total / bid_wall:8.1f} req/s   ({total} requests, statuses {statuses})")
     print(
         f"  bids ACCEPTED     : {bid_ok / bid_wall:8.1f} bids/s  ({bid_ok} accepted, {bid_refused} refused as too low)"
     )
     print(
-        f"  rows written      : {len(live)} ({len(manual)} sent by bidders, {len(live) - len(manual)} proxy raises); final price {row.current_price:.0f}"
+        f"  rows written      : {len(live)} ({len(manual)} sent by bidders, {len(live) - len(manual)} proxy raises);"
+        f" final price {row.current_price:.0f}"
     )
     for name, passed in checks.items():
         print(f"  [{'ok' if passed else 'FAIL'}] {name}")
