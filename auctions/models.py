@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from listings.models import Listing
@@ -226,7 +227,8 @@ class Bid(models.Model):
     # What the bidder typed, and their hidden maximum (manual rows only).
     offer_amount = models.DecimalField(_("предложено, сум"), max_digits=14, decimal_places=2, null=True, blank=True)
     max_amount = models.DecimalField(_("максимум, сум"), max_digits=14, decimal_places=2, null=True, blank=True)
-    created_at = models.DateTimeField(_("время"), auto_now_add=True)
+    # The server time the bid was accepted at (set by bid_place under the lock).
+    created_at = models.DateTimeField(_("время"), default=timezone.now)
     # An admin may remove a bid (with a reason); the row stays as evidence.
     removed_at = models.DateTimeField(_("удалена в"), null=True, blank=True)
     removed_reason = models.CharField(_("причина удаления"), max_length=255, blank=True)

@@ -449,6 +449,7 @@ def bid_place(
                     kind=row.kind,
                     offer_amount=parsed if row.kind == BidKind.MANUAL else None,
                     max_amount=ceiling if row.kind == BidKind.MANUAL else None,
+                    created_at=now,
                 )
                 if row.kind == BidKind.MANUAL:
                     own = bid
@@ -460,9 +461,17 @@ def bid_place(
                     bid_id=bid.pk,
                     bidder_id=row.bidder,
                     bid_kind=row.kind,
+                    at=now.isoformat(),
                 )
             if parsed is None:
-                _event(auction, AuctionEvent.Kind.MAX_RAISED, actor=bidder, bidder_id=bidder.pk, max=str(ceiling))
+                _event(
+                    auction,
+                    AuctionEvent.Kind.MAX_RAISED,
+                    actor=bidder,
+                    bidder_id=bidder.pk,
+                    max=str(ceiling),
+                    at=now.isoformat(),
+                )
             auction.current_price = result.state.price
             auction.leader_id = result.state.leader
             auction.leader_max = result.state.leader_max
@@ -658,20 +667,23 @@ def bid_remove(*, bid_id: int, admin: User, reason: str) -> Auction:
 
 def _auction_replay(auction: Auction, *, now: datetime) -> None:
     """Recompute a locked auction from its remaining manual bids and maximum raises."""
-    manual = list(
-        Bid.objects.select_for_update()
-        .filter(auction=auction, kind=BidKind.MANUAL, removed_at__isnull=True)
-        .order_by("created_at", "id")
-    )
-    raises = [
-        (e.created_at, e.id, int(e.data["bidder_id"]), Decimal(e.data["max"]))
-        for e in AuctionEvent.objects.filter(auction=auction, kind=AuctionEvent.Kind.MAX_RAISED)
-    ]
-    ops: list[tuple[datetime, int, int, Decimal | None, Decimal | None, Bid | None]] = [
-        (b.created_at, 0, b.bidder_id, b.offer_amount or b.amount, b.max_amount, b) for b in manual
-    ]
-    ops += [(at, 1, bidder_id, None, ceiling, None) for at, _id, bidder_id, ceiling in raises]
-    ops.sort(key=lambda op: (op[0], op[1]))
+    manual = {
+        b.pk: b
+        for b in Bid.objects.select_for_update().filter(auction=auction, kind=BidKind.MANUAL, removed_at__isnull=True)
+    }
+    # The event log gives the order of submissions (bids and maximum raises) and their server time.
+    ops: list[tuple[datetime, int, Decimal | None, Decimal | None, Bid | None]] = []
+    events = AuctionEvent.objects.filter(
+        auction=auction, kind__in=[AuctionEvent.Kind.BID_PLACED, AuctionEvent.Kind.MAX_RAISED]
+    ).order_by("id")
+    for event in events:
+        at = datetime.fromisoformat(event.data["at"]) if "at" in event.data else event.created_at
+        if event.kind == AuctionEvent.Kind.MAX_RAISED:
+            ops.append((at, int(event.data["bidder_id"]), None, Decimal(event.data["max"]), None))
+            continue
+        row = manual.get(event.data.get("bid_id"))
+        if row is not None:
+            ops.append((at, row.bidder_id, row.offer_amount or row.amount, row.max_amount, row))
     # Old proxy raises are superseded; the replay writes the current ones.
     Bid.objects.filter(auction=auction, kind=BidKind.AUTO, removed_at__isnull=True).update(
         removed_at=now, removed_reason="пересчёт после удаления ставки"
@@ -679,7 +691,7 @@ def _auction_replay(auction: Auction, *, now: datetime) -> None:
     state = PriceState()
     ends_at = auction.original_ends_at or auction.ends_at
     count = 0
-    for at, _order, bidder_id, offer, ceiling, row in ops:
+    for at, bidder_id, offer, ceiling, row in ops:
         if offer is None and state.leader != bidder_id:
             continue  # a raise by someone who no longer leads at that moment
         if offer is None and (state.leader_max is None or ceiling is None or ceiling <= state.leader_max):
@@ -701,10 +713,9 @@ def _auction_replay(auction: Auction, *, now: datetime) -> None:
                     row.amount = new_row.amount
                     row.save(update_fields=["amount"])
             else:
-                bid = Bid.objects.create(
-                    auction=auction, bidder_id=new_row.bidder, amount=new_row.amount, kind=BidKind.AUTO
+                Bid.objects.create(
+                    auction=auction, bidder_id=new_row.bidder, amount=new_row.amount, kind=BidKind.AUTO, created_at=at
                 )
-                Bid.objects.filter(pk=bid.pk).update(created_at=at)
         if result.changed(before):
             new_end = soft_close_end(
                 ends_at=ends_at, now=at, window=_soft_close_window(), hard_ends_at=auction.hard_ends_at

@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 
 from auctions.demo import fee_pay_offline
 from auctions.models import Auction, AuctionStatus, Bid
-from auctions.services import AuctionRuleError, auction_close, auction_create, bid_place, payment_initiate
+from auctions.services import (
+    AuctionRuleError,
+    auction_close,
+    auction_create,
+    bid_place,
+    bid_remove,
+    payment_initiate,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +52,11 @@ class Model:
             for bidder, (maximum, _at) in sorted(self.maxes.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
         ]
 
-    def submit(self, *, bidder: int, amount: Decimal | None, maximum: Decimal | None, now: datetime) -> str:
-        """Returns "ok" or the refusal code."""
-        if now >= self.end:
+    def submit(
+        self, *, bidder: int, amount: Decimal | None, maximum: Decimal | None, now: datetime, replay: bool = False
+    ) -> str:
+        """Returns "ok" or the refusal code. `replay`: re-apply an accepted submission (after a removal)."""
+        if now >= self.end and not replay:
             return "ended"
         if amount is None:
             if self.leader != bidder:
@@ -55,7 +64,7 @@ class Model:
             assert maximum is not None
             if maximum <= self.maxes[bidder][0]:
                 return "max_too_low"
-        else:
+        elif not replay:
             if maximum is not None and maximum < amount:
                 return "max_below_amount"
             minimum = self.start if self.price is None else self.price + self.step
@@ -107,8 +116,13 @@ def people(make_user, seller):
     return seller, [make_user() for _ in range(4)]
 
 
+@pytest.fixture
+def admin_user_(make_user):
+    return make_user(is_staff=True)
+
+
 @settings(
-    max_examples=60,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -116,8 +130,11 @@ def people(make_user, seller):
     ops=st.lists(op, min_size=1, max_size=14),
     reserve_steps=st.one_of(st.none(), st.integers(1, 20)),
     hard_minutes=st.one_of(st.none(), st.integers(20, 30)),
+    removal=st.one_of(st.none(), st.integers(0, 1000)),
 )
-def test_random_bid_sequences_match_the_reference_model(people, make_listing, ops, reserve_steps, hard_minutes):
+def test_random_bid_sequences_match_the_reference_model(
+    people, make_listing, admin_user_, ops, reserve_steps, hard_minutes, removal
+):
     seller, bidders = people
     listing = make_listing(seller)
     from django.utils import timezone
@@ -141,6 +158,7 @@ def test_random_bid_sequences_match_the_reference_model(people, make_listing, op
     model = Model(start=START, step=STEP, end=ends_at, hard_end=hard_end, reserve=reserve)
 
     now = base
+    accepted: list[tuple[int, Decimal | None, Decimal | None, datetime, int | None]] = []
     for who, kind, over, extra, odd, wait in ops:
         now += timedelta(seconds=wait)
         row = Auction.objects.get(pk=auction.pk)
@@ -155,8 +173,9 @@ def test_random_bid_sequences_match_the_reference_model(people, make_listing, op
             maximum = (row.leader_max or START) + STEP * extra + odd
         expected = model.submit(bidder=who, amount=amount, maximum=maximum, now=now)
         try:
-            bid_place(auction_id=auction.pk, bidder=bidders[who], amount=amount, max_amount=maximum, now=now)
+            bid = bid_place(auction_id=auction.pk, bidder=bidders[who], amount=amount, max_amount=maximum, now=now)
             outcome = "ok"
+            accepted.append((who, amount, maximum, now, bid.pk if amount is not None else None))
         except AuctionRuleError as exc:
             outcome = exc.code
         assert outcome == expected, (who, kind, amount, maximum)
@@ -174,6 +193,25 @@ def test_random_bid_sequences_match_the_reference_model(people, make_listing, op
             assert live[0].amount == row.current_price and live[0].bidder_id == row.leader_id
         amounts_by_id = [b.amount for b in sorted(live, key=lambda b: b.id)]
         assert amounts_by_id == sorted(amounts_by_id)  # the public price never goes down
+
+    removable = [i for i, op in enumerate(accepted) if op[4] is not None]
+    if removal is not None and removable:
+        # An admin removes one accepted bid: the rest is replayed through the same rules.
+        gone = removable[removal % len(removable)]
+        bid_remove(bid_id=accepted[gone][4], admin=admin_user_, reason="проверка")
+        model = Model(start=START, step=STEP, end=ends_at, hard_end=hard_end, reserve=reserve)
+        for i, (who, amount, maximum, at, _bid_id) in enumerate(accepted):
+            if i != gone:
+                model.submit(bidder=who, amount=amount, maximum=maximum, now=at, replay=True)
+        row = Auction.objects.get(pk=auction.pk)
+        assert row.current_price == model.price
+        assert row.leader_id == (None if model.leader is None else bidders[model.leader].pk)
+        assert row.leader_max == (None if model.leader is None else model.maxes[model.leader][0])
+        assert row.ends_at == model.end
+        live = list(Bid.objects.filter(auction=auction, removed_at__isnull=True).order_by("-amount", "-id"))
+        assert row.bid_count == len(live)
+        if live:
+            assert live[0].amount == row.current_price and live[0].bidder_id == row.leader_id
 
     closed = auction_close(auction_id=auction.pk, now=max(now, model.end))
     assert closed.status == AuctionStatus.ENDED
