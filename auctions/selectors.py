@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from auctions.models import (
     OPEN_AUCTION_STATUSES,
@@ -63,6 +64,7 @@ class AuctionPanel:
     counterpart: Any = None
     leader_max: Decimal | None = None  # only for the leader themself
     ends_at_iso: str = ""
+    user_token: str = ""  # matches the live state's leader_token when this user leads
 
 
 def auction_panel(
@@ -96,6 +98,7 @@ def auction_panel(
         counterpart=counterpart,
         leader_max=auction.leader_max if user_id and user_id == auction.leader_id else None,
         ends_at_iso=auction.ends_at.isoformat(),
+        user_token=auction_bidder_token(auction.pk, int(user_id)) if user_id is not None else "",
     )
 
 
@@ -187,6 +190,11 @@ def auction_public_bids(auction: Auction, *, limit: int = 20) -> list[Bid]:
     )
 
 
+def auction_bidder_token(auction_id: int, user_id: int) -> str:
+    """An opaque per-auction id for a bidder: lets a page say "you lead" without exposing user ids."""
+    return salted_hmac("auctions.bidder", f"{auction_id}:{user_id}").hexdigest()[:16]
+
+
 def auction_live_state(auction: Auction, *, now: datetime | None = None) -> dict[str, object]:
     """What live pages receive: JSON-ready, amounts as integer strings, times in ISO 8601 (UTC)."""
     now = now or timezone.now()
@@ -199,7 +207,7 @@ def auction_live_state(auction: Auction, *, now: datetime | None = None) -> dict
         "current_price": None if auction.current_price is None else str(int(auction.current_price)),
         "min_next_bid": str(int(auction_min_next_bid(auction))),
         "leader": leader_phone,
-        "leader_id": auction.leader_id,
+        "leader_token": None if auction.leader_id is None else auction_bidder_token(auction.pk, auction.leader_id),
         "bid_count": auction.bid_count,
         "starts_at": auction.starts_at.isoformat(),
         "ends_at": auction.ends_at.isoformat(),

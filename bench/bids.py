@@ -57,7 +57,7 @@ def database_recreate(server: str, name: str, *, drop_only: bool = False) -> Non
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def hammer(clients: list[httpx.Client], seconds: float, step) -> tuple[int, int, float]:  # type: ignore[no-untyped-def]
+def hammer(clients: list, seconds: float, step) -> tuple[int, int, float]:  # type: ignore[no-untyped-def]
     """Run step(client, index) in a loop on every client for `seconds`; returns (ok, refused, wall)."""
     ok = [0] * len(clients)
     refused = [0] * len(clients)
@@ -65,12 +65,17 @@ def hammer(clients: list[httpx.Client], seconds: float, step) -> tuple[int, int,
     deadline = [0.0]
 
     def run(index: int) -> None:
+        from django.db import connection
+
         barrier.wait()
-        while time.monotonic() < deadline[0]:
-            if step(clients[index], index):
-                ok[index] += 1
-            else:
-                refused[index] += 1
+        try:
+            while time.monotonic() < deadline[0]:
+                if step(clients[index], index):
+                    ok[index] += 1
+                else:
+                    refused[index] += 1
+        finally:
+            connection.close()
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(clients))]
     for thread in threads:
@@ -81,6 +86,32 @@ def hammer(clients: list[httpx.Client], seconds: float, step) -> tuple[int, int,
     for thread in threads:
         thread.join()
     return sum(ok), sum(refused), time.monotonic() - started
+
+
+def invariants(Auction, Bid, BidKind, AuctionEvent, auction_id: int, accepted_ids: list[int], label: str):  # type: ignore[no-untyped-def]
+    row = Auction.objects.get(pk=auction_id)
+    live = list(Bid.objects.filter(auction=row, removed_at__isnull=True).order_by("id"))
+    manual = [b for b in live if b.kind != BidKind.AUTO]
+    top = max(live, key=lambda b: (b.amount, b.id)) if live else None
+    events = sorted(
+        AuctionEvent.objects.filter(auction=row, kind=AuctionEvent.Kind.BID_PLACED).values_list(
+            "data__bid_id", flat=True
+        )
+    )
+    return {
+        f"{label}: price never goes down (rows in commit order)": [b.amount for b in live]
+        == sorted(b.amount for b in live),
+        f"{label}: no two bidder-sent bids share an amount": len({b.amount for b in manual}) == len(manual),
+        f"{label}: every accepted call has its row, none lost or duplicated": (
+            sorted(accepted_ids) == sorted(b.pk for b in manual)
+        ),
+        f"{label}: bid_count equals the rows": row.bid_count == len(live),
+        f"{label}: price and leader are the top row's": (
+            top is not None and (row.current_price, row.leader_id) == (top.amount, top.bidder_id)
+        ),
+        f"{label}: one event per row": events == sorted(b.pk for b in live),
+        f"{label}: end unchanged (no bid in the soft-close window)": row.ends_at == row.original_ends_at,
+    }
 
 
 def main() -> int:
@@ -221,27 +252,57 @@ def main() -> int:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
 
-    # 3. Invariants.
-    row = Auction.objects.get(pk=auction.pk)
-    live = list(Bid.objects.filter(auction=row, removed_at__isnull=True).order_by("id"))
-    manual = [b for b in live if b.kind != BidKind.AUTO]
-    top = max(live, key=lambda b: (b.amount, b.id)) if live else None
-    events = sorted(
-        AuctionEvent.objects.filter(auction=row, kind=AuctionEvent.Kind.BID_PLACED).values_list(
-            "data__bid_id", flat=True
-        )
+    # 3. The same race in-process, straight into the service (no HTTP): the lock's own throughput.
+    from django.db import connection
+
+    from auctions.services import AuctionRuleError, bid_place
+
+    listing2 = Listing.objects.create(
+        seller=seller,
+        title="Бенчмарк 2",
+        district="Юнусабадский район",
+        address="ул. Тестовая, 2",
+        rooms=2,
+        area=Decimal("60"),
+        floor=2,
+        floors_total=9,
+        price=Decimal("800000000"),
     )
+    auction2 = auction_create(
+        seller=seller,
+        listing=listing2,
+        starts_at=now - timedelta(minutes=1),
+        ends_at=now + timedelta(days=1),
+        starting_price=Decimal("800000000"),
+        bid_step=Decimal("1000000"),
+    )
+    fee_pay_offline(payment_initiate(auction_id=auction2.pk, user=seller))
+    service_min = [800000000] * len(buyers)
+    service_ids: list[int] = []
+
+    def service_bid(buyer, i: int) -> bool:  # type: ignore[no-untyped-def]
+        try:
+            placed = bid_place(
+                auction_id=auction2.pk, bidder=buyer, amount=service_min[i] + 1000000 * rng.choice([0, 0, 1])
+            )
+        except AuctionRuleError:
+            price = Auction.objects.filter(pk=auction2.pk).values_list("current_price", flat=True).get()
+            service_min[i] = int(price or 799000000) + 1000000
+            return False
+        service_ids.append(placed.pk)
+        return True
+
+    svc_ok, svc_refused, svc_wall = hammer(buyers, args.seconds, service_bid)
+    connection.close()
+
+    # 4. Invariants.
     checks = {
-        "price never goes down (rows in commit order)": [b.amount for b in live] == sorted(b.amount for b in live),
-        "no two bidder-sent bids share an amount": len({b.amount for b in manual}) == len(manual),
-        "every accepted response has its row, none lost or duplicated": sorted(accepted_ids)
-        == sorted(b.pk for b in manual),
-        "bid_count equals the rows": row.bid_count == len(live),
-        "price and leader are the top row's": top is not None
-        and (row.current_price, row.leader_id) == (top.amount, top.bidder_id),
-        "one event per row": events == sorted(b.pk for b in live),
-        "end unchanged (no bid in the soft-close window)": row.ends_at == row.original_ends_at,
+        **invariants(Auction, Bid, BidKind, AuctionEvent, auction.pk, accepted_ids, "HTTP"),
+        **invariants(Auction, Bid, BidKind, AuctionEvent, auction2.pk, service_ids, "service"),
     }
+    row = Auction.objects.get(pk=auction.pk)
+    live = list(Bid.objects.filter(auction=row, removed_at__isnull=True))
+    manual = [b for b in live if b.kind != BidKind.AUTO]
     layer = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
     total = bid_ok + bid_refused
     print(
@@ -252,6 +313,11 @@ def main() -> int:
     print(f"  bids, all answers : {total / bid_wall:8.1f} req/s   ({total} requests, statuses {statuses})")
     print(
         f"  bids ACCEPTED     : {bid_ok / bid_wall:8.1f} bids/s  ({bid_ok} accepted, {bid_refused} refused as too low)"
+    )
+    print(
+        f"  service, no HTTP  : {svc_ok / svc_wall:8.1f} accepted bids/s,"
+        f" {(svc_ok + svc_refused) / svc_wall:.1f} calls/s"
+        f" ({svc_ok} accepted, {svc_refused} refused; {args.clients} threads in this process)"
     )
     print(
         f"  rows written      : {len(live)} ({len(manual)} sent by bidders, {len(live) - len(manual)} proxy raises);"

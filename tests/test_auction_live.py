@@ -11,6 +11,7 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
+from auctions.selectors import auction_bidder_token
 from auctions.services import bid_place
 from config.routing import websocket_urlpatterns
 
@@ -55,6 +56,8 @@ def test_connect_sync_and_broadcast(paid_auction, buyer):
         assert message["current_price"] == str(int(START))
         assert message["min_next_bid"] == str(int(START + paid_auction.bid_step))
         assert message["leader"] == buyer.masked_phone and buyer.phone not in str(message)
+        assert "leader_id" not in message
+        assert message["leader_token"] == auction_bidder_token(paid_auction.pk, buyer.pk)
         assert message["bids"][0]["amount"] == str(int(START))
         assert datetime.fromisoformat(message["server_time"]) >= before
         assert message["ends_at"] == paid_auction.ends_at.isoformat()

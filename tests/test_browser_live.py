@@ -95,6 +95,8 @@ class TestLiveAuctionPage(ChannelsLiveServerTestCase):
             bob.fill("#id_amount", "806000000")
             bob.click("button:has-text('Сделать ставку')")
             expect(alice.get_by_test_id("current-price")).to_have_text("806\u00a0000\u00a0000\u00a0сум", timeout=2000)
+            expect(alice.locator('[data-live="leader-note"]')).to_be_hidden(timeout=2000)  # "you lead" is gone
+            expect(bob.locator('[data-live="leader-note"]')).to_be_visible()
         assert list(Bid.objects.filter(auction=self.auction).order_by("id").values_list("amount", flat=True)) == [
             Decimal("805000000"),
             Decimal("806000000"),

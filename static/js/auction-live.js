@@ -9,8 +9,9 @@
   const $ = (name) => panel.querySelector(`[data-live="${name}"]`);
   const nbsp = "\u00a0";
   const group = (v) => String(v).replace(/\B(?=(\d{3})+(?!\d))/g, nbsp);
-  const soum = (v) => `${group(v)}${nbsp}сум`;
-  const userId = panel.dataset.userId;
+  const unit = panel.dataset.soum || "сум";
+  const soum = (v) => `${group(v)}${nbsp}${unit}`;
+  const userToken = panel.dataset.userToken;
   let socket = null, retry = 0, status = null;
 
   const render = (s) => {
@@ -22,7 +23,7 @@
     if ($("count")) $("count").textContent = s.bid_count;
     if ($("reserve") && s.reserve_met !== null) $("reserve").textContent = s.reserve_met ? $("reserve").dataset.yes : $("reserve").dataset.no;
     if ($("buy-now") && !s.buy_now_available) $("buy-now").hidden = true;
-    if ($("leader-note")) $("leader-note").hidden = !(userId && String(s.leader_id) === userId);
+    if ($("leader-note")) $("leader-note").hidden = !(userToken && s.leader_token === userToken);
     const ends = new Date(s.ends_at);
     if ($("ends")) $("ends").textContent = ends.toLocaleString("ru-RU", { timeZone: "Asia/Tashkent", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" }).replace(",", "");
     const countdown = $("countdown");
@@ -76,7 +77,7 @@
   document.querySelectorAll("[data-words-for]").forEach((hint) => {
     const input = document.getElementById(hint.dataset.wordsFor);
     if (!input || !words) return;
-    const update = () => { const v = parseInt(String(input.value).replace(/\s/g, ""), 10); hint.textContent = v > 0 ? `${words(v)} сум` : ""; };
+    const update = () => { const v = parseInt(String(input.value).replace(/\s/g, ""), 10); hint.textContent = v > 0 ? `${words(v)} ${unit}` : ""; };
     input.addEventListener("input", update);
     update();
   });
