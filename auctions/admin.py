@@ -83,6 +83,7 @@ class AuctionAdmin(NoDeleteMixin, admin.ModelAdmin):
         "ends_at",
         "current_price",
         "bid_count",
+        "extension_count",
     ]
     list_filter = ["status", "is_paid", "starts_at", "ends_at"]
     search_fields = ["id", "listing__title", "seller__phone", "payments__merchant_trans_id"]

@@ -483,7 +483,11 @@ def bid_place(
                 )
                 if new_end is not None:
                     _event(
-                        auction, AuctionEvent.Kind.EXTENDED, old=auction.ends_at.isoformat(), new=new_end.isoformat()
+                        auction,
+                        AuctionEvent.Kind.EXTENDED,
+                        actor=bidder,
+                        old=auction.ends_at.isoformat(),
+                        new=new_end.isoformat(),
                     )
                     auction.ends_at = new_end
                     auction.extension_count += 1
