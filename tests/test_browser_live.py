@@ -30,7 +30,7 @@ class TestLiveAuctionPage(ChannelsLiveServerTestCase):
 
     def setUp(self) -> None:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs a loop in this thread
-        seller = User.objects.create_user(phone="+998901000001", password=PASSWORD, first_name="Дилшод")
+        self.seller = seller = User.objects.create_user(phone="+998901000001", password=PASSWORD, first_name="Дилшод")
         self.alice = User.objects.create_user(phone="+998901000002", password=PASSWORD, first_name="Алия")
         self.bob = User.objects.create_user(phone="+998901000003", password=PASSWORD, first_name="Бобур")
         listing = Listing.objects.create(
@@ -101,3 +101,33 @@ class TestLiveAuctionPage(ChannelsLiveServerTestCase):
             Decimal("805000000"),
             Decimal("806000000"),
         ]
+
+    def test_the_page_shows_the_end_when_the_server_clock_says_so(self) -> None:
+        now = timezone.now()
+        listing = Listing.objects.create(
+            seller=self.seller,
+            title="1-комнатная квартира",
+            district="Мирабадский район",
+            address="ул. Нукус, 3",
+            rooms=1,
+            area=Decimal("40.00"),
+            floor=2,
+            floors_total=5,
+            price=START,
+        )
+        short = auction_create(
+            seller=self.seller,
+            listing=listing,
+            starts_at=now - timedelta(minutes=1),
+            ends_at=now + timedelta(seconds=6),
+            starting_price=START,
+            bid_step=Decimal("1000000"),
+        )
+        fee_pay_offline(payment_initiate(auction_id=short.pk, user=self.seller))
+        self.auction = Auction.objects.get(pk=short.pk)
+        with launch_browser() as browser:
+            page = self._context(browser, self.alice)
+            expect(page.get_by_test_id("auction-status")).to_have_text("Активен")
+            # The countdown runs out, the page asks the server, the server's clock says "ended".
+            expect(page.get_by_test_id("auction-status")).to_have_text("Завершён", timeout=15_000)
+            expect(page.get_by_test_id("outcome")).to_have_text("Без ставок")

@@ -68,6 +68,7 @@
     };
   };
   const sync = () => { if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "sync" })); };
+  window.kbLiveSync = sync;
   window.addEventListener("focus", sync);
   document.addEventListener("visibilitychange", () => { if (!document.hidden) sync(); });
   connect();

@@ -19,12 +19,18 @@
       const s = left(n);
       n.textContent = fmt(s, n.dataset.units);
       // Without a live connection, reload at zero to show the recorded result.
-      if (s === 0 && !n.dataset.reloaded && !n.closest("[data-live-connected=\"1\"]")) { n.dataset.reloaded = "1"; setTimeout(() => location.reload(), 1500); }
+      if (s === 0 && !n.dataset.reloaded) {
+        n.dataset.reloaded = "1";
+        // Live page: ask the server for the state (its clock decides; an ended auction reloads the page).
+        if (n.closest('[data-live-connected="1"]') && window.kbLiveSync) setTimeout(window.kbLiveSync, 1500);
+        else setTimeout(() => location.reload(), 1500);
+      }
     });
   };
   window.kbCountdownSet = (node, seconds) => {
     node.dataset.secondsLeft = String(seconds);
     node.dataset.baseMs = String(performance.now());
+    if (seconds > 0) delete node.dataset.reloaded;
     tick();
   };
   tick();
