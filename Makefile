@@ -33,5 +33,8 @@ lint: $(VENV)/.dev
 check-deploy: $(VENV)/.runtime
 	./scripts/check-deploy
 
+bench: $(VENV)/.dev
+	$(PY) bench/bids.py
+
 clean:
 	rm -rf $(VENV) db.sqlite3 media test-artifacts

@@ -1,16 +1,19 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from auctions import services
 from auctions.models import (
     Auction,
     AuctionEvent,
     AuctionPayment,
     Bid,
+    BidKind,
     ClickInvoice,
     ClickTransaction,
     PaymentEvent,
@@ -41,8 +44,14 @@ class ReadOnlyInline(admin.TabularInline):
 
 class BidInline(ReadOnlyInline):
     model = Bid
-    fields = ["amount", "bidder", "created_at"]
+    fields = ["amount", "kind", "bidder", "max_amount", "created_at", "removed_at", "removed_reason", "remove_link"]
     readonly_fields = fields
+
+    @admin.display(description=_("удалить"))
+    def remove_link(self, obj: Bid) -> str:
+        if obj.removed_at is not None or obj.kind != BidKind.MANUAL:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:auctions_bid_remove", args=[obj.pk]), _("удалить…"))
 
 
 class AuctionEventInline(ReadOnlyInline):
@@ -87,13 +96,60 @@ class AuctionAdmin(NoDeleteMixin, admin.ModelAdmin):
         "ends_at",
         "current_price",
         "bid_count",
+        "extension_count",
     ]
     list_filter = ["status", "is_paid", "starts_at", "ends_at"]
     search_fields = ["id", "listing__title", "seller__phone", "payments__merchant_trans_id"]
     list_select_related = ["listing", "seller"]
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in Auction._meta.fields]
+    readonly_fields = [f.name for f in Auction._meta.fields] + ["admin_actions"]
     inlines = [PaymentInline, BidInline, AuctionEventInline]
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        return [
+            path(
+                "<int:pk>/cancel/",
+                self.admin_site.admin_view(self.cancel_view),
+                name="auctions_auction_cancel",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("действия"))
+    def admin_actions(self, obj: Auction) -> str:
+        if obj.status in ("ended", "cancelled"):
+            return "—"
+        return format_html(
+            '<a class="button" href="{}">{}</a>',
+            reverse("admin:auctions_auction_cancel", args=[obj.pk]),
+            _("Отменить аукцион…"),
+        )
+
+    def cancel_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        auction = get_object_or_404(Auction, pk=pk)
+        back = reverse("admin:auctions_auction_change", args=[pk])
+        if not request.user.is_staff:  # admin_view already checks; kept for clarity
+            return redirect(back)
+        error = None
+        if request.method == "POST":
+            try:
+                services.auction_cancel(auction_id=pk, user=request.user, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
+            except services.AuctionRuleError as exc:
+                error = exc.message
+            else:
+                messages.success(request, _("Аукцион отменён."))
+                return redirect(back)
+        return render(
+            request,
+            "admin/auctions/reason_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Отмена аукциона #%(pk)s") % {"pk": pk},
+                "object": auction,
+                "error": error,
+                "back": back,
+            },
+        )
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
@@ -237,14 +293,47 @@ class AuctionPaymentAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 @admin.register(Bid)
 class BidAdmin(NoDeleteMixin, admin.ModelAdmin):
-    list_display = ["id", "auction", "bidder", "amount", "created_at"]
-    list_filter = ["created_at"]
+    list_display = ["id", "auction", "bidder", "amount", "kind", "created_at", "removed_at"]
+    list_filter = ["kind", "created_at"]
     search_fields = ["auction__id", "bidder__phone"]
     list_select_related = ["auction", "bidder"]
     readonly_fields = [f.name for f in Bid._meta.fields]
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # view only: removal goes through the service, with a reason
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        return [
+            path("<int:pk>/remove/", self.admin_site.admin_view(self.remove_view), name="auctions_bid_remove"),
+            *super().get_urls(),
+        ]
+
+    def remove_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        bid = get_object_or_404(Bid, pk=pk)
+        back = reverse("admin:auctions_auction_change", args=[bid.auction_id])
+        error = None
+        if request.method == "POST":
+            try:
+                services.bid_remove(bid_id=pk, admin=request.user, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
+            except services.AuctionRuleError as exc:
+                error = exc.message
+            else:
+                messages.success(request, _("Ставка удалена; цена, лидер и окончание пересчитаны."))
+                return redirect(back)
+        return render(
+            request,
+            "admin/auctions/reason_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Удаление ставки %(bid)s") % {"bid": bid},
+                "object": bid,
+                "error": error,
+                "back": back,
+            },
+        )
 
 
 @admin.register(ClickTransaction)

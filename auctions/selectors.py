@@ -3,11 +3,22 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
-from auctions.models import OPEN_AUCTION_STATUSES, Auction, AuctionPayment, AuctionStatus, Bid, PaymentStatus
+from auctions.models import (
+    OPEN_AUCTION_STATUSES,
+    Auction,
+    AuctionPayment,
+    AuctionStatus,
+    AuctionWatch,
+    Bid,
+    PaymentStatus,
+)
 from auctions.payment_rules import payment_is_expired
 from listings.models import ListingPhoto
 
@@ -47,12 +58,29 @@ class AuctionPanel:
     bids: list[Bid]
     open_payment: AuctionPayment | None
     completed_payment: AuctionPayment | None
+    reserve_met: bool | None = None
+    buy_now_available: bool = False
+    is_watching: bool = False
+    # After a sale, the seller sees the winner and the winner sees the seller.
+    counterpart: Any = None
+    leader_max: Decimal | None = None  # only for the leader themself
+    ends_at_iso: str = ""
+    user_token: str = ""  # matches the live state's leader_token when this user leads
 
 
-def auction_panel(auction: Auction, *, now: datetime | None = None, bid_limit: int = 20) -> AuctionPanel:
+def auction_panel(
+    auction: Auction, *, now: datetime | None = None, bid_limit: int = 20, user: Any = None
+) -> AuctionPanel:
     now = now or timezone.now()
     status = auction_effective_status(auction, now=now)
     payments = list(auction.payments.order_by("-created_at", "-id"))
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    counterpart = None
+    if status == AuctionStatus.ENDED and auction.winner_id and user_id:
+        if user_id == auction.seller_id:
+            counterpart = auction.winner
+        elif user_id == auction.winner_id:
+            counterpart = auction.seller
     return AuctionPanel(
         auction=auction,
         status=status,
@@ -62,12 +90,19 @@ def auction_panel(auction: Auction, *, now: datetime | None = None, bid_limit: i
         seconds_to_start=(
             max(0, int((auction.starts_at - now).total_seconds())) if status == AuctionStatus.SCHEDULED else None
         ),
-        bids=list(auction.bids.select_related("bidder")[:bid_limit]),
+        bids=auction_public_bids(auction, limit=bid_limit),
         # An expired fee is not offered for payment: the seller initiates a new one.
         open_payment=next(
             (p for p in payments if p.status == PaymentStatus.PENDING and not payment_is_expired(p, now=now)), None
         ),
         completed_payment=next((p for p in payments if p.status == PaymentStatus.COMPLETED), None),
+        reserve_met=auction_reserve_met(auction),
+        buy_now_available=auction_buy_now_available(auction, now=now),
+        is_watching=user_id is not None and AuctionWatch.objects.filter(auction=auction, user_id=int(user_id)).exists(),
+        counterpart=counterpart,
+        leader_max=auction.leader_max if user_id and user_id == auction.leader_id else None,
+        ends_at_iso=auction.ends_at.isoformat(),
+        user_token=auction_bidder_token(auction.pk, int(user_id)) if user_id is not None else "",
     )
 
 
@@ -111,6 +146,17 @@ def auctions_due_for_sync(*, now: datetime | None = None) -> QuerySet[Auction]:
     )
 
 
+def auctions_ending_soon(*, now: datetime | None = None) -> QuerySet[Auction]:
+    """Running auctions within AUCTION_ENDING_SOON_MINUTES of their end, not yet announced."""
+    now = now or timezone.now()
+    return Auction.objects.filter(
+        status=AuctionStatus.ACTIVE,
+        ending_soon_sent_at__isnull=True,
+        ends_at__gt=now,
+        ends_at__lte=now + timedelta(minutes=settings.AUCTION_ENDING_SOON_MINUTES),
+    )
+
+
 def auction_open_for_listing(*, listing_id: int) -> Auction | None:
     return (
         Auction.objects.filter(listing_id=listing_id)
@@ -124,3 +170,62 @@ def default_auction_window(*, now: datetime | None = None) -> tuple[datetime, da
     """A start in one hour, an end a week later: the form's suggestion."""
     now = (now or timezone.now()).replace(second=0, microsecond=0)
     return now + timedelta(hours=1), now + timedelta(days=7, hours=1)
+
+
+def auction_reserve_met(auction: Auction) -> bool | None:
+    """None without a reserve; otherwise whether the price reached it (the reserve itself stays hidden)."""
+    if auction.reserve_price is None:
+        return None
+    return auction.current_price is not None and auction.current_price >= auction.reserve_price
+
+
+def auction_buy_now_available(auction: Auction, *, now: datetime | None = None) -> bool:
+    return (
+        auction.buy_now_price is not None
+        and auction.bid_count == 0
+        and auction_effective_status(auction, now=now) == AuctionStatus.ACTIVE
+    )
+
+
+def auction_public_bids(auction: Auction, *, limit: int = 20) -> list[Bid]:
+    """The public bid history: live bids, highest first (bidders shown masked by the templates)."""
+    return list(
+        auction.bids.filter(removed_at__isnull=True).select_related("bidder").order_by("-amount", "-id")[:limit]
+    )
+
+
+def auction_bidder_token(auction_id: int, user_id: int) -> str:
+    """An opaque per-auction id for a bidder: lets a page say "you lead" without exposing user ids."""
+    return salted_hmac("auctions.bidder", f"{auction_id}:{user_id}").hexdigest()[:16]
+
+
+def auction_live_state(auction: Auction, *, now: datetime | None = None) -> dict[str, object]:
+    """What live pages receive: JSON-ready, amounts as integer strings, times in ISO 8601 (UTC)."""
+    now = now or timezone.now()
+    status = auction_effective_status(auction, now=now)
+    leader_phone = auction.leader.masked_phone if auction.leader_id and auction.leader else None
+    return {
+        "auction_id": auction.pk,
+        "status": status,
+        "status_label": str(AuctionStatus(status).label),
+        "current_price": None if auction.current_price is None else str(int(auction.current_price)),
+        "min_next_bid": str(int(auction_min_next_bid(auction))),
+        "leader": leader_phone,
+        "leader_token": None if auction.leader_id is None else auction_bidder_token(auction.pk, auction.leader_id),
+        "bid_count": auction.bid_count,
+        "starts_at": auction.starts_at.isoformat(),
+        "ends_at": auction.ends_at.isoformat(),
+        "extension_count": auction.extension_count,
+        "reserve_met": auction_reserve_met(auction),
+        "buy_now_available": auction_buy_now_available(auction, now=now),
+        "bids": [
+            {
+                "bidder": bid.bidder.masked_phone,
+                "amount": str(int(bid.amount)),
+                "auto": bid.kind == "auto",
+                "at": bid.created_at.isoformat(),
+            }
+            for bid in auction_public_bids(auction, limit=20)
+        ],
+        "server_time": now.isoformat(),
+    }

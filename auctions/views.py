@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 from auctions import services
 from auctions.forms import AuctionCreateForm, BidForm
 from auctions.models import Auction
-from auctions.selectors import auction_panel, default_auction_window
+from auctions.rules import bid_step_default
+from auctions.selectors import auction_live_state, auction_min_next_bid, auction_panel, default_auction_window
 from clickuz.paylink import click_pay_url
 from core.formatting import format_amount
 from listings.models import Listing
@@ -39,7 +40,7 @@ def _pay_link(request: HttpRequest, auction: Auction, merchant_trans_id: str, am
 
 def auction_detail(request: HttpRequest, pk: int) -> HttpResponse:
     auction = get_object_or_404(Auction.objects.select_related("listing", "seller", "winner", "leader"), pk=pk)
-    panel = auction_panel(auction)
+    panel = auction_panel(auction, user=request.user)
     is_seller = request.user.is_authenticated and request.user.pk == auction.seller_id
     context = {
         "auction": auction,
@@ -49,6 +50,7 @@ def auction_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_seller": is_seller,
         "bid_form": BidForm(initial={"amount": int(panel.min_next_bid)}),
         "fee": settings.AUCTION_FEE,
+        "soft_close_minutes": settings.AUCTION_SOFT_CLOSE_MINUTES,
         "sandbox": settings.CLICK_SANDBOX,
         "awaiting_click": is_seller and panel.open_payment is not None and request.GET.get("from") == "click",
     }
@@ -79,7 +81,7 @@ def auction_create(request: HttpRequest, listing_pk: int) -> HttpResponse:
                 "starts_at": starts_at,
                 "ends_at": ends_at,
                 "starting_price": int(listing.price) if listing.currency == "UZS" else None,
-                "bid_step": 1_000_000,
+                "bid_step": int(bid_step_default(listing.price)) if listing.currency == "UZS" else None,
             }
         )
     return render(request, "auctions/auction_create.html", {"form": form, "listing": listing})
@@ -96,23 +98,97 @@ def payment_initiate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("auctions:detail", args=[auction.pk]) + "#payment")
 
 
+def _typo_suspected(auction: Auction, amount: Decimal | None, max_amount: Decimal | None) -> bool:
+    """A bid (or maximum) many times the minimum is probably a typo: ask again."""
+    limit = auction_min_next_bid(auction) * settings.AUCTION_TYPO_GUARD_FACTOR
+    return any(value is not None and value > limit for value in (amount, max_amount))
+
+
 @login_required
 @require_POST
 def bid_create(request: HttpRequest, pk: int) -> HttpResponse:
-    auction = get_object_or_404(Auction, pk=pk)
+    """The bid form. A client sending `Accept: application/json` gets JSON instead of a redirect:
+    {"ok", "code", "message", "bid_id", "state"} (409 "confirm_required" for the typo guard)."""
+    auction = get_object_or_404(Auction.objects.select_related("listing"), pk=pk)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    back = redirect(reverse("auctions:detail", args=[auction.pk]) + "#bid")
+
+    def refuse(code: str, message: str, status: int = 400) -> HttpResponse:
+        if wants_json:
+            return JsonResponse({"ok": False, "code": code, "message": message}, status=status)
+        messages.error(request, message)
+        return back
+
     form = BidForm(request.POST)
     if not form.is_valid():
-        for error in form.errors.get("amount", []):
+        errors = [str(e) for name in ("amount", "max_amount") for e in form.errors.get(name, [])]
+        if wants_json:
+            return JsonResponse({"ok": False, "code": "invalid_amount", "message": " ".join(errors)}, status=400)
+        for error in errors:
             messages.error(request, error)
+        return back
+    amount, max_amount = form.cleaned_data["amount"], form.cleaned_data["max_amount"]
+    if not form.cleaned_data["confirm"] and _typo_suspected(auction, amount, max_amount):
+        if wants_json:
+            return refuse("confirm_required", _("Сумма намного больше минимальной: подтвердите ставку."), 409)
+        return render(
+            request,
+            "auctions/bid_confirm.html",
+            {
+                "auction": auction,
+                "listing": auction.listing,
+                "amount": amount,
+                "max_amount": max_amount,
+                "minimum": auction_min_next_bid(auction),
+            },
+        )
+    try:
+        bid = services.bid_place(auction_id=auction.pk, bidder=request.user, amount=amount, max_amount=max_amount)
+    except services.AuctionRuleError as exc:
+        if wants_json:  # with the fresh state, so the client can bid again at once
+            state = auction_live_state(Auction.objects.select_related("leader").get(pk=auction.pk))
+            status = 409 if exc.code in ("too_low", "ended", "not_open", "not_started") else 400
+            return JsonResponse({"ok": False, "code": exc.code, "message": exc.message, "state": state}, status=status)
+        return refuse(exc.code, exc.message)
+    auction = Auction.objects.select_related("leader").get(pk=auction.pk)
+    leading = auction.leader_id == request.user.pk
+    if leading:
+        message = _("Ставка %(amount)s сум принята. Вы лидируете.") % {
+            "amount": format_amount(auction.current_price or bid.amount)
+        }
     else:
-        try:
-            bid = services.bid_place(auction_id=auction.pk, bidder=request.user, amount=form.cleaned_data["amount"])
-        except services.AuctionRuleError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request, _("Ставка %(amount)s сум принята. Вы лидируете.") % {"amount": format_amount(bid.amount)}
-            )
+        message = _(
+            "Ставка %(amount)s сум принята, но автоставка другого участника выше: текущая цена %(price)s сум."
+        ) % {"amount": format_amount(bid.amount), "price": format_amount(auction.current_price or 0)}
+    if wants_json:
+        return JsonResponse(
+            {"ok": True, "code": "accepted", "message": message, "bid_id": bid.pk, "state": auction_live_state(auction)}
+        )
+    (messages.success if leading else messages.warning)(request, message)
+    return back
+
+
+@login_required
+@require_POST
+def buy_now(request: HttpRequest, pk: int) -> HttpResponse:
+    auction = get_object_or_404(Auction, pk=pk)
+    try:
+        services.auction_buy_now(auction_id=auction.pk, buyer=request.user)
+    except services.AuctionRuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Поздравляем! Квартира ваша по цене «купить сейчас». Контакты продавца — ниже."))
+    return redirect(reverse("auctions:detail", args=[auction.pk]) + "#bid")
+
+
+@login_required
+@require_POST
+def watch_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    auction = get_object_or_404(Auction, pk=pk)
+    if services.auction_watch_toggle(auction_id=auction.pk, user=request.user):
+        messages.success(request, _("Вы следите за аукционом: сообщим о начале, скором окончании и продлении."))
+    else:
+        messages.info(request, _("Вы больше не следите за этим аукционом."))
     return redirect(reverse("auctions:detail", args=[auction.pk]) + "#bid")
 
 

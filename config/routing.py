@@ -1,5 +1,9 @@
 """WebSocket routes, served by Channels next to the Django HTTP app (config/asgi.py)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-websocket_urlpatterns: list[URLPattern | URLResolver] = []
+from auctions.consumers import AuctionConsumer
+
+websocket_urlpatterns: list[URLPattern | URLResolver] = [
+    path("ws/auctions/<int:pk>/", AuctionConsumer.as_asgi()),  # type: ignore[arg-type]
+]

@@ -189,7 +189,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic tasks run by `celery -A config beat`; each entry is idempotent.
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Records starts, ends, winners and "ending soon" that the exact-end tasks missed.
+    "auctions-sweep": {
+        "task": "auctions.tasks.auctions_sweep",
+        "schedule": env.int("AUCTION_SWEEP_SECONDS", default=30),
+    },
+}
 # Click in production: reconciliation, expiry, refunds, invoices (auctions/tasks_payments.py).
 CELERY_IMPORTS = ["auctions.tasks_payments"]
 CELERY_BEAT_SCHEDULE["click-jobs"] = {"task": "auctions.tasks_payments.click_jobs", "schedule": CLICK_JOBS_INTERVAL}
@@ -212,7 +218,13 @@ ESKIZ_PASSWORD = env.str("ESKIZ_PASSWORD", default="")
 ESKIZ_FROM = env.str("ESKIZ_FROM", default="4546")
 ESKIZ_TIMEOUT = env.float("ESKIZ_TIMEOUT", default=10.0)
 ESKIZ_TOKEN_TTL = env.int("ESKIZ_TOKEN_TTL", default=20 * 24 * 3600)  # Eskiz tokens live 30 days
+# Absolute links in e-mails, Telegram and SMS.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
+# The Bot API base (a local fake in tests); the bot's @username for the "link Telegram" deep link.
+TELEGRAM_API_URL = env.str("TELEGRAM_API_URL", default="https://api.telegram.org")
+TELEGRAM_BOT_USERNAME = env.str("TELEGRAM_BOT_USERNAME", default="")
+TELEGRAM_TIMEOUT = env.float("TELEGRAM_TIMEOUT", default=10.0)
 
 # --- Listings ----------------------------------------------------------------
 # New and edited listings go straight to "published" when on (development default,
@@ -230,6 +242,12 @@ PHONE_CODE_PER_IP_HOURLY = env.int("PHONE_CODE_PER_IP_HOURLY", default=20)
 # --- Auctions ----------------------------------------------------------------
 # Seconds between runs of the in-process job that records time-driven changes.
 AUCTION_JOBS_INTERVAL = env.int("AUCTION_JOBS_INTERVAL", default=5)
+# Soft close: a bid that changes the price or leader in the last N minutes moves the end to now + N.
+AUCTION_SOFT_CLOSE_MINUTES = env.int("AUCTION_SOFT_CLOSE_MINUTES", default=5)
+# "Ending soon" notifications go out this many minutes before the end.
+AUCTION_ENDING_SOON_MINUTES = env.int("AUCTION_ENDING_SOON_MINUTES", default=60)
+# The bid form asks again when a bid exceeds the minimum this many times over (typo guard).
+AUCTION_TYPO_GUARD_FACTOR = env.int("AUCTION_TYPO_GUARD_FACTOR", default=2)
 
 # --- Security (production values whenever DEBUG is off) ---------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

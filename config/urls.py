@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("listings.urls")),
     path("", include("auctions.urls")),
     path("", include("clickuz.urls")),
+    path("", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -40,3 +40,13 @@ def duration(seconds: int | None) -> str:
     if days:
         return _("%(d)s д %(h)02d ч %(m)02d мин") % {"d": days, "h": hours, "m": minutes}
     return _("%(h)02d:%(m)02d:%(s)02d") % {"h": hours, "m": minutes, "s": secs}
+
+
+@register.filter
+def in_words(value: Decimal | int | None) -> str:
+    """850000000 -> 'восемьсот пятьдесят миллионов' (the bid form's typo guard)."""
+    if value is None:
+        return ""
+    from core.numwords import amount_in_words
+
+    return amount_in_words(int(value))

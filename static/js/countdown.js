@@ -1,23 +1,37 @@
 // Counts down [data-seconds-left] elements. The server rendered the remaining
 // seconds from its own clock, so the browser's clock never decides anything.
+// auction-live.js resets a node with fresh server figures through
+// window.kbCountdownSet(node, seconds).
 (function () {
-  const started = performance.now();
-  const nodes = document.querySelectorAll("[data-seconds-left]");
-  if (!nodes.length) return;
-  // Unit names come translated from the page: data-units="д|ч|мин".
   const fmt = (s, units) => {
     const [du, hu, mu] = (units || "d|h|min").split("|");
     const d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600),
       m = Math.floor(s % 3600 / 60), sec = Math.floor(s % 60), p = (n) => String(n).padStart(2, "0");
     return d > 0 ? `${d} ${du} ${p(h)} ${hu} ${p(m)} ${mu}` : `${p(h)}:${p(m)}:${p(sec)}`;
   };
+  const pageStart = performance.now();
+  const left = (n) => {
+    const base = n.dataset.baseMs ? Number(n.dataset.baseMs) : pageStart;
+    return Math.max(0, Number(n.dataset.secondsLeft) - (performance.now() - base) / 1000);
+  };
   const tick = () => {
-    const elapsed = (performance.now() - started) / 1000;
-    nodes.forEach((n) => {
-      const left = Math.max(0, Number(n.dataset.secondsLeft) - elapsed);
-      n.textContent = fmt(left, n.dataset.units);
-      if (left === 0 && !n.dataset.reloaded) { n.dataset.reloaded = "1"; setTimeout(() => location.reload(), 1500); }
+    document.querySelectorAll("[data-seconds-left]").forEach((n) => {
+      const s = left(n);
+      n.textContent = fmt(s, n.dataset.units);
+      // Without a live connection, reload at zero to show the recorded result.
+      if (s === 0 && !n.dataset.reloaded) {
+        n.dataset.reloaded = "1";
+        // Live page: ask the server for the state (its clock decides; an ended auction reloads the page).
+        if (n.closest('[data-live-connected="1"]') && window.kbLiveSync) setTimeout(window.kbLiveSync, 1500);
+        else setTimeout(() => location.reload(), 1500);
+      }
     });
+  };
+  window.kbCountdownSet = (node, seconds) => {
+    node.dataset.secondsLeft = String(seconds);
+    node.dataset.baseMs = String(performance.now());
+    if (seconds > 0) delete node.dataset.reloaded;
+    tick();
   };
   tick();
   setInterval(tick, 1000);

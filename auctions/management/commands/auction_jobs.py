@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from auctions.services import auctions_sync_due
+from auctions.services import auctions_ending_soon_mark, auctions_sync_due
 from auctions.services_click import click_jobs_run
 
 logger = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ class Command(BaseCommand):
                 close_old_connections()  # a long-running loop must not keep a dead connection
             try:
                 changed = auctions_sync_due()
+                auctions_ending_soon_mark()
                 # Click in production: reconciliation, invoices, expiry, refunds (auctions/services_click.py).
                 click_jobs_report(self, click_jobs_run())
             except Exception:

@@ -1,0 +1,52 @@
+"""WebSocket consumer for a live auction page: ws/auctions/<id>/.
+
+On connect (and on {"type": "sync"}, sent by the page on reconnect and tab focus)
+the client gets the full current state; after every committed change the
+services broadcast it again. Every message carries the server time, so the
+countdown runs on the server's clock. Read-only: bids go through the HTTP form.
+"""
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import timezone
+
+from auctions.live import auction_group, auction_state_load
+
+
+class AuctionConsumer(AsyncJsonWebsocketConsumer):
+    auction_id: int
+    group: str
+
+    async def connect(self) -> None:
+        self.auction_id = int(self.scope["url_route"]["kwargs"]["pk"])
+        state = await database_sync_to_async(auction_state_load)(auction_id=self.auction_id)
+        if state is None:
+            await self.close(code=4404)
+            return
+        self.group = auction_group(self.auction_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "state", **state})
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "sync":
+            state = await database_sync_to_async(auction_state_load)(auction_id=self.auction_id)
+            if state is not None:
+                await self.send_json({"type": "state", **state})
+        else:
+            await self.send_json({"type": "error", "server_time": timezone.now().isoformat()})
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        try:
+            await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
+        except ValueError:  # not JSON: answer, never crash
+            await self.send_json({"type": "error", "server_time": timezone.now().isoformat()})
+
+    async def auction_state(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "state", **event["state"], "server_time": timezone.now().isoformat()})

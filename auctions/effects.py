@@ -1,0 +1,78 @@
+"""Side effects of auction changes, run after the transaction commits.
+
+Services register these with `transaction.on_commit`; none of them decides
+anything: they push the new state to open pages (Channels), schedule the close
+at the exact end (Celery) and enqueue notifications. A failure here is logged
+and never undoes the committed change.
+"""
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+def _safely(name: str, func: Callable[[], object]) -> None:
+    try:
+        func()
+    except Exception:
+        logger.exception("auction effect %s failed", name)
+
+
+def auction_broadcast(*, auction_id: int) -> None:
+    from auctions.live import auction_state_broadcast
+
+    _safely("broadcast", lambda: auction_state_broadcast(auction_id=auction_id))
+
+
+def auction_close_schedule(*, auction_id: int) -> None:
+    """Schedule the close for the exact (current) end; earlier schedules find nothing to do."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return  # embedded default: `auction_jobs --loop` closes auctions
+    from auctions.models import Auction
+    from auctions.tasks import auction_close_task
+
+    ends_at = Auction.objects.filter(pk=auction_id).values_list("ends_at", flat=True).first()
+    if ends_at is not None:
+        _safely("schedule", lambda: auction_close_task.apply_async(kwargs={"auction_id": auction_id}, eta=ends_at))
+
+
+def _notify(kind: str, **kwargs: object) -> None:
+    from notifications.tasks import notify_auction_event
+
+    _safely(kind, lambda: notify_auction_event.delay(kind=kind, **kwargs))
+
+
+def notify_fee_paid(*, auction_id: int) -> None:
+    _notify("fee_paid", auction_id=auction_id)
+
+
+def notify_ending_soon(*, auction_id: int) -> None:
+    _notify("ending_soon", auction_id=auction_id)
+    auction_broadcast(auction_id=auction_id)
+
+
+def bid_effects(*, auction_id: int, outbid_user_id: int | None, extended: bool, started: bool) -> None:
+    auction_broadcast(auction_id=auction_id)
+    if outbid_user_id is not None:
+        _notify("outbid", auction_id=auction_id, user_id=outbid_user_id)
+    if started:
+        _notify("started", auction_id=auction_id)
+    if extended:
+        _notify("extended", auction_id=auction_id)
+        auction_close_schedule(auction_id=auction_id)
+
+
+def auction_ended_effects(*, auction_id: int) -> None:
+    auction_broadcast(auction_id=auction_id)
+    _notify("ended", auction_id=auction_id)
+
+
+def auction_sync_effects(*, auction_id: int, started: bool, ended: bool) -> None:
+    if started:
+        _notify("started", auction_id=auction_id)
+    if ended:
+        _notify("ended", auction_id=auction_id)
+    auction_broadcast(auction_id=auction_id)

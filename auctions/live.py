@@ -1,0 +1,25 @@
+"""Live auction pages: the Channels group per auction and what is pushed to it."""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from auctions.models import Auction
+from auctions.selectors import auction_live_state
+
+
+def auction_group(auction_id: int) -> str:
+    return f"auction-{auction_id}"
+
+
+def auction_state_load(*, auction_id: int) -> dict[str, object] | None:
+    auction = Auction.objects.select_related("leader").filter(pk=auction_id).first()
+    return None if auction is None else auction_live_state(auction)
+
+
+def auction_state_broadcast(*, auction_id: int) -> None:
+    """Push the auction's current state to every open page (call after commit)."""
+    state = auction_state_load(auction_id=auction_id)
+    layer = get_channel_layer()
+    if state is None or layer is None:
+        return
+    async_to_sync(layer.group_send)(auction_group(auction_id), {"type": "auction.state", "state": state})

@@ -1,0 +1,74 @@
+"""Live updates over Channels: the consumer sends the state with the server time on
+connect and on "sync", and every committed bid is pushed to open pages."""
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.utils import timezone
+
+from auctions.selectors import auction_bidder_token
+from auctions.services import bid_place
+from config.routing import websocket_urlpatterns
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+START = Decimal("800000000")
+
+
+def app():
+    return URLRouter(websocket_urlpatterns)
+
+
+def test_connect_sync_and_broadcast(paid_auction, buyer):
+    async def scenario() -> list[dict]:
+        first = WebsocketCommunicator(app(), f"/ws/auctions/{paid_auction.pk}/")
+        second = WebsocketCommunicator(app(), f"/ws/auctions/{paid_auction.pk}/")
+        received = []
+        try:
+            for communicator in (first, second):
+                connected, _sub = await communicator.connect()
+                assert connected
+                received.append(await communicator.receive_json_from(timeout=5))
+            await database_sync_to_async(bid_place)(auction_id=paid_auction.pk, bidder=buyer, amount=START)
+            received.append(await first.receive_json_from(timeout=5))
+            received.append(await second.receive_json_from(timeout=5))
+            await first.send_json_to({"type": "sync"})
+            received.append(await first.receive_json_from(timeout=5))
+            await first.send_to(text_data="not json")
+            received.append(await first.receive_json_from(timeout=5))
+        finally:
+            await first.disconnect()
+            await second.disconnect()
+        return received
+
+    before = timezone.now()
+    on_connect_1, on_connect_2, pushed_1, pushed_2, synced, error = async_to_sync(scenario)()
+
+    for message in (on_connect_1, on_connect_2):
+        assert message["type"] == "state" and message["current_price"] is None and message["bid_count"] == 0
+    for message in (pushed_1, pushed_2, synced):
+        assert message["type"] == "state"
+        assert message["current_price"] == str(int(START))
+        assert message["min_next_bid"] == str(int(START + paid_auction.bid_step))
+        assert message["leader"] == buyer.masked_phone and buyer.phone not in str(message)
+        assert "leader_id" not in message
+        assert message["leader_token"] == auction_bidder_token(paid_auction.pk, buyer.pk)
+        assert message["bids"][0]["amount"] == str(int(START))
+        assert datetime.fromisoformat(message["server_time"]) >= before
+        assert message["ends_at"] == paid_auction.ends_at.isoformat()
+    assert error["type"] == "error" and "server_time" in error
+
+
+def test_unknown_auction_is_refused(db):
+    async def scenario() -> bool:
+        communicator = WebsocketCommunicator(app(), "/ws/auctions/987654/")
+        connected, _code = await communicator.connect()
+        await communicator.disconnect()
+        return connected
+
+    assert async_to_sync(scenario)() is False

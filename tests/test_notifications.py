@@ -1,0 +1,200 @@
+"""Notifications: sent after commit by tasks, per-user opt-out per channel,
+through locmem e-mail, locmem SMS and a local fake of the Telegram Bot API."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from auctions.models import Auction, AuctionWatch
+from auctions.services import auction_close, auctions_ending_soon_mark, bid_place
+from notifications import sms
+from notifications.models import TelegramLink
+from notifications.services import preference_update, telegram_link_url, telegram_updates_process
+from tests.fakehttp import fake_http_server
+
+pytestmark = pytest.mark.django_db
+
+START = Decimal("800000000")
+STEP = Decimal("1000000")
+
+
+@pytest.fixture(autouse=True)
+def _clean_outboxes():
+    sms.sms_outbox.clear()
+    mail.outbox.clear()
+    yield
+    sms.sms_outbox.clear()
+
+
+@pytest.fixture
+def telegram(settings):
+    updates: list[dict] = []
+
+    def handle(request):
+        if request.path.endswith("/getUpdates"):
+            return 200, {"ok": True, "result": updates}
+        if request.path.endswith("/sendMessage"):
+            return 200, {"ok": True, "result": {"message_id": 1}}
+        return 404, {"ok": False}
+
+    with fake_http_server(handle) as server:
+        settings.TELEGRAM_BOT_TOKEN = "123456:test-token"
+        settings.TELEGRAM_API_URL = server.url
+        settings.TELEGRAM_BOT_USERNAME = "kvartirabar_bot"
+        server.updates = updates  # type: ignore[attr-defined]
+        yield server
+
+
+def sent_to(phone: str) -> list[str]:
+    return [m.text for m in sms.sms_outbox if m.phone == phone]
+
+
+def test_outbid_goes_by_email_and_sms_after_commit(paid_auction, make_user, django_capture_on_commit_callbacks):
+    first = make_user(email="first@example.uz")
+    second = make_user()
+    bid_place(auction_id=paid_auction.pk, bidder=first, amount=START)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        bid_place(auction_id=paid_auction.pk, bidder=second, amount=START + STEP)
+        assert not mail.outbox and not sent_to(first.phone)  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    assert [m.to for m in mail.outbox] == [["first@example.uz"]]
+    assert "перебили" in mail.outbox[0].subject and "801\u00a0000\u00a0000" in mail.outbox[0].body
+    assert len(sent_to(first.phone)) == 1 and f"/auctions/{paid_auction.pk}/" in sent_to(first.phone)[0]
+    assert not sent_to(second.phone)
+
+
+def test_opt_out_per_channel(paid_auction, make_user, django_capture_on_commit_callbacks):
+    first = make_user(email="first@example.uz")
+    preference_update(user=first, email=False, telegram=True, sms=True)
+    bid_place(auction_id=paid_auction.pk, bidder=first, amount=START)
+    with django_capture_on_commit_callbacks(execute=True):
+        bid_place(auction_id=paid_auction.pk, bidder=make_user(), amount=START + STEP)
+    assert not mail.outbox and len(sent_to(first.phone)) == 1
+    preference_update(user=first, email=True, telegram=True, sms=False)
+    bid_place(auction_id=paid_auction.pk, bidder=first, amount=START + 2 * STEP)
+    sms.sms_outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        bid_place(auction_id=paid_auction.pk, bidder=make_user(), amount=START + 3 * STEP)
+    assert len(mail.outbox) == 1 and not sent_to(first.phone)
+
+
+def test_won_lost_and_sold_with_each_others_contacts(paid_auction, make_user, django_capture_on_commit_callbacks):
+    loser = make_user(email="loser@example.uz")
+    winner = make_user(email="winner@example.uz", first_name="Малика")
+    paid_auction.seller.email = "seller@example.uz"
+    paid_auction.seller.save()
+    bid_place(auction_id=paid_auction.pk, bidder=loser, amount=START)
+    bid_place(auction_id=paid_auction.pk, bidder=winner, amount=START + STEP)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        auction_close(auction_id=paid_auction.pk, now=paid_auction.ends_at)
+    by_to = {m.to[0]: m for m in mail.outbox}
+    assert set(by_to) == {"loser@example.uz", "winner@example.uz", "seller@example.uz"}
+    assert "выиграли" in by_to["winner@example.uz"].subject
+    assert paid_auction.seller.phone in by_to["winner@example.uz"].body
+    assert winner.phone in by_to["seller@example.uz"].body
+    assert "другой участник" in by_to["loser@example.uz"].subject
+    assert winner.phone not in by_to["loser@example.uz"].body
+
+
+def test_watchers_hear_started_ending_soon_and_extended(
+    listing, make_paid_auction, make_user, django_capture_on_commit_callbacks, settings
+):
+    from auctions.services import auction_sync
+
+    watcher = make_user(email="watcher@example.uz")
+    auction = make_paid_auction(listing, starts_in=timedelta(minutes=10), duration=timedelta(hours=1))
+    AuctionWatch.objects.create(auction=auction, user=watcher)
+    with django_capture_on_commit_callbacks(execute=True):
+        auction_sync(auction_id=auction.pk, now=auction.starts_at)
+    assert [m.subject for m in mail.outbox] == [f"Аукцион #{auction.pk} начался"]
+    Auction.objects.filter(pk=auction.pk).update(starts_at=timezone.now() - timedelta(minutes=1))
+    Auction.objects.filter(pk=auction.pk).update(ends_at=timezone.now() + timedelta(minutes=30))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert auctions_ending_soon_mark() == [auction.pk]
+    assert mail.outbox[-1].subject == f"Аукцион #{auction.pk} скоро закончится"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert auctions_ending_soon_mark() == []
+    settings.AUCTION_SOFT_CLOSE_MINUTES = 60
+    with django_capture_on_commit_callbacks(execute=True):
+        bid_place(auction_id=auction.pk, bidder=make_user(), amount=START)
+    assert mail.outbox[-1].subject == f"Аукцион #{auction.pk} продлён"
+    assert len(mail.outbox) == 3
+
+
+def test_fee_paid_is_sent_to_the_seller(listing, make_auction, django_capture_on_commit_callbacks):
+    from auctions.demo import fee_pay_offline
+    from auctions.services import payment_initiate
+
+    listing.seller.email = "seller@example.uz"
+    listing.seller.save()
+    auction = make_auction(listing)
+    with django_capture_on_commit_callbacks(execute=True):
+        fee_pay_offline(payment_initiate(auction_id=auction.pk, user=auction.seller))
+    assert [m.subject for m in mail.outbox] == [f"Сбор за аукцион #{auction.pk} оплачен"]
+
+
+def test_telegram_link_and_message_through_the_bot_api(
+    telegram, paid_auction, make_user, django_capture_on_commit_callbacks
+):
+    first = make_user()
+    url = telegram_link_url(user=first)
+    token = url.split("start=")[1]
+    assert url.startswith("https://t.me/kvartirabar_bot?start=")
+    linked = telegram_updates_process(
+        updates=[
+            {"update_id": 1, "message": {"text": "/start wrong", "chat": {"id": 1}}},
+            {"update_id": 2, "message": {"text": f"/start {token}", "chat": {"id": 777}}},
+            {"update_id": 3, "message": "garbage"},
+        ]
+    )
+    assert linked == 1 and TelegramLink.objects.get(user=first).chat_id == 777
+    bid_place(auction_id=paid_auction.pk, bidder=first, amount=START)
+    telegram.requests.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        bid_place(auction_id=paid_auction.pk, bidder=make_user(), amount=START + STEP)
+    sends = [r for r in telegram.requests if r.path == "/bot123456:test-token/sendMessage"]
+    assert len(sends) == 1
+    assert sends[0].json()["chat_id"] == 777 and "перебили" in sends[0].json()["text"]
+
+
+def test_telegram_failure_does_not_stop_email_or_sms(
+    settings, paid_auction, make_user, django_capture_on_commit_callbacks
+):
+    with fake_http_server(lambda request: (500, {"ok": False})) as server:
+        settings.TELEGRAM_BOT_TOKEN = "1:x"
+        settings.TELEGRAM_API_URL = server.url
+        first = make_user(email="first@example.uz")
+        TelegramLink.objects.create(user=first, chat_id=5)
+        bid_place(auction_id=paid_auction.pk, bidder=first, amount=START)
+        with django_capture_on_commit_callbacks(execute=True):
+            bid_place(auction_id=paid_auction.pk, bidder=make_user(), amount=START + STEP)
+    assert len(server.requests) == 1
+    assert len(mail.outbox) == 1 and len(sent_to(first.phone)) == 1
+
+
+def test_poll_command_links_chats(telegram, make_user):
+    from django.core.management import call_command
+
+    user = make_user()
+    token = telegram_link_url(user=user).split("start=")[1]
+    telegram.updates.append({"update_id": 10, "message": {"text": f"/start {token}", "chat": {"id": 4242}}})
+    call_command("telegram_poll")
+    assert TelegramLink.objects.get(user=user).chat_id == 4242
+
+
+def test_preferences_page(client, make_user):
+    user = make_user()
+    client.force_login(user)
+    page = client.get("/notifications/").content.decode()
+    assert "Уведомления" in page
+    response = client.post("/notifications/", {"email_enabled": "on", "sms_enabled": ""})
+    assert response.status_code == 302
+    pref = user.notification_preference
+    assert pref.email_enabled and not pref.sms_enabled and not pref.telegram_enabled
+    client.logout()
+    assert client.get("/notifications/").status_code == 302
