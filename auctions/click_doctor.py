@@ -279,7 +279,7 @@ def _self_test_findings() -> list[Finding]:
             listing=listing,
             starts_at=now + timedelta(hours=1),
             ends_at=now + timedelta(days=1),
-            starting_price=Decimal(1000),
+            starting_price=Decimal(100000),
             bid_step=Decimal(1000),
         )
         payment = payment_initiate(auction_id=auction.pk, user=seller)
