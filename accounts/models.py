@@ -1,5 +1,6 @@
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +34,8 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     phone = models.CharField(_("телефон"), max_length=13, unique=True, help_text=_("В формате +998XXXXXXXXX."))
     first_name = models.CharField(_("имя"), max_length=150, blank=True)
+    # The language e-mail, SMS and Telegram messages are written in: the one last picked on the site.
+    language = models.CharField(_("язык"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
 
     USERNAME_FIELD = "phone"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

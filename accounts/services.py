@@ -129,3 +129,11 @@ def phone_code_verify(*, phone: str, code: str, first_name: str = "") -> tuple[U
     if error or user is None:
         raise PhoneCodeError(error)
     return user, created
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """Remember the language the user picked, for messages sent to them later."""
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationError(_("Неизвестный язык."))
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language

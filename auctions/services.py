@@ -34,7 +34,7 @@ from clickuz.errors import ClickError
 from clickuz.handlers import ClickAnswer
 from clickuz.protocol import ClickRequest, amounts_equal
 from core.formatting import format_amount
-from listings.models import Listing
+from listings.models import Listing, ListingStatus
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +97,9 @@ def auction_create(
     now = timezone.now()
     if listing.seller_id != seller.pk:
         raise AuctionRuleError(_("Аукцион можно создать только для своего объявления."), "not_owner")
+    if listing.status != ListingStatus.PUBLISHED:
+        # Buyers cannot open a listing that is not published, so nobody could bid.
+        raise AuctionRuleError(_("Аукцион можно открыть, когда объявление опубликовано."), "listing_not_published")
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
         raise AuctionRuleError(_("Укажите время с часовым поясом."), "naive_time")
     if ends_at <= starts_at:

@@ -22,6 +22,7 @@ class SiteLanguageMiddleware:
         translation.activate(language)
         request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
         response = self.get_response(request)
-        response.headers.setdefault("Content-Language", language)
+        # A later middleware may switch to the signed-in user's stored language.
+        response.headers.setdefault("Content-Language", getattr(request, "LANGUAGE_CODE", language))
         translation.deactivate()
         return response

@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.db.models import Q
+from django.utils import translation
 
 from accounts.models import User
 from auctions.models import Auction, AuctionWatch, Bid
@@ -65,7 +66,9 @@ def notify_auction_event(*, kind: str, auction_id: int, user_id: int | None = No
             "seller": auction.seller,
             "winner": auction.winner,
         }
-        message = message_build(kind=message_kind, context=context)
+        # Each person reads the message in the language they last picked on the site.
+        with translation.override(user.language):
+            message = message_build(kind=message_kind, context=context)
         if notification_send(user=user, message=message):
             sent += 1
     return sent

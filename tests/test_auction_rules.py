@@ -366,3 +366,19 @@ def test_event_log_records_who_what_and_server_time(paid_auction, rivals):
         (None, "auto"),
     ]
     assert all(e.created_at is not None for e in events)
+
+
+@pytest.mark.parametrize("status", ["draft", "review", "rejected"])
+def test_an_auction_needs_a_published_listing(seller, make_listing, status):
+    listing = make_listing(seller, status=status)
+    now = timezone.now()
+    with pytest.raises(AuctionRuleError) as error:
+        auction_create(
+            seller=seller,
+            listing=listing,
+            starts_at=now + timedelta(hours=1),
+            ends_at=now + timedelta(days=1),
+            starting_price=Decimal("800000000"),
+        )
+    assert error.value.code == "listing_not_published"
+    assert not Auction.objects.filter(listing=listing).exists()

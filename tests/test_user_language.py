@@ -1,0 +1,83 @@
+"""A user's language: picked with the switcher, kept in the account, used for
+messages sent later (e-mail, SMS) and on a device without the language cookie."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core import mail
+
+from accounts.models import User
+from auctions.services import bid_place
+from notifications import sms
+
+pytestmark = pytest.mark.django_db
+CYRILLIC = re.compile("[а-яА-ЯёЁ]")
+
+
+@pytest.fixture(autouse=True)
+def _clean_outboxes():
+    sms.sms_outbox.clear()
+    mail.outbox.clear()
+    yield
+    sms.sms_outbox.clear()
+
+
+def test_switching_language_while_signed_in_is_remembered(client, buyer):
+    client.force_login(buyer)
+    assert buyer.language == "ru"
+    response = client.post("/i18n/setlang/", {"language": "uz", "next": "/"})
+    assert response.status_code == 302
+    client.get("/")  # the next request carries the cookie the switcher set
+    assert User.objects.get(pk=buyer.pk).language == "uz"
+
+
+def test_a_new_device_opens_in_the_users_language(client, buyer):
+    User.objects.filter(pk=buyer.pk).update(language="en")
+    client.force_login(buyer)
+    response = client.get("/")
+    assert response.headers["Content-Language"] == "en"
+    assert '<html lang="en">' in response.content.decode()
+
+
+def test_the_cookie_wins_over_the_stored_language(client, buyer):
+    User.objects.filter(pk=buyer.pk).update(language="en")
+    client.force_login(buyer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "uz"
+    assert client.get("/").headers["Content-Language"] == "uz"
+    assert User.objects.get(pk=buyer.pk).language == "uz"
+
+
+def test_visitors_get_russian_whatever_the_stored_default(client):
+    assert client.get("/").headers["Content-Language"] == "ru"
+
+
+def test_an_unknown_cookie_language_changes_nothing(client, buyer):
+    client.force_login(buyer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "xx"
+    assert client.get("/").headers["Content-Language"] == "ru"
+    assert User.objects.get(pk=buyer.pk).language == "ru"
+
+
+def test_notifications_are_written_in_each_recipients_language(
+    paid_auction, make_user, django_capture_on_commit_callbacks
+):
+    start = paid_auction.starting_price
+    english = make_user(email="en@example.uz", language="en")
+    russian = make_user(email="ru@example.uz")
+    with django_capture_on_commit_callbacks(execute=True):
+        bid_place(auction_id=paid_auction.pk, bidder=english, amount=start)
+    with django_capture_on_commit_callbacks(execute=True):
+        bid_place(auction_id=paid_auction.pk, bidder=russian, amount=start + Decimal(paid_auction.bid_step))
+    outbid = [m for m in mail.outbox if m.to == ["en@example.uz"]]
+    assert outbid, "the outbid bidder got no e-mail"
+    assert not CYRILLIC.search(outbid[0].subject), outbid[0].subject
+    assert not CYRILLIC.search(outbid[0].body.split("\n")[0]), outbid[0].body
+    texts = [m.text for m in sms.sms_outbox if m.phone == english.phone]
+    assert texts and not CYRILLIC.search(texts[0].split("\n")[0])
+    # A message to a Russian-speaking user stays Russian.
+    with django_capture_on_commit_callbacks(execute=True):
+        bid_place(auction_id=paid_auction.pk, bidder=english, amount=start + 3 * Decimal(paid_auction.bid_step))
+    to_russian = [m for m in mail.outbox if m.to == ["ru@example.uz"]]
+    assert to_russian and CYRILLIC.search(to_russian[0].subject)
