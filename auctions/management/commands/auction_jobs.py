@@ -1,5 +1,7 @@
 import logging
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
@@ -9,6 +11,7 @@ from auctions.services import auctions_ending_soon_mark, auctions_sync_due
 from auctions.services_click import click_jobs_run
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Command(BaseCommand):
@@ -22,22 +25,27 @@ class Command(BaseCommand):
         while True:
             if loop:
                 close_old_connections()  # a long-running loop must not keep a dead connection
-            try:
-                changed = auctions_sync_due()
-                auctions_ending_soon_mark()
-                # Click in production: reconciliation, invoices, expiry, refunds (auctions/services_click.py).
-                click_jobs_report(self, click_jobs_run())
-            except Exception:
-                if not loop:
-                    raise
-                # The next run retries: nothing is decided by this job alone.
-                logger.exception("auction_jobs: run failed")
-                changed = 0
+            changed = self._run("auctions", auctions_sync_due, loop=loop)
+            self._run("ending soon", auctions_ending_soon_mark, loop=loop)
+            # Click in production: reconciliation, invoices, expiry, refunds (auctions/services_click.py).
+            click_summary = self._run("click", click_jobs_run, loop=loop)
+            if click_summary:
+                click_jobs_report(self, click_summary)
             if changed or not loop:
-                self.stdout.write(f"auction_jobs: {changed} auction(s) updated")
+                self.stdout.write(f"auction_jobs: {changed or 0} auction(s) updated")
             if not loop:
                 return
             time.sleep(max(1, interval))
+
+    def _run(self, name: str, job: Callable[[], T], *, loop: bool) -> T | None:
+        """One job; in the loop a failing job is logged and retried next time, and never stops the others."""
+        try:
+            return job()
+        except Exception:
+            if not loop:
+                raise
+            logger.exception("auction_jobs: %s failed", name)
+            return None
 
 
 def click_jobs_report(command: BaseCommand, summary: dict[str, int]) -> None:
