@@ -9,7 +9,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
@@ -22,6 +21,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from accounts.models import User
+from auctions.demo import test_fee_payment_create
 from auctions.models import (
     PAID_AUCTION_STATUSES,
     Auction,
@@ -30,7 +30,6 @@ from auctions.models import (
     PaymentStatus,
     RefundStatus,
 )
-from auctions.services import auction_create, payment_initiate
 from auctions.services_click import attempts_due_for_reconcile
 from clickuz.merchant import MerchantConfig
 from clickuz.models import ClickCallback
@@ -38,8 +37,6 @@ from clickuz.protocol import Action
 from clickuz.signing import sign_string
 from clickuz.troubleshooting import CALLBACK_ERRORS, ERROR, OK, WARNING
 from config.checks import click_settings_problems
-from listings.models import District
-from listings.services import listing_create
 
 TASHKENT = ZoneInfo("Asia/Tashkent")
 SELF_TEST_PHONE = "+998900000098"
@@ -263,26 +260,13 @@ def _self_test_findings() -> list[Finding]:
     def work() -> list[Finding]:
         now = timezone.now()
         seller, _created = User.objects.get_or_create(phone=SELF_TEST_PHONE, defaults={"first_name": "click_doctor"})
-        listing = listing_create(
+        payment = test_fee_payment_create(
             seller=seller,
             title="click_doctor self-test",
-            district=District.objects.order_by("pk").first(),
-            address="—",
-            rooms=1,
-            area=Decimal(40),
-            floor=1,
-            floors_total=5,
-            price=Decimal(1),
-        )
-        auction = auction_create(
-            seller=seller,
-            listing=listing,
             starts_at=now + timedelta(hours=1),
             ends_at=now + timedelta(days=1),
-            starting_price=Decimal(100000),
-            bid_step=Decimal(1000),
         )
-        payment = payment_initiate(auction_id=auction.pk, user=seller)
+        auction = payment.auction
         base = {
             "click_trans_id": str(9 * 10**14 + auction.pk),
             "service_id": str(settings.CLICK_SERVICE_ID),

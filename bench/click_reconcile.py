@@ -16,7 +16,6 @@ import os
 import sys
 import time
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,14 +50,15 @@ def main() -> None:
     from django.utils import timezone
 
     from accounts.models import User
+    from auctions.demo import test_fee_payment_create
     from auctions.models import AuctionPayment, ClickTransaction, PaymentStatus
-    from auctions.services import auction_create, payment_initiate
     from auctions.services_click import payments_reconcile_due
-    from listings.models import Listing
+    from listings.geo import geo_ensure
     from tests.fake_click_merchant import FakeClickMerchant, FakeClickMerchantServer
 
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
+    geo_ensure()  # the flush removed the regions the data migration loaded
     seller = User.objects.create_user(phone="+998900001234", password=None)
     now = timezone.now()
     fake = FakeClickMerchant(
@@ -67,26 +67,9 @@ def main() -> None:
         secret_key=settings.CLICK_SECRET_KEY,
     )
     for i in range(count):
-        listing = Listing.objects.create(
-            seller=seller,
-            title=f"bench {i}",
-            district="—",
-            address="—",
-            rooms=1,
-            area=Decimal(40),
-            floor=1,
-            floors_total=5,
-            price=Decimal(1),
+        payment = test_fee_payment_create(
+            seller=seller, title=f"bench {i}", starts_at=now + timedelta(hours=1), ends_at=now + timedelta(days=2)
         )
-        auction = auction_create(
-            seller=seller,
-            listing=listing,
-            starts_at=now + timedelta(hours=1),
-            ends_at=now + timedelta(days=2),
-            starting_price=Decimal(1000),
-            bid_step=Decimal(1000),
-        )
-        payment = payment_initiate(auction_id=auction.pk, user=seller)
         attempt = ClickTransaction.objects.create(
             payment=payment, click_trans_id=8_000_000_000 + i, amount_raw="50000.00", sign_time="2026-01-01 00:00:00"
         )

@@ -33,6 +33,7 @@ class MaintenanceMiddleware:
 def production_like(settings, click_merchant):
     """A healthy production-like setup: no sandbox, HTTPS site, Merchant API on, one callback seen."""
     settings.DEBUG = False
+    settings.LISTINGS_AUTO_APPROVE = False  # production: listings wait for a moderator
     settings.CLICK_SANDBOX = False
     settings.SITE_URL = "https://testserver"
     ClickCallback.objects.create(stage="prepare", method="POST", error=0)

@@ -24,7 +24,10 @@ def _run(*args, **kwargs) -> str:
 
 
 @pytest.mark.django_db
-def test_click_test_order_prints_a_payable_merchant_trans_id_last():
+@pytest.mark.parametrize("auto_approve", [True, False], ids=["auto-approve", "moderated"])
+def test_click_test_order_prints_a_payable_merchant_trans_id_last(settings, auto_approve):
+    # In production listings wait for a moderator; the operator's test order must not.
+    settings.LISTINGS_AUTO_APPROVE = auto_approve
     output = _run("click_test_order")
     last = output.strip().splitlines()[-1]
     assert MTI.match(last)
