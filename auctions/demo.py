@@ -8,6 +8,7 @@ wired to a URL: in production only a signed Complete from Click pays.
 import secrets
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -22,7 +23,7 @@ from listings.services import listing_create
 
 
 def fee_pay_offline(payment: AuctionPayment) -> None:
-    fields = {
+    fields: dict[str, Any] = {
         # 13 digits: never one of Click's or the sandbox's (10-digit) ids.
         "click_trans_id": 10**12 + secrets.randbelow(9 * 10**12),
         "service_id": int(settings.CLICK_SERVICE_ID),
