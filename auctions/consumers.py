@@ -6,6 +6,7 @@ services broadcast it again. Every message carries the server time, so the
 countdown runs on the server's clock. Read-only: bids go through the HTTP form.
 """
 
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -15,9 +16,16 @@ from django.utils import timezone
 from auctions.live import auction_group, auction_state_load
 
 
+# The only message a page sends is {"type": "sync"}; anything longer is refused unread.
+MAX_MESSAGE_BYTES = 1024
+# A page resyncs on reconnect and tab focus; more often than this it gets no new reads.
+SYNC_MIN_INTERVAL = 1.0
+
+
 class AuctionConsumer(AsyncJsonWebsocketConsumer):
     auction_id: int
     group: str
+    last_sync: float = 0.0
 
     async def connect(self) -> None:
         self.auction_id = int(self.scope["url_route"]["kwargs"]["pk"])
@@ -36,6 +44,10 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "sync":
+            now = time.monotonic()
+            if now - self.last_sync < SYNC_MIN_INTERVAL:
+                return  # the state sent a moment ago is still current; spare the database
+            self.last_sync = now
             state = await database_sync_to_async(auction_state_load)(auction_id=self.auction_id)
             if state is not None:
                 await self.send_json({"type": "state", **state})
@@ -43,9 +55,12 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "server_time": timezone.now().isoformat()})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        size = len(text_data or "") + len(bytes_data or b"")
         try:
+            if size > MAX_MESSAGE_BYTES:
+                raise ValueError("message too long")
             await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
-        except ValueError:  # not JSON: answer, never crash
+        except (ValueError, RecursionError):  # not JSON, too long or too deeply nested: answer, never crash
             await self.send_json({"type": "error", "server_time": timezone.now().isoformat()})
 
     async def auction_state(self, event: dict[str, Any]) -> None:

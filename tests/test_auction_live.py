@@ -72,3 +72,30 @@ def test_unknown_auction_is_refused(db):
         return connected
 
     assert async_to_sync(scenario)() is False
+
+
+def test_hostile_messages_get_an_error_and_the_socket_stays_usable(paid_auction):
+    async def scenario() -> tuple[list[dict], dict, bool]:
+        communicator = WebsocketCommunicator(app(), f"/ws/auctions/{paid_auction.pk}/")
+        try:
+            connected, _sub = await communicator.connect()
+            assert connected
+            await communicator.receive_json_from(timeout=5)  # the state on connect
+            answers = []
+            for frame in ("[" * 100_000 + "]" * 100_000, '{"type": "sync", "pad": "' + "x" * 5000 + '"}', "[1, 2"):
+                await communicator.send_to(text_data=frame)
+                answers.append(await communicator.receive_json_from(timeout=5))
+            await communicator.send_json_to({"type": "sync"})
+            synced = await communicator.receive_json_from(timeout=5)
+            # A burst of syncs is answered once: the state just sent is still current.
+            for _ in range(20):
+                await communicator.send_json_to({"type": "sync"})
+            quiet = await communicator.receive_nothing(timeout=0.3)
+        finally:
+            await communicator.disconnect()
+        return answers, synced, quiet
+
+    answers, synced, quiet = async_to_sync(scenario)()
+    assert [a["type"] for a in answers] == ["error", "error", "error"]
+    assert synced["type"] == "state"
+    assert quiet is True
