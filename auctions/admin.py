@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -128,8 +129,8 @@ class AuctionAdmin(NoDeleteMixin, admin.ModelAdmin):
     def cancel_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         auction = get_object_or_404(Auction, pk=pk)
         back = reverse("admin:auctions_auction_change", args=[pk])
-        if not request.user.is_staff:  # admin_view already checks; kept for clarity
-            return redirect(back)
+        if not request.user.has_perm("auctions.change_auction"):
+            raise PermissionDenied
         error = None
         if request.method == "POST":
             try:
@@ -312,6 +313,8 @@ class BidAdmin(NoDeleteMixin, admin.ModelAdmin):
         ]
 
     def remove_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not request.user.has_perm("auctions.change_bid"):
+            raise PermissionDenied
         bid = get_object_or_404(Bid, pk=pk)
         back = reverse("admin:auctions_auction_change", args=[bid.auction_id])
         error = None

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from auctions.live import auction_group, auction_state_load
 
-
 # The only message a page sends is {"type": "sync"}; anything longer is refused unread.
 MAX_MESSAGE_BYTES = 1024
 # A page resyncs on reconnect and tab focus; more often than this it gets no new reads.

@@ -97,9 +97,6 @@ def auction_create(
     now = timezone.now()
     if listing.seller_id != seller.pk:
         raise AuctionRuleError(_("Аукцион можно создать только для своего объявления."), "not_owner")
-    if listing.status != ListingStatus.PUBLISHED:
-        # Buyers cannot open a listing that is not published, so nobody could bid.
-        raise AuctionRuleError(_("Аукцион можно открыть, когда объявление опубликовано."), "listing_not_published")
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
         raise AuctionRuleError(_("Укажите время с часовым поясом."), "naive_time")
     if ends_at <= starts_at:
@@ -144,8 +141,11 @@ def auction_create(
                 _("Крайний срок — не раньше окончания и не дальше 60 дней от начала."), "bad_hard_end"
             )
     with transaction.atomic():
-        # Serialise auction creation per listing behind the listing row.
-        Listing.objects.select_for_update().filter(pk=listing.pk).first()
+        # Serialise auction creation per listing behind the listing row, and read its status under that lock.
+        locked_listing = Listing.objects.select_for_update().get(pk=listing.pk)
+        if locked_listing.status != ListingStatus.PUBLISHED:
+            # Buyers cannot open a listing that is not published, so nobody could bid.
+            raise AuctionRuleError(_("Аукцион можно открыть, когда объявление опубликовано."), "listing_not_published")
         # An auction the clock has already closed must not block a new one.
         for lagging_id in auctions_due_for_sync(now=now).filter(listing=listing).values_list("pk", flat=True):
             auction_sync(auction_id=lagging_id, now=now)
@@ -174,8 +174,8 @@ def auction_cancel(*, auction_id: int, user: User, reason: str = "") -> Auction:
     with transaction.atomic():
         _payments_lock(auction_id=auction_id)
         auction = auction_lock(auction_id=auction_id)
-        by_admin = user.is_staff and auction.seller_id != user.pk
-        if auction.seller_id != user.pk and not user.is_staff:
+        by_admin = auction.seller_id != user.pk and user.is_staff and user.has_perm("auctions.change_auction")
+        if auction.seller_id != user.pk and not by_admin:
             raise AuctionRuleError(_("Отменить аукцион может только продавец."), "not_owner")
         if by_admin and not reason:
             raise AuctionRuleError(_("Укажите причину отмены."), "reason_required")
@@ -659,7 +659,7 @@ def bid_remove(*, bid_id: int, admin: User, reason: str) -> Auction:
     """An admin removes a bid with a reason; price, leader, maximum and end are recomputed
     by replaying the remaining submissions through the same rules."""
     reason = reason.strip()[:255]
-    if not admin.is_staff:
+    if not (admin.is_staff and admin.has_perm("auctions.change_bid")):
         raise AuctionRuleError(_("Удалить ставку может только администратор."), "not_admin")
     if not reason:
         raise AuctionRuleError(_("Укажите причину удаления ставки."), "reason_required")

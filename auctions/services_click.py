@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -389,7 +390,11 @@ def payment_invoice_create(*, auction_id: int, user: User, phone: str) -> ClickI
     if not client.configured:
         raise AuctionRuleError(_("Счёт в приложение Click сейчас недоступен: оплатите по ссылке."), "unavailable")
     payment = payment_initiate(auction_id=auction_id, user=user)  # the seller's open fee, or a new one
-    if payment.invoices.filter(created_at__gt=timezone.now() - INVOICE_RESEND_AFTER).exists():
+    # cache.add is atomic (Redis in production): of two presses at once only one sends an invoice.
+    first_press = cache.add(
+        f"click-invoice:{payment.merchant_trans_id}", 1, timeout=int(INVOICE_RESEND_AFTER.total_seconds())
+    )
+    if not first_press or payment.invoices.filter(created_at__gt=timezone.now() - INVOICE_RESEND_AFTER).exists():
         raise AuctionRuleError(_("Счёт уже отправлен. Повторить можно через минуту."), "invoice_too_soon")
     result = client.invoice_create(
         amount=payment.amount,

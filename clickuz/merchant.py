@@ -13,6 +13,7 @@ happened and the caller records it.
 """
 
 import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -35,6 +36,23 @@ INVOICE_STATUS_PAID = 2
 
 class MerchantApiNotConfigured(Exception):
     """CLICK_MERCHANT_API_URL (or the credentials) are not set."""
+
+
+def json_dumps_exact(body: dict[str, Any]) -> bytes:
+    """JSON with Decimals written as the numbers they are (json.dumps would need a float)."""
+    decimals: dict[str, str] = {}
+
+    def encode(value: object) -> str:
+        if not isinstance(value, Decimal) or not value.is_finite():
+            raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+        marker = f"__decimal_{len(decimals)}__"
+        decimals[marker] = str(value)
+        return marker
+
+    text = json.dumps(body, default=encode, ensure_ascii=False)
+    for marker, number in decimals.items():
+        text = text.replace(f'"{marker}"', number)
+    return text.encode()
 
 
 def auth_header(*, merchant_user_id: str, secret_key: str, timestamp: int) -> str:
@@ -145,7 +163,7 @@ class ClickMerchantClient:
     ) -> MerchantResult:
         body = {
             "service_id": int(self.config.service_id),
-            "amount": float(amount.quantize(Decimal("0.01"))),  # Click's JSON number; exact for soum amounts
+            "amount": amount.quantize(Decimal("0.01")),  # written as the JSON number 50000.00, never via float
             "phone_number": phone_number,
             "merchant_trans_id": merchant_trans_id,
         }
@@ -182,7 +200,8 @@ class ClickMerchantClient:
                 started = time.monotonic()
                 retryable = False
                 try:
-                    response = client.request(method, url, headers=self._headers(), json=json_body)
+                    content = json_dumps_exact(json_body) if json_body is not None else None
+                    response = client.request(method, url, headers=self._headers(), content=content)
                 except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                     # The request never reached Click: safe to send again.
                     result = MerchantResult(None, None, f"{type(exc).__name__}: {exc}", attempts=attempts)

@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import IntEnum
 from typing import Any
 from urllib.parse import parse_qsl
@@ -191,8 +191,11 @@ def verify_request(
 
 
 def amounts_equal(received: Decimal | None, expected: Decimal) -> bool:
-    """Amounts match when equal to the tiyin (±0.01 tolerance is a rounding guard)."""
-    return received is not None and abs(received - expected) < Decimal("0.01")
+    """Amounts match when equal to the tiyin: 50000, 50000.0 and 50000.004 are 50000.00; 50000.009 is not."""
+    if received is None or not received.is_finite():
+        return False
+    tiyin = Decimal("0.01")
+    return received.quantize(tiyin, rounding=ROUND_HALF_UP) == expected.quantize(tiyin, rounding=ROUND_HALF_UP)
 
 
 def _echo_int(value: str | None) -> int | str | None:

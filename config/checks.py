@@ -114,3 +114,27 @@ def validate_production_settings(
         raise ImproperlyConfigured(
             "kvartirabar cannot start with these settings (environment or .env):\n- " + "\n- ".join(problems)
         )
+
+
+def messaging_settings_check(
+    *, debug: bool, sms_backend: str, eskiz_email: str, eskiz_password: str, site_url: str
+) -> None:
+    """With DEBUG off: sign-in codes must really go out by SMS (the console backend would write
+    them to the log, where anyone reading it could sign in as anybody), and links in messages
+    must point at the public site."""
+    if debug:
+        return
+    problems = []
+    if sms_backend.rsplit(".", 1)[-1] in {"ConsoleSmsBackend", "LocmemSmsBackend"}:
+        problems.append(
+            f"SMS_BACKEND is {sms_backend!r} while DEBUG is off: sign-in codes would be logged, not sent. "
+            "Use notifications.sms.EskizSmsBackend with ESKIZ_EMAIL and ESKIZ_PASSWORD."
+        )
+    elif sms_backend == "notifications.sms.EskizSmsBackend" and not (eskiz_email and eskiz_password):
+        problems.append("ESKIZ_EMAIL and ESKIZ_PASSWORD must be set for the Eskiz SMS backend.")
+    if not site_url.startswith("https://"):
+        problems.append(f"SITE_URL must be the public https:// address of the site, got {site_url!r}.")
+    if problems:
+        raise ImproperlyConfigured(
+            "kvartirabar cannot start with these settings (environment or .env):\n- " + "\n- ".join(problems)
+        )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import environ
 
-from config.checks import auction_fee_parse, log_file_check, log_format_check, validate_production_settings
+from config import checks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -24,7 +24,7 @@ CLICK_SECRET_KEY = env.str("CLICK_SECRET_KEY", default="sandbox-secret" if DEBUG
 CLICK_MERCHANT_ID = env.str("CLICK_MERCHANT_ID", default="20001" if DEBUG else "")
 CLICK_MERCHANT_USER_ID = env.str("CLICK_MERCHANT_USER_ID", default="30001" if DEBUG else "")
 # The fee a seller pays to open an auction, in soums.
-AUCTION_FEE = auction_fee_parse(env.str("AUCTION_FEE", default="50000.00"))
+AUCTION_FEE = checks.auction_fee_parse(env.str("AUCTION_FEE", default="50000.00"))
 
 # The built-in Click sandbox replaces my.click.uz with a local pay page.
 # It may only run with DEBUG off when CLICK_SANDBOX_FORCE is also set.
@@ -57,13 +57,13 @@ CLICK_JOBS_INTERVAL = env.int("CLICK_JOBS_INTERVAL", default=60)
 # The public address of the site (the callback URLs registered at Click start with it).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 # Logs: "json" (one object per line, for log collectors) or "plain".
-LOG_FORMAT = log_format_check(env.str("LOG_FORMAT", default="plain" if DEBUG else "json"))
+LOG_FORMAT = checks.log_format_check(env.str("LOG_FORMAT", default="plain" if DEBUG else "json"))
 
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key" if DEBUG else "")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-validate_production_settings(
+checks.validate_production_settings(
     debug=DEBUG,
     secret_key=SECRET_KEY,
     allowed_hosts=ALLOWED_HOSTS,
@@ -212,15 +212,22 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kvartirabar <noreply@kvartirabar.uz>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # notifications.sms: ConsoleSmsBackend (development), LocmemSmsBackend (tests), EskizSmsBackend (production).
-SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
+SMS_BACKEND = env.str(
+    "SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend" if DEBUG else "notifications.sms.EskizSmsBackend"
+)
 ESKIZ_BASE_URL = env.str("ESKIZ_BASE_URL", default="https://notify.eskiz.uz/api")
 ESKIZ_EMAIL = env.str("ESKIZ_EMAIL", default="")
 ESKIZ_PASSWORD = env.str("ESKIZ_PASSWORD", default="")
 ESKIZ_FROM = env.str("ESKIZ_FROM", default="4546")
 ESKIZ_TIMEOUT = env.float("ESKIZ_TIMEOUT", default=10.0)
 ESKIZ_TOKEN_TTL = env.int("ESKIZ_TOKEN_TTL", default=20 * 24 * 3600)  # Eskiz tokens live 30 days
-# Absolute links in e-mails, Telegram and SMS.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+checks.messaging_settings_check(
+    debug=DEBUG,
+    sms_backend=SMS_BACKEND,
+    eskiz_email=ESKIZ_EMAIL,
+    eskiz_password=ESKIZ_PASSWORD,
+    site_url=SITE_URL,
+)
 TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
 # The Bot API base (a local fake in tests); the bot's @username for the "link Telegram" deep link.
 TELEGRAM_API_URL = env.str("TELEGRAM_API_URL", default="https://api.telegram.org")
@@ -267,7 +274,7 @@ X_FRAME_OPTIONS = "DENY"
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FILE = env.str("DJANGO_LOG_FILE", default="")
 if LOG_FILE:
-    log_file_check(LOG_FILE)
+    checks.log_file_check(LOG_FILE)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import User
-from auctions.models import Auction, AuctionStatus
+from auctions.models import OPEN_AUCTION_STATUSES, Auction
 from listings.models import Currency, Favorite, Listing, ListingPhoto, ListingStatus
 
 MAX_PHOTOS = 10
@@ -26,7 +26,6 @@ PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 PHOTO_MAX_SIDE = 2000
 THUMB_SIZE = (640, 480)
 
-AUCTION_RUNNING_STATUSES = (AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE)
 EDITABLE_FIELDS = {
     "title",
     "description",
@@ -165,10 +164,12 @@ def listing_update(*, listing: Listing, user: User, photos: Sequence[UploadedFil
         raise TypeError(f"unknown listing fields: {sorted(unknown)}")
     with transaction.atomic():
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
-        if Auction.objects.filter(listing_id=locked.pk, status__in=AUCTION_RUNNING_STATUSES).exists():
-            # Buyers bid on what they saw: no bait-and-switch while a paid auction is scheduled or running.
+        if Auction.objects.filter(listing_id=locked.pk, status__in=OPEN_AUCTION_STATUSES).exists():
+            # Buyers bid on what they saw: no bait-and-switch while an auction is open, and a listing
+            # with an open auction stays published (an edit would send it back to moderation).
             raise ValidationError(
-                _("Пока идёт или запланирован аукцион, объявление менять нельзя."), code="auction_running"
+                _("Пока у объявления открыт аукцион, менять его нельзя. Неоплаченный аукцион можно отменить."),
+                code="auction_running",
             )
         for name, value in fields.items():
             setattr(locked, name, value)
@@ -193,9 +194,13 @@ def listing_submit(*, listing: Listing, user: User) -> Listing:
     return locked
 
 
-def listing_approve(*, listing: Listing, moderator: User) -> Listing:
-    if not moderator.is_staff:
+def _moderator_check(user: User) -> None:
+    if not (user.is_staff and user.has_perm("listings.change_listing")):
         raise PermissionDenied
+
+
+def listing_approve(*, listing: Listing, moderator: User) -> Listing:
+    _moderator_check(moderator)
     with transaction.atomic():
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
         if locked.status != ListingStatus.REVIEW:
@@ -208,8 +213,7 @@ def listing_approve(*, listing: Listing, moderator: User) -> Listing:
 
 
 def listing_reject(*, listing: Listing, moderator: User, reason: str) -> Listing:
-    if not moderator.is_staff:
-        raise PermissionDenied
+    _moderator_check(moderator)
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("Укажите причину, чтобы продавец мог её исправить."), code="reason_required")
@@ -217,6 +221,11 @@ def listing_reject(*, listing: Listing, moderator: User, reason: str) -> Listing
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
         if locked.status not in (ListingStatus.REVIEW, ListingStatus.PUBLISHED):
             raise ValidationError(_("Проверять можно только объявления на проверке."), code="not_on_review")
+        if Auction.objects.filter(listing_id=locked.pk, status__in=OPEN_AUCTION_STATUSES).exists():
+            # Bidders are on it: the auction is cancelled first (admin, with a reason; the fee is refunded).
+            raise ValidationError(
+                _("У объявления открытый аукцион: сначала отмените его в админке."), code="auction_open"
+            )
         locked.status = ListingStatus.REJECTED
         locked.rejection_reason = reason
         locked.save(update_fields=["status", "rejection_reason", "updated_at"])

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -190,6 +190,7 @@ def favorites(request: HttpRequest) -> HttpResponse:
 
 
 @staff_member_required
+@permission_required("listings.change_listing", raise_exception=True)
 def moderation_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -199,6 +200,7 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 
 
 @staff_member_required
+@permission_required("listings.change_listing", raise_exception=True)
 @require_POST
 def moderation_decide(request: HttpRequest, pk: int) -> HttpResponse:
     listing = get_object_or_404(Listing, pk=pk)

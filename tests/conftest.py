@@ -92,6 +92,24 @@ def make_listing(db):
     return _make
 
 
+OPERATOR_PERMISSIONS = ("auctions.change_auction", "auctions.change_bid", "listings.change_listing")
+
+
+@pytest.fixture
+def make_operator(make_user):
+    """A staff member with the operator's permissions: cancel auctions, remove bids, moderate listings."""
+    from django.contrib.auth.models import Permission
+
+    def _make(**extra) -> User:
+        user = make_user(is_staff=True, **extra)
+        for name in OPERATOR_PERMISSIONS:
+            app_label, codename = name.split(".")
+            user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        return User.objects.get(pk=user.pk)  # fresh: no stale permission cache
+
+    return _make
+
+
 @pytest.fixture
 def listing(seller, make_listing) -> Listing:
     return make_listing(seller)

@@ -59,3 +59,13 @@ def test_non_staff_cannot_reach_the_admin_actions(client, paid_auction, buyer):
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
     paid_auction.refresh_from_db()
     assert paid_auction.status == AuctionStatus.ACTIVE and Bid.objects.get().removed_at is None
+
+
+def test_staff_without_permissions_cannot_cancel_auctions_or_remove_bids(client, make_user, paid_auction):
+    bid = bid_place(auction_id=paid_auction.pk, bidder=make_user(), amount=paid_auction.starting_price)
+    client.force_login(make_user(is_staff=True))
+    assert client.post(f"/admin/auctions/auction/{paid_auction.pk}/cancel/", {"reason": "x"}).status_code == 403
+    assert client.post(f"/admin/auctions/bid/{bid.pk}/remove/", {"reason": "x"}).status_code == 403
+    paid_auction.refresh_from_db()
+    bid.refresh_from_db()
+    assert paid_auction.status == "active" and paid_auction.bid_count == 1 and bid.removed_at is None

@@ -308,8 +308,8 @@ def test_buy_now_needs_a_price_and_is_not_for_the_seller(paid_auction, rivals):
 # --- Cancel and admin corrections -----------------------------------------------------
 
 
-def test_admin_cancels_an_auction_with_bids_giving_a_reason(paid_auction, rivals, make_user):
-    admin = make_user(is_staff=True)
+def test_admin_cancels_an_auction_with_bids_giving_a_reason(paid_auction, rivals, make_user, make_operator):
+    admin = make_operator()
     bid_place(auction_id=paid_auction.pk, bidder=rivals[0], amount=START)
     refused("has_bids", auction_cancel, auction_id=paid_auction.pk, user=paid_auction.seller)
     refused("reason_required", auction_cancel, auction_id=paid_auction.pk, user=admin)
@@ -319,9 +319,9 @@ def test_admin_cancels_an_auction_with_bids_giving_a_reason(paid_auction, rivals
     assert event.actor == admin and event.data["reason"] == "Объявление нарушает правила"
 
 
-def test_admin_removes_the_leading_bid_and_the_price_is_recomputed(paid_auction, rivals, make_user):
+def test_admin_removes_the_leading_bid_and_the_price_is_recomputed(paid_auction, rivals, make_user, make_operator):
     a, b, c = rivals
-    admin = make_user(is_staff=True)
+    admin = make_operator()
     bid_place(auction_id=paid_auction.pk, bidder=a, amount=START, max_amount=START + 5 * STEP)
     bid_place(auction_id=paid_auction.pk, bidder=b, amount=START + 2 * STEP)
     fraud = bid_place(auction_id=paid_auction.pk, bidder=c, amount=START + 20 * STEP)
@@ -339,8 +339,8 @@ def test_admin_removes_the_leading_bid_and_the_price_is_recomputed(paid_auction,
     assert event.actor == admin and event.data["reason"] == "Фиктивная ставка"
 
 
-def test_removing_every_bid_empties_the_auction(paid_auction, rivals, make_user):
-    admin = make_user(is_staff=True)
+def test_removing_every_bid_empties_the_auction(paid_auction, rivals, make_user, make_operator):
+    admin = make_operator()
     bid = bid_place(auction_id=paid_auction.pk, bidder=rivals[0], amount=START)
     bid_remove(bid_id=bid.pk, admin=admin, reason="Ошибка")
     row = fresh(paid_auction)
@@ -348,11 +348,11 @@ def test_removing_every_bid_empties_the_auction(paid_auction, rivals, make_user)
     bid_place(auction_id=paid_auction.pk, bidder=rivals[1], amount=START)  # the same amount is open again
 
 
-def test_only_admins_remove_bids_and_only_with_a_reason(paid_auction, rivals, make_user):
+def test_only_admins_remove_bids_and_only_with_a_reason(paid_auction, rivals, make_user, make_operator):
     bid = bid_place(auction_id=paid_auction.pk, bidder=rivals[0], amount=START)
     refused("not_admin", bid_remove, bid_id=bid.pk, admin=paid_auction.seller, reason="x")
-    refused("reason_required", bid_remove, bid_id=bid.pk, admin=make_user(is_staff=True), reason="  ")
-    refused("not_found", bid_remove, bid_id=987654, admin=make_user(is_staff=True), reason="x")
+    refused("reason_required", bid_remove, bid_id=bid.pk, admin=make_operator(), reason="  ")
+    refused("not_found", bid_remove, bid_id=987654, admin=make_operator(), reason="x")
     assert Bid.objects.get(pk=bid.pk).removed_at is None
 
 

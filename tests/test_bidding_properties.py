@@ -117,8 +117,8 @@ def people(make_user, seller):
 
 
 @pytest.fixture
-def admin_user_(make_user):
-    return make_user(is_staff=True)
+def admin_user_(make_user, make_operator):
+    return make_operator()
 
 
 @settings(

@@ -89,3 +89,22 @@ def test_concurrent_refunds_reverse_once(click_merchant, payment, settings):
     assert PaymentEvent.objects.filter(payment=payment, kind=PaymentEvent.Kind.REFUNDED).count() == 1
     payment.refresh_from_db()
     assert not payment.needs_refund and payment.refund_status == RefundStatus.REFUNDED
+
+
+def test_two_presses_of_send_invoice_at_once_send_one_invoice(click_merchant, payment):
+    from auctions.models import ClickInvoice
+    from auctions.services import AuctionRuleError
+    from auctions.services_click import payment_invoice_create
+
+    seller = payment.auction.seller
+
+    def press():
+        try:
+            return payment_invoice_create(auction_id=payment.auction_id, user=seller, phone="+998901112233")
+        except AuctionRuleError as exc:
+            return exc.code
+
+    results = _together([press for _ in range(CONTENDERS)])
+    assert sum(isinstance(r, ClickInvoice) for r in results) == 1
+    assert sorted(r for r in results if isinstance(r, str)) == ["invoice_too_soon"] * (CONTENDERS - 1)
+    assert ClickInvoice.objects.count() == 1 and len(click_merchant.calls("POST")) == 1

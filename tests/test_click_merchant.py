@@ -44,7 +44,7 @@ def test_every_call_is_authenticated_and_answers_are_parsed(settings, click_merc
     sent = click_merchant.calls("POST")[-1].body
     assert sent == {
         "service_id": 12345,
-        "amount": 50000.0,
+        "amount": Decimal("50000.00"),  # sent as the JSON number 50000.00, exactly
         "phone_number": "998901234567",
         "merchant_trans_id": "AUCTION_X",
     }

@@ -107,9 +107,9 @@ def test_listing_form_errors_change_nothing(client, seller, data, message):
     assert not Listing.objects.exists()
 
 
-def test_moderation_flow_reject_fix_approve(client, seller, make_user, settings):
+def test_moderation_flow_reject_fix_approve(client, seller, make_user, settings, make_operator):
     settings.LISTINGS_AUTO_APPROVE = False
-    moderator = make_user(is_staff=True)
+    moderator = make_operator()
     client.force_login(seller)
     client.post("/listings/new/", POST)
     listing = Listing.objects.get()
@@ -315,12 +315,17 @@ def test_seed_demo_has_districts_and_new_fields():
     assert set(listings.values_list("status", flat=True)) == {ListingStatus.PUBLISHED}
 
 
-def test_listing_cannot_change_while_its_paid_auction_runs(client, seller, paid_auction):
-    listing = paid_auction.listing
+@pytest.mark.parametrize("paid", [True, False], ids=["paid auction", "unpaid auction"])
+def test_listing_cannot_change_while_its_auction_is_open(
+    client, seller, listing, paid, make_paid_auction, make_auction
+):
+    # Unpaid too: an edit would send the listing back to moderation while its auction can still be paid.
+    auction = make_paid_auction(listing) if paid else make_auction(listing)
+    listing = auction.listing
     client.force_login(seller)
     response = client.post(f"/listings/{listing.pk}/edit/", POST | {"price": "1"})
     assert response.status_code == 200
-    assert "Пока идёт или запланирован аукцион" in response.content.decode()
+    assert "Пока у объявления открыт аукцион" in response.content.decode()
     listing.refresh_from_db()
     assert listing.price == Decimal("850000000") and listing.status == ListingStatus.PUBLISHED
 
@@ -366,3 +371,27 @@ def test_reprice_command_follows_the_rate(seller, make_listing, settings):
     soums.refresh_from_db()
     assert dollars.price_uzs == Decimal("650000000.00") and dollars.price_per_m2_uzs == Decimal("13000000")
     assert soums.price_uzs == Decimal("500000000.00")
+
+
+def test_a_listing_with_an_open_auction_cannot_be_rejected(paid_auction, make_operator):
+    from django.core.exceptions import ValidationError
+
+    from listings.services import listing_reject
+
+    with pytest.raises(ValidationError) as error:
+        listing_reject(listing=paid_auction.listing, moderator=make_operator(), reason="Фото не те")
+    assert error.value.code == "auction_open"
+    paid_auction.listing.refresh_from_db()
+    assert paid_auction.listing.status == ListingStatus.PUBLISHED
+
+
+def test_staff_without_the_moderation_permission_cannot_moderate(client, seller, make_user, settings):
+    settings.LISTINGS_AUTO_APPROVE = False
+    client.force_login(seller)
+    client.post("/listings/new/", POST)
+    listing = Listing.objects.get()
+    client.force_login(make_user(is_staff=True))
+    assert client.get("/moderation/").status_code == 403
+    assert client.post(f"/moderation/{listing.pk}/", {"decision": "approve"}).status_code == 403
+    listing.refresh_from_db()
+    assert listing.status == ListingStatus.REVIEW

@@ -93,7 +93,27 @@ PRODUCTION_ENV = {
     "CLICK_SERVICE_ID": "12345",
     "CLICK_MERCHANT_ID": "23456",
     "CLICK_SECRET_KEY": "real-secret-from-cabinet",
+    "SITE_URL": "https://kvartirabar.uz",
+    "SMS_BACKEND": "notifications.sms.EskizSmsBackend",
+    "ESKIZ_EMAIL": "ops@kvartirabar.uz",
+    "ESKIZ_PASSWORD": "eskiz-password",
 }
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        ({"SMS_BACKEND": "notifications.sms.ConsoleSmsBackend"}, "SMS_BACKEND"),
+        ({"SMS_BACKEND": "", "ESKIZ_PASSWORD": ""}, "ESKIZ_EMAIL and ESKIZ_PASSWORD"),
+        ({"SITE_URL": "http://kvartirabar.uz"}, "SITE_URL"),
+        ({"SITE_URL": ""}, "SITE_URL"),
+    ],
+)
+def test_server_does_not_start_with_sign_in_codes_in_the_log_or_links_to_nowhere(override, named):
+    env = {k: v for k, v in (PRODUCTION_ENV | override).items() if v}
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert named in result.stderr
 
 
 def test_server_does_not_start_with_the_checklist_placeholder():
