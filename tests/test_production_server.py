@@ -10,8 +10,10 @@ the update of a bid placed in another process (Redis channel layer)."""
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -56,7 +58,7 @@ def server(tmp_path) -> Iterator[str]:
         "HOME": os.environ.get("HOME", "/root"),
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,kvartirabar.uz",
         "DATABASE_URL": _database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_TASK_ALWAYS_EAGER": "1",
@@ -150,3 +152,112 @@ def test_gunicorn_with_uvicorn_workers_serves_pages_health_and_websockets(server
     with pytest.raises(InvalidStatus) as refused:
         connect(url, additional_headers={"Origin": "https://evil.example"}, open_timeout=10).close()
     assert refused.value.response.status_code == 403
+
+
+# --- nginx in front (deploy/nginx/kvartirabar.conf, as shipped but for ports and paths) ---
+
+
+def _nginx_config(tmp: Path, *, app: str, http_port: int, https_port: int) -> Path:
+    """The shipped site config with this test's ports, a self-signed certificate and temp paths."""
+    subprocess.run(  # noqa: S603 - a fixed command line
+        ["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=kvartirabar.uz", "-keyout", str(tmp / "key.pem"), "-out", str(tmp / "cert.pem")],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    (tmp / "media").mkdir(exist_ok=True)
+    site = (ROOT / "deploy" / "nginx" / "kvartirabar.conf").read_text()
+    for old, new in {
+        "    listen [::]:80;\n": "",
+        "    listen [::]:443 ssl http2;\n": "",
+        "listen 80;": f"listen 127.0.0.1:{http_port};",
+        "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
+        "server_name kvartirabar.uz;": "server_name kvartirabar.uz 127.0.0.1;",
+        "/etc/letsencrypt/live/kvartirabar.uz/fullchain.pem": str(tmp / "cert.pem"),
+        "/etc/letsencrypt/live/kvartirabar.uz/privkey.pem": str(tmp / "key.pem"),
+        "server 127.0.0.1:8001": f"server {app}",
+        "/srv/kvartirabar/staticfiles/": f"{ROOT / 'static'}/",
+        "/srv/kvartirabar/media/": f"{tmp / 'media'}/",
+        "/var/log/nginx/": f"{tmp}/",
+        "/var/www/letsencrypt": str(tmp),
+        "ssl_stapling on;": "ssl_stapling off;",
+        "ssl_stapling_verify on;": "ssl_stapling_verify off;",
+    }.items():
+        assert old in site, old
+        site = site.replace(old, new)
+    temp = {name: tmp / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    main = f"""
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    client_body_temp_path {temp["body"]};
+    proxy_temp_path {temp["proxy"]};
+    fastcgi_temp_path {temp["fastcgi"]};
+    uwsgi_temp_path {temp["uwsgi"]};
+    scgi_temp_path {temp["scgi"]};
+{site}
+}}
+"""
+    path = tmp / "nginx.conf"
+    path.write_text(main)
+    return path
+
+
+@pytest.fixture
+def nginx(server, tmp_path) -> Iterator[tuple[str, str]]:
+    binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if binary is None or not Path("/usr/bin/openssl").exists():
+        pytest.skip("nginx or openssl is not installed (apt-get install nginx openssl)")
+    folder = tmp_path / "nginx"
+    folder.mkdir()
+    http_port, https_port = _free_port(), _free_port()
+    config = _nginx_config(folder, app=server.removeprefix("http://"), http_port=http_port, https_port=https_port)
+    check = subprocess.run([binary, "-t", "-c", str(config)], capture_output=True, text=True)  # noqa: S603
+    assert check.returncode == 0, check.stderr
+    process = subprocess.Popen([binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", https_port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{http_port}", f"https://127.0.0.1:{https_port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_nginx_config_terminates_tls_and_proxies_pages_static_and_websockets(nginx, paid_auction, buyer):
+    http, https = nginx
+    # Plain HTTP → HTTPS on the canonical host.
+    plain = httpx.get(f"{http}/listings/", timeout=10)
+    assert plain.status_code == 301 and plain.headers["Location"] == "https://kvartirabar.uz/listings/"
+    with httpx.Client(base_url=https, verify=False, timeout=10) as client:  # noqa: S501 - self-signed, local
+        home = client.get("/")
+        assert home.status_code == 200 and "kvartirabar" in home.text
+        [hsts] = home.headers.get_list("Strict-Transport-Security")  # once: from Django
+        assert hsts.startswith("max-age=31536000")
+        assert "script-src 'self'" in home.headers["Content-Security-Policy"]
+        # Django saw HTTPS (X-Forwarded-Proto from nginx): secure cookies, no redirect loop.
+        assert all("Secure" in cookie for cookie in home.headers.get_list("set-cookie"))
+        # Static files come from nginx itself.
+        css = client.get("/static/css/site.css")
+        assert css.status_code == 200 and css.headers["Cache-Control"] == "max-age=604800, public"
+        assert css.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+        assert client.get("/healthz").json()["status"] == "ok"
+        # Click's callback through nginx: answered, never redirected.
+        answer = client.post("/api/auctions/click/prepare/", data={})
+        assert answer.status_code == 200 and answer.json()["error"] == -8
+    # The live socket through nginx's WebSocket upgrade, over TLS.
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    url = https.replace("https://", "wss://") + f"/ws/auctions/{paid_auction.pk}/"
+    with connect(url, ssl=context, additional_headers={"Origin": "https://kvartirabar.uz"}, open_timeout=10) as ws:
+        assert json.loads(ws.recv(timeout=10))["bid_count"] == 0
+        bid_place(auction_id=paid_auction.pk, bidder=buyer, amount=paid_auction.starting_price)
+        assert json.loads(ws.recv(timeout=10))["bid_count"] == 1
