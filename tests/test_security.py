@@ -274,3 +274,17 @@ def test_password_failures_lock_the_sms_sign_in_too(client, settings, make_user,
     # Another number is not affected.
     assert client.post("/login/phone/", {"phone": "+998901112288"}).status_code == 302
     assert User.objects.filter(phone="+998901112277").exists()
+
+
+def test_admin_pages_carry_no_inline_script(client, make_user, paid_auction):
+    admin = make_user(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    for url in (
+        reverse("admin:index"),
+        reverse("admin:auctions_auction_changelist"),
+        reverse("admin:auctions_auction_change", args=[paid_auction.pk]),
+        reverse("admin:axes_accessattempt_changelist"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        _assert_csp_clean(response)
