@@ -8,9 +8,11 @@ client address (REMOTE_ADDR, made real by core.clientip behind nginx).
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.checks import Error
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -27,7 +29,7 @@ def limit_parse(value: str) -> Limit:
     if not value or value == "0":
         return Limit(0, 1)
     count, _, seconds = value.partition("/")
-    limit = Limit(int(count), int(seconds or 60))
+    limit = Limit(int(count), int(seconds or 60))  # ValueError for anything but digits
     if limit.count < 0 or limit.seconds <= 0:
         raise ValueError(f"bad rate limit {value!r}: expected COUNT/SECONDS, e.g. 20/60")
     return limit
@@ -66,3 +68,21 @@ def rate_limit_allows(*, scope: str, request: HttpRequest) -> bool:
 
 def rate_limited_message() -> str:
     return _("Слишком много запросов. Подождите минуту и попробуйте снова.")
+
+
+def rate_limits_check(**kwargs: Any) -> list[Error]:
+    """System check (core.apps): every RATE_LIMIT_* value parses, so a typo fails `check` and deploys."""
+    errors = []
+    for scope, limits in settings.RATE_LIMITS.items():
+        for kind, value in limits.items():
+            try:
+                limit_parse(value)
+            except ValueError:
+                errors.append(
+                    Error(
+                        f"RATE_LIMITS[{scope!r}][{kind!r}] = {value!r}: expected COUNT/SECONDS (e.g. 30/60) or 0.",
+                        hint="Fix the RATE_LIMIT_* setting in the environment or .env.",
+                        id="core.E001",
+                    )
+                )
+    return errors

@@ -128,6 +128,15 @@ def _bid(client, auction: Auction, amount: int, **extra):
     return client.post(reverse("auctions:bid", args=[auction.pk]), {"amount": str(amount)}, **extra)
 
 
+def test_a_malformed_rate_limit_fails_the_system_check(settings):
+    from core.ratelimit import rate_limits_check
+
+    assert rate_limits_check() == []
+    settings.RATE_LIMITS = {"bid": {"user": "30 per minute", "ip": "120/60"}}
+    [error] = rate_limits_check()
+    assert error.id == "core.E001" and "30 per minute" in error.msg
+
+
 def test_bids_are_rate_limited_per_user(client, settings, buyer, paid_auction):
     settings.RATE_LIMITS = {"bid": {"user": "3/60", "ip": "0"}}
     client.force_login(buyer)
