@@ -328,7 +328,7 @@ AXES_VERBOSE = False
 RATE_LIMITS = {
     "bid": {
         "user": env.str("RATE_LIMIT_BID_USER", default="30/60"),
-        "ip": env.str("RATE_LIMIT_BID_IP", default="120/60"),
+        "ip": env.str("RATE_LIMIT_BID_IP", default="300/60"),
     },
     "payment_initiate": {
         "user": env.str("RATE_LIMIT_PAYMENT_USER", default="10/600"),

@@ -1,7 +1,13 @@
 """Production security: CSP without inline scripts, the real client address behind
 nginx, rate limits on bids and payment initiation, the sign-in lockout (password and SMS)."""
 
+import json
+import os
 import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.contrib.messages import get_messages
@@ -297,3 +303,43 @@ def test_admin_pages_carry_no_inline_script(client, make_user, paid_auction):
         response = client.get(url)
         assert response.status_code == 200, url
         _assert_csp_clean(response)
+
+
+def test_production_defaults_turn_every_protection_on():
+    """The suite runs with rate limits off (tests/testenv.py); production must not."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/root"),
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "kvartirabar.uz",
+        "DATABASE_URL": "sqlite:///:memory:",
+        "CLICK_SERVICE_ID": "12345",
+        "CLICK_MERCHANT_ID": "23456",
+        "CLICK_SECRET_KEY": "real-secret-from-cabinet",
+    }
+    code = (
+        "import json; from django.conf import settings as s; print(json.dumps({'rl': s.RATE_LIMITS, "
+        "'axes': [s.AXES_FAILURE_LIMIT, s.AXES_COOLOFF_TIME], 'proxies': s.TRUSTED_PROXIES, "
+        "'csp': s.CONTENT_SECURITY_POLICY['DIRECTIVES'], 'cookies': [s.SESSION_COOKIE_SECURE, "
+        "s.CSRF_COOKIE_SECURE, s.LANGUAGE_COOKIE_SECURE]}))"
+    )
+    result = subprocess.run(  # noqa: S603 - our own manage.py
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+    assert values["rl"] == {
+        "bid": {"user": "30/60", "ip": "300/60"},
+        "payment_initiate": {"user": "10/600", "ip": "30/600"},
+    }
+    assert values["axes"] == [5, 0.25]
+    assert values["proxies"] == ["127.0.0.1", "::1"]
+    assert values["csp"]["script-src"] == ["'self'"]
+    assert values["csp"]["connect-src"] == ["'self'", "wss://kvartirabar.uz"]
+    assert values["cookies"] == [True, True, True]
