@@ -1,6 +1,11 @@
+from typing import Any
+
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_cool_off
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,6 +43,18 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup.html", {"form": form})
 
 
+def lockout_response(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
+    """The page for a locked-out sign-in (AXES_LOCKOUT_CALLABLE; also the SMS-code views): HTTP 429."""
+    cool_off = get_cool_off(request)
+    minutes = max(1, int(cool_off.total_seconds() // 60)) if cool_off else 15
+    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+
+
+def _sms_locked(request: HttpRequest, phone: str) -> bool:
+    """True when sign-in for this number from this address is locked (django-axes), password or SMS."""
+    return AxesProxyHandler.is_locked(request, {"username": phone})
+
+
 class PhoneLoginView(LoginView):
     form_class = PhoneAuthenticationForm
     template_name = "accounts/login.html"
@@ -58,6 +75,8 @@ def phone_login(request: HttpRequest) -> HttpResponse:
         return redirect(_safe_next(request, request.GET.get("next", "")))
     form = PhoneCodeRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if _sms_locked(request, form.cleaned_data["phone"]):
+            return lockout_response(request)
         try:
             phone = phone_code_request(phone=form.cleaned_data["phone"], ip=request.META.get("REMOTE_ADDR", ""))
         except PhoneCodeError as exc:
@@ -77,11 +96,17 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
     is_new = not User.objects.filter(phone=phone).exists()
     form = PhoneCodeVerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if _sms_locked(request, phone):
+            return lockout_response(request)
         try:
             user, created = phone_code_verify(
                 phone=phone, code=form.cleaned_data["code"], first_name=form.cleaned_data["first_name"]
             )
         except PhoneCodeError as exc:
+            # A failed sign-in like a wrong password: counts towards the lockout (django-axes).
+            user_login_failed.send(sender=__name__, credentials={"username": phone}, request=request)
+            if _sms_locked(request, phone):
+                return lockout_response(request)
             form.add_error("code", str(exc))
         else:
             target = request.session.pop(SESSION_NEXT, "")

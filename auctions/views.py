@@ -16,6 +16,7 @@ from auctions.rules import bid_step_default
 from auctions.selectors import auction_live_state, auction_min_next_bid, auction_panel, default_auction_window
 from clickuz.paylink import click_pay_url
 from core.formatting import format_amount
+from core.ratelimit import rate_limit_allows, rate_limited_message
 from listings.models import Listing
 
 # Click sends the payer back with this query; it proves nothing, it only
@@ -91,6 +92,9 @@ def auction_create(request: HttpRequest, listing_pk: int) -> HttpResponse:
 @require_POST
 def payment_initiate(request: HttpRequest, pk: int) -> HttpResponse:
     auction = get_object_or_404(Auction, pk=pk)
+    if not rate_limit_allows(scope="payment_initiate", request=request):
+        messages.error(request, rate_limited_message())
+        return redirect(reverse("auctions:detail", args=[auction.pk]) + "#payment")
     try:
         services.payment_initiate(auction_id=auction.pk, user=request.user)
     except services.AuctionRuleError as exc:
@@ -119,6 +123,8 @@ def bid_create(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, message)
         return back
 
+    if not rate_limit_allows(scope="bid", request=request):
+        return refuse("rate_limited", rate_limited_message(), 429)
     form = BidForm(request.POST)
     if not form.is_valid():
         errors = [str(e) for name in ("amount", "max_amount") for e in form.errors.get(name, [])]
@@ -172,6 +178,9 @@ def bid_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def buy_now(request: HttpRequest, pk: int) -> HttpResponse:
     auction = get_object_or_404(Auction, pk=pk)
+    if not rate_limit_allows(scope="bid", request=request):
+        messages.error(request, rate_limited_message())
+        return redirect(reverse("auctions:detail", args=[auction.pk]) + "#bid")
     try:
         services.auction_buy_now(auction_id=auction.pk, buyer=request.user)
     except services.AuctionRuleError as exc:

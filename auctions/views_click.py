@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from auctions.models import Auction
 from auctions.services import AuctionRuleError
 from auctions.services_click import payment_invoice_create
+from core.ratelimit import rate_limit_allows, rate_limited_message
 
 MAX_PHONE_INPUT = 32
 
@@ -21,6 +22,9 @@ def payment_invoice(request: HttpRequest, pk: int) -> HttpResponse:
     """Send the fee as an invoice to the seller's Click app (the service checks the seller and the auction)."""
     auction = get_object_or_404(Auction, pk=pk)
     phone = request.POST.get("phone", "")[:MAX_PHONE_INPUT]
+    if not rate_limit_allows(scope="payment_initiate", request=request):
+        messages.error(request, rate_limited_message())
+        return redirect(reverse("auctions:detail", args=[auction.pk]) + "#payment")
     try:
         invoice = payment_invoice_create(auction_id=auction.pk, user=request.user, phone=phone)  # type: ignore[arg-type]
     except AuctionRuleError as exc:

@@ -94,12 +94,17 @@ INSTALLED_APPS = [
     "clickuz",
     "notifications",
     "channels",
+    # Sign-in lockout: failed password and SMS-code sign-ins per number and address.
+    "axes",
 ]
 
 MIDDLEWARE = [
+    # REMOTE_ADDR = the visitor's address when a trusted proxy (TRUSTED_PROXIES) forwarded the request.
+    "core.clientip.RealClientAddressMiddleware",
     # /healthz for load balancers, before host validation and the HTTPS redirect (Click in production).
     "core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.SiteLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,6 +113,8 @@ MIDDLEWARE = [
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out sign-in into the lockout page (HTTP 429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -150,6 +157,11 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out number+address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -270,6 +282,66 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# The proxies whose X-Forwarded-For is believed (addresses or networks): nginx on
+# this machine by default; add the load balancer's network when there is one.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
+
+# Content Security Policy (django-csp): scripts only from our own static files
+# (no inline <script> or on*= handlers in templates), WebSockets to this site.
+# Inline style attributes stay allowed (photo backgrounds are set per element).
+CSP_WEBSOCKET_ORIGINS = [
+    f"{scheme}://{host.lstrip('.')}{':*' if DEBUG else ''}"
+    for host in ALLOWED_HOSTS
+    if host not in ("*", "") and not host.startswith("*")
+    for scheme in (("ws", "wss") if DEBUG else ("wss",))
+]
+SELF, NONE, UNSAFE_INLINE = "'self'", "'none'", "'unsafe-inline'"  # as csp.constants spells them
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF, *CSP_WEBSOCKET_ORIGINS],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
+
+# Sign-in lockout (django-axes): AXES_FAILURE_LIMIT failed sign-ins (password or
+# SMS code) for one number from one address lock that pair for AXES_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_MINUTES", default=15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field (normalised to E.164), not User.USERNAME_FIELD
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
+AXES_VERBOSE = False
+
+# Rate limits on the site's bid and payment forms (core.ratelimit), "COUNT/SECONDS"
+# per signed-in user and per client address; "0" turns one off.
+RATE_LIMITS = {
+    "bid": {
+        "user": env.str("RATE_LIMIT_BID_USER", default="30/60"),
+        "ip": env.str("RATE_LIMIT_BID_IP", default="300/60"),
+    },
+    "payment_initiate": {
+        "user": env.str("RATE_LIMIT_PAYMENT_USER", default="10/600"),
+        "ip": env.str("RATE_LIMIT_PAYMENT_IP", default="30/600"),
+    },
+}
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FILE = env.str("DJANGO_LOG_FILE", default="")

@@ -204,7 +204,12 @@ class SearchForm(forms.Form):
     photos = forms.BooleanField(label=_("С фото"), required=False)
     auction = forms.BooleanField(label=_("Идут торги"), required=False)
     ending_soon = forms.BooleanField(label=_("Торги заканчиваются в течение суток"), required=False)
-    sort = forms.ChoiceField(label=_("Сортировка"), choices=SORT_CHOICES, required=False)
+    sort = forms.ChoiceField(
+        label=_("Сортировка"),
+        choices=SORT_CHOICES,
+        required=False,
+        widget=forms.Select(attrs={"data-autosubmit": True}),  # static/js/site.js
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

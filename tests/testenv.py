@@ -24,6 +24,13 @@ TEST_DEFAULTS = {
     "SMS_BACKEND": "notifications.sms.LocmemSmsBackend",
     "EMAIL_URL": "memorymail://",
     "CELERY_TASK_ALWAYS_EAGER": "1",
+    # Rate limits off by default: concurrency, fault and browser tests place many bids from
+    # 127.0.0.1. tests/test_security.py sets its own limits; the production-server smoke test
+    # runs with the real defaults.
+    "RATE_LIMIT_BID_USER": "0",
+    "RATE_LIMIT_BID_IP": "0",
+    "RATE_LIMIT_PAYMENT_USER": "0",
+    "RATE_LIMIT_PAYMENT_IP": "0",
 }
 LOCAL_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 LOCAL_REDIS_URL = "redis://127.0.0.1:6379/15"

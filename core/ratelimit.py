@@ -1,0 +1,88 @@
+"""Cache-based rate limits for the site's expensive or abusable POSTs.
+
+A fixed window per (scope, key): the first hit creates a counter that expires
+after the window, each hit increments it, and a request over the limit is
+refused. Counters live in the cache (Redis in production, so every web
+process shares them). Each limited view counts per signed-in user AND per
+client address (REMOTE_ADDR, made real by core.clientip behind nginx).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.checks import Error
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class Limit:
+    count: int  # requests allowed per window; 0 turns the limit off
+    seconds: int
+
+
+def limit_parse(value: str) -> Limit:
+    """ "20/60" → 20 requests per 60 seconds; "0" or "" → off."""
+    value = value.strip()
+    if not value or value == "0":
+        return Limit(0, 1)
+    count, _, seconds = value.partition("/")
+    limit = Limit(int(count), int(seconds or 60))  # ValueError for anything but digits
+    if limit.count < 0 or limit.seconds <= 0:
+        raise ValueError(f"bad rate limit {value!r}: expected COUNT/SECONDS, e.g. 20/60")
+    return limit
+
+
+def _hit(key: str, limit: Limit) -> bool:
+    """Count one request; True when it is within the limit."""
+    if limit.count <= 0:
+        return True
+    if cache.add(key, 1, timeout=limit.seconds):
+        return True
+    try:
+        value = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=limit.seconds)
+        return True
+    return value <= limit.count
+
+
+def rate_limit_allows(*, scope: str, request: HttpRequest) -> bool:
+    """Count this request against `scope`'s per-user and per-address limits (settings.RATE_LIMITS).
+
+    Both counters are always incremented, so neither a new account nor a new
+    address resets the other one.
+    """
+    limits = settings.RATE_LIMITS.get(scope, {})
+    allowed = True
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and "user" in limits:
+        allowed &= _hit(f"ratelimit:{scope}:user:{user.pk}", limit_parse(limits["user"]))
+    address = str(request.META.get("REMOTE_ADDR") or "unknown")
+    if "ip" in limits:
+        allowed &= _hit(f"ratelimit:{scope}:ip:{address}", limit_parse(limits["ip"]))
+    return bool(allowed)
+
+
+def rate_limited_message() -> str:
+    return _("Слишком много запросов. Подождите минуту и попробуйте снова.")
+
+
+def rate_limits_check(**kwargs: Any) -> list[Error]:
+    """System check (core.apps): every RATE_LIMIT_* value parses, so a typo fails `check` and deploys."""
+    errors = []
+    for scope, limits in settings.RATE_LIMITS.items():
+        for kind, value in limits.items():
+            try:
+                limit_parse(value)
+            except ValueError:
+                errors.append(
+                    Error(
+                        f"RATE_LIMITS[{scope!r}][{kind!r}] = {value!r}: expected COUNT/SECONDS (e.g. 30/60) or 0.",
+                        hint="Fix the RATE_LIMIT_* setting in the environment or .env.",
+                        id="core.E001",
+                    )
+                )
+    return errors

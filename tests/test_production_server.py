@@ -1,0 +1,267 @@
+"""Smoke test of the production server set-up: gunicorn with the uvicorn worker
+(deploy/gunicorn.conf.py) serving config.asgi with production settings (DEBUG
+off), on a free port, against the test database and Redis.
+
+Pages and /healthz answer, the security headers (CSP, HSTS) are on, plain HTTP
+is sent to HTTPS, the client address comes from X-Forwarded-For of the trusted
+proxy only, and a WebSocket to an auction page's socket gets the state and then
+the update of a bid placed in another process (Redis channel layer)."""
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from django.conf import settings
+from django.db import connection
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from auctions.services import bid_place
+from clickuz.models import ClickCallback
+
+pytestmark = [pytest.mark.server, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parent.parent
+PROXY = {"X-Forwarded-Proto": "https"}  # what nginx adds; the server trusts it from 127.0.0.1
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _database_url() -> str:
+    db = connection.settings_dict  # the test database
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def server(tmp_path) -> Iterator[str]:
+    if not settings.REDIS_URL:
+        pytest.skip("the production server needs Redis (cache and channel layer)")
+    port = _free_port()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/root"),
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,kvartirabar.uz",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        "CLICK_SERVICE_ID": "12345",
+        "CLICK_MERCHANT_ID": "23456",
+        "CLICK_MERCHANT_USER_ID": "34567",
+        "CLICK_SECRET_KEY": "smoke-test-secret",
+        "CLICK_SANDBOX": "0",
+        "CLICK_MERCHANT_API_URL": "",
+        "SITE_URL": "https://127.0.0.1",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "LOG_LEVEL": "WARNING",
+        # Production refuses a console or in-memory SMS backend; this Eskiz points at a closed local port.
+        "SMS_BACKEND": "notifications.sms.EskizSmsBackend",
+        "ESKIZ_EMAIL": "smoke@kvartirabar.uz",
+        "ESKIZ_PASSWORD": "smoke",
+        "ESKIZ_BASE_URL": "http://127.0.0.1:9/api",
+        "EMAIL_URL": "memorymail://",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "1",
+        "GUNICORN_ACCESS_LOG": str(tmp_path / "access.log"),
+    }
+    log = (tmp_path / "gunicorn.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):  # wait for the worker to boot (up to ~30 s on a busy machine)
+            if process.poll() is not None:
+                break
+            try:
+                httpx.get(f"{base}/healthz", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        if process.poll() is not None:
+            pytest.fail("gunicorn exited:\n" + (tmp_path / "gunicorn.log").read_text())
+        yield base
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        log.close()
+
+
+def test_gunicorn_with_uvicorn_workers_serves_pages_health_and_websockets(server, paid_auction, buyer):
+    # The health endpoint: no HTTPS redirect, database and cache checked.
+    health = httpx.get(f"{server}/healthz", timeout=10)
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+
+    # Plain HTTP (no X-Forwarded-Proto from nginx) goes to HTTPS.
+    plain = httpx.get(f"{server}/", timeout=10)
+    assert plain.status_code == 301 and plain.headers["Location"].startswith("https://127.0.0.1")
+
+    # Through the proxy: the home page with the production headers.
+    home = httpx.get(f"{server}/", headers=PROXY, timeout=10)
+    assert home.status_code == 200 and "kvartirabar" in home.text
+    assert "script-src 'self'" in home.headers["Content-Security-Policy"]
+    assert "wss://127.0.0.1" in home.headers["Content-Security-Policy"]
+    assert home.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    cookies = home.headers.get_list("set-cookie")
+    assert all("Secure" in cookie for cookie in cookies)
+    page = httpx.get(f"{server}{paid_auction.get_absolute_url()}", headers=PROXY, timeout=10)
+    assert page.status_code == 200 and f'data-auction-live="/ws/auctions/{paid_auction.pk}/"' in page.text
+
+    # Click's callback is never redirected, and its log records the visitor's address that nginx
+    # passed (X-Forwarded-For from 127.0.0.1), while a forged one would come from elsewhere.
+    answer = httpx.post(
+        f"{server}/api/auctions/click/prepare/", data={}, headers={"X-Forwarded-For": "203.0.113.7"}, timeout=10
+    )
+    assert answer.status_code == 200 and answer.json()["error"] == -8
+    assert ClickCallback.objects.order_by("-id").first().remote_addr == "203.0.113.7"
+
+    # The live socket: the state at once, then the bid placed here, pushed through Redis.
+    url = server.replace("http://", "ws://") + f"/ws/auctions/{paid_auction.pk}/"
+    with connect(url, additional_headers={"Origin": "https://127.0.0.1"}, open_timeout=10) as socket_:
+        first = json.loads(socket_.recv(timeout=10))
+        assert first["type"] == "state" and first["auction_id"] == paid_auction.pk and first["bid_count"] == 0
+        bid_place(auction_id=paid_auction.pk, bidder=buyer, amount=paid_auction.starting_price)
+        update = json.loads(socket_.recv(timeout=10))
+        assert update["type"] == "state" and update["bid_count"] == 1
+        assert update["current_price"] == str(int(paid_auction.starting_price))
+
+    # A socket from a foreign page (Origin not in ALLOWED_HOSTS) is refused at the handshake.
+    with pytest.raises(InvalidStatus) as refused:
+        connect(url, additional_headers={"Origin": "https://evil.example"}, open_timeout=10).close()
+    assert refused.value.response.status_code == 403
+
+
+# --- nginx in front (deploy/nginx/kvartirabar.conf, as shipped but for ports and paths) ---
+
+
+def _nginx_config(tmp: Path, *, app: str, http_port: int, https_port: int) -> Path:
+    """The shipped site config with this test's ports, a self-signed certificate and temp paths."""
+    subprocess.run(  # noqa: S603 - a fixed command line
+        ["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=kvartirabar.uz", "-keyout", str(tmp / "key.pem"), "-out", str(tmp / "cert.pem")],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    (tmp / "media").mkdir(exist_ok=True)
+    site = (ROOT / "deploy" / "nginx" / "kvartirabar.conf").read_text()
+    for old, new in {
+        "    listen [::]:80;\n": "",
+        "    listen [::]:443 ssl http2;\n": "",
+        "listen 80;": f"listen 127.0.0.1:{http_port};",
+        "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
+        "server_name kvartirabar.uz;": "server_name kvartirabar.uz 127.0.0.1;",
+        "/etc/letsencrypt/live/kvartirabar.uz/fullchain.pem": str(tmp / "cert.pem"),
+        "/etc/letsencrypt/live/kvartirabar.uz/privkey.pem": str(tmp / "key.pem"),
+        "server 127.0.0.1:8001": f"server {app}",
+        "/srv/kvartirabar/staticfiles/": f"{ROOT / 'static'}/",
+        "/srv/kvartirabar/media/": f"{tmp / 'media'}/",
+        "/var/log/nginx/": f"{tmp}/",
+        "/var/www/letsencrypt": str(tmp),
+        "ssl_stapling on;": "ssl_stapling off;",
+        "ssl_stapling_verify on;": "ssl_stapling_verify off;",
+    }.items():
+        assert old in site, old
+        site = site.replace(old, new)
+    temp = {name: tmp / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    main = f"""
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    client_body_temp_path {temp["body"]};
+    proxy_temp_path {temp["proxy"]};
+    fastcgi_temp_path {temp["fastcgi"]};
+    uwsgi_temp_path {temp["uwsgi"]};
+    scgi_temp_path {temp["scgi"]};
+{site}
+}}
+"""
+    path = tmp / "nginx.conf"
+    path.write_text(main)
+    return path
+
+
+@pytest.fixture
+def nginx(server, tmp_path) -> Iterator[tuple[str, str]]:
+    binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if binary is None or not Path("/usr/bin/openssl").exists():
+        pytest.skip("nginx or openssl is not installed (apt-get install nginx openssl)")
+    folder = tmp_path / "nginx"
+    folder.mkdir()
+    http_port, https_port = _free_port(), _free_port()
+    config = _nginx_config(folder, app=server.removeprefix("http://"), http_port=http_port, https_port=https_port)
+    check = subprocess.run([binary, "-t", "-c", str(config)], capture_output=True, text=True)  # noqa: S603
+    assert check.returncode == 0, check.stderr
+    process = subprocess.Popen([binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", https_port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{http_port}", f"https://127.0.0.1:{https_port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_nginx_config_terminates_tls_and_proxies_pages_static_and_websockets(nginx, paid_auction, buyer):
+    http, https = nginx
+    # Plain HTTP → HTTPS on the canonical host.
+    plain = httpx.get(f"{http}/listings/", timeout=10)
+    assert plain.status_code == 301 and plain.headers["Location"] == "https://kvartirabar.uz/listings/"
+    with httpx.Client(base_url=https, verify=False, timeout=10) as client:  # noqa: S501 - self-signed, local
+        home = client.get("/")
+        assert home.status_code == 200 and "kvartirabar" in home.text
+        [hsts] = home.headers.get_list("Strict-Transport-Security")  # once: from Django
+        assert hsts.startswith("max-age=31536000")
+        assert "script-src 'self'" in home.headers["Content-Security-Policy"]
+        # Django saw HTTPS (X-Forwarded-Proto from nginx): secure cookies, no redirect loop.
+        assert all("Secure" in cookie for cookie in home.headers.get_list("set-cookie"))
+        # Static files come from nginx itself.
+        css = client.get("/static/css/site.css")
+        assert css.status_code == 200 and css.headers["Cache-Control"] == "max-age=604800, public"
+        assert css.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+        assert client.get("/healthz").json()["status"] == "ok"
+        # Click's callback through nginx: answered, never redirected.
+        answer = client.post("/api/auctions/click/prepare/", data={})
+        assert answer.status_code == 200 and answer.json()["error"] == -8
+    # The live socket through nginx's WebSocket upgrade, over TLS.
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    url = https.replace("https://", "wss://") + f"/ws/auctions/{paid_auction.pk}/"
+    with connect(url, ssl=context, additional_headers={"Origin": "https://kvartirabar.uz"}, open_timeout=10) as ws:
+        assert json.loads(ws.recv(timeout=10))["bid_count"] == 0
+        bid_place(auction_id=paid_auction.pk, bidder=buyer, amount=paid_auction.starting_price)
+        assert json.loads(ws.recv(timeout=10))["bid_count"] == 1
