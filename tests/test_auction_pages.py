@@ -83,12 +83,12 @@ def test_leader_raises_the_maximum_through_the_form(client, paid_auction, buyer)
     assert paid_auction.current_price == START and paid_auction.leader_max == START + 5 * STEP
 
 
-def test_bid_history_is_masked_and_leaves_out_removed_bids(client, paid_auction, buyer, make_user):
+def test_bid_history_is_masked_and_leaves_out_removed_bids(client, paid_auction, buyer, make_user, make_operator):
     from auctions.services import bid_remove
 
     removed = bid_place(auction_id=paid_auction.pk, bidder=make_user(phone="+998901112233"), amount=START)
     bid_place(auction_id=paid_auction.pk, bidder=buyer, amount=START + STEP)
-    bid_remove(bid_id=removed.pk, admin=make_user(is_staff=True), reason="Ошибка")
+    bid_remove(bid_id=removed.pk, admin=make_operator(), reason="Ошибка")
     page = client.get(detail(paid_auction)).content.decode()
     assert buyer.phone not in page
     assert buyer.masked_phone in page

@@ -317,6 +317,9 @@ def test_production_defaults_turn_every_protection_on():
         "CLICK_SERVICE_ID": "12345",
         "CLICK_MERCHANT_ID": "23456",
         "CLICK_SECRET_KEY": "real-secret-from-cabinet",
+        "SITE_URL": "https://kvartirabar.uz",
+        "ESKIZ_EMAIL": "ops@kvartirabar.uz",
+        "ESKIZ_PASSWORD": "eskiz-password",
     }
     code = (
         "import json; from django.conf import settings as s; print(json.dumps({'rl': s.RATE_LIMITS, "
