@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("auctions.urls")),
     path("", include("clickuz.urls")),
     path("", include("notifications.urls")),
+    path("", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
