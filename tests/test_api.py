@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.urls import URLPattern, get_resolver, reverse
 from rest_framework.authtoken.models import Token
@@ -466,6 +467,39 @@ def test_schema_and_docs_pages(api):
     html = docs.content.decode()
     assert "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower() and "unpkg" not in html.lower()
+    # The files are the installed package's (collectstatic serves them in production).
+    for name in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"):
+        assert finders.find(f"drf_spectacular_sidecar/swagger-ui-dist/{name}")
     script = api.get("/api/docs/?script=")
     assert script.status_code == 200 and reverse("api:schema") in script.content.decode()
     assert api.get("/api/redoc/").status_code == 200
+
+
+def test_rule_error_keeps_the_engine_message(buyer, paid_auction):
+    response = token_client(buyer).post(f"/api/v1/auctions/{paid_auction.pk}/bids/", {"amount": "1"}, format="json")
+    error = assert_error(response, 409, "too_low")
+    assert error["message"] == "Ставка должна быть не меньше 800\u00a0000\u00a0000 сум."
+    assert error["fields"] == {}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/nothing-here/",
+        "/api/v1/auctions/-1/",
+        "/api/v1/auctions/99999999999999999999999/",
+        "/api/v1/listings/9223372036854775808/",
+        "/api/v1/auctions/1/bids/extra/",
+    ],
+)
+def test_unknown_paths_and_impossible_ids_are_json_404s(api, path):
+    assert_error(api.get(path), 404, "not_found")
+    assert_error(api.post(path, {}, format="json"), 404, "not_found")
+
+
+def test_bad_bodies_are_400s_in_the_error_format(buyer, paid_auction):
+    client = token_client(buyer)
+    url = f"/api/v1/auctions/{paid_auction.pk}/bids/"
+    assert_error(client.post(url, data=b"{not json", content_type="application/json"), 400, "parse_error")
+    assert_error(client.post(url, data=b"<x/>", content_type="application/xml"), 415, "unsupported_media_type")
+    assert not Bid.objects.exists()
