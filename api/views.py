@@ -21,6 +21,7 @@ from accounts.forms import PhoneAuthenticationForm
 from accounts.models import User
 from api import serializers as s
 from api.exceptions import ApiError
+from api.language import ApiLanguageMixin
 from api.schema import errors, search_parameters
 from api.throttling import AnonThrottle, BidThrottle, PaymentThrottle, TokenThrottle, UserThrottle
 from auctions import services as auction_services
@@ -56,7 +57,7 @@ def _user_id(request: Request) -> int | None:
 # --- Tokens --------------------------------------------------------------------
 
 
-class TokenView(APIView):
+class TokenView(ApiLanguageMixin, APIView):
     """Obtain (POST) or revoke (DELETE) an API token."""
 
     throttle_classes = [TokenThrottle, AnonThrottle]
@@ -93,7 +94,7 @@ class TokenView(APIView):
 # --- Listings --------------------------------------------------------------------
 
 
-class ListingListView(generics.ListAPIView):
+class ListingListView(ApiLanguageMixin, generics.ListAPIView):
     """Search published listings: the same filters and sorting as the site's /listings/ page."""
 
     permission_classes = [AllowAny]
@@ -113,7 +114,7 @@ class ListingListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class ListingDetailView(APIView):
+class ListingDetailView(ApiLanguageMixin, APIView):
     """A listing: published ones for everybody; the seller and staff also see their others."""
 
     permission_classes = [AllowAny]
@@ -143,7 +144,7 @@ def _auction_visible(*, pk: int, user: User | AnonymousUser) -> Auction:
     return auction
 
 
-class AuctionListView(generics.ListAPIView):
+class AuctionListView(ApiLanguageMixin, generics.ListAPIView):
     """Paid auctions, newest first; `status` picks running, upcoming or finished ones by the clock."""
 
     permission_classes = [AllowAny]
@@ -177,7 +178,7 @@ class AuctionListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class AuctionDetailView(APIView):
+class AuctionDetailView(ApiLanguageMixin, APIView):
     """An auction with its status by the clock, the minimum next bid and the bid history (bidders masked)."""
 
     permission_classes = [AllowAny]
@@ -204,7 +205,7 @@ def _bid_result(request: Request, *, auction_id: int, bid_id: int, amount: Any) 
     return Response(data, status=status.HTTP_201_CREATED)
 
 
-class BidCreateView(APIView):
+class BidCreateView(ApiLanguageMixin, APIView):
     """Place a bid through the auction engine: proxy maximum, soft close and all rules apply."""
 
     permission_classes = [IsAuthenticated]
@@ -225,7 +226,7 @@ class BidCreateView(APIView):
         return _bid_result(request, auction_id=pk, bid_id=bid.pk, amount=bid.amount)
 
 
-class BuyNowView(APIView):
+class BuyNowView(ApiLanguageMixin, APIView):
     """Buy at the buy-now price (only before the first bid); the auction ends at once."""
 
     permission_classes = [IsAuthenticated]
@@ -266,7 +267,7 @@ def _payments_response(request: Request, payments: list[AuctionPayment], *, many
     return s.PaymentSerializer(payments if many else payments[0], many=many, context=context).data
 
 
-class AuctionPaymentView(APIView):
+class AuctionPaymentView(ApiLanguageMixin, APIView):
     """The auction fee (seller only): POST opens the payment (or returns the open one) with Click's pay URL;
     GET shows the latest payment's status."""
 
@@ -304,7 +305,7 @@ class AuctionPaymentView(APIView):
 # --- The user's own data ----------------------------------------------------------
 
 
-class MeView(APIView):
+class MeView(ApiLanguageMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: s.MeSerializer, **errors(401, 429)})
@@ -312,7 +313,7 @@ class MeView(APIView):
         return Response(s.MeSerializer(request.user).data)
 
 
-class MyListingsView(generics.ListAPIView):
+class MyListingsView(ApiLanguageMixin, generics.ListAPIView):
     """Your listings in every status (draft, on review, published, rejected)."""
 
     permission_classes = [IsAuthenticated]
@@ -326,7 +327,7 @@ class MyListingsView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class MyAuctionsView(generics.ListAPIView):
+class MyAuctionsView(ApiLanguageMixin, generics.ListAPIView):
     """Your auctions as a seller, paid or not."""
 
     permission_classes = [IsAuthenticated]
@@ -345,7 +346,7 @@ class MyAuctionsView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class MyPaymentsView(generics.ListAPIView):
+class MyPaymentsView(ApiLanguageMixin, generics.ListAPIView):
     """The fee payments of your auctions, newest first."""
 
     permission_classes = [IsAuthenticated]
@@ -365,7 +366,7 @@ class MyPaymentsView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class FavoriteListView(generics.ListAPIView):
+class FavoriteListView(ApiLanguageMixin, generics.ListAPIView):
     """Your favourite listings (GET); add one (POST)."""
 
     permission_classes = [IsAuthenticated]
@@ -393,7 +394,7 @@ class FavoriteListView(generics.ListAPIView):
         return Response(s.ListingSerializer(listing, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
-class FavoriteDetailView(APIView):
+class FavoriteDetailView(ApiLanguageMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None, **errors(401, 404, 429)}, summary="Remove a favourite")
@@ -406,7 +407,7 @@ class FavoriteDetailView(APIView):
 
 
 @extend_schema(exclude=True)
-class NotFoundView(APIView):
+class NotFoundView(ApiLanguageMixin, APIView):
     """Unknown paths under /api/v1/ (and ids that cannot exist): a 404 in the API's format."""
 
     permission_classes = [AllowAny]

@@ -503,3 +503,21 @@ def test_bad_bodies_are_400s_in_the_error_format(buyer, paid_auction):
     assert_error(client.post(url, data=b"{not json", content_type="application/json"), 400, "parse_error")
     assert_error(client.post(url, data=b"<x/>", content_type="application/xml"), 415, "unsupported_media_type")
     assert not Bid.objects.exists()
+
+
+def test_messages_in_the_language_asked_for(api, buyer, make_user, paid_auction):
+    url = f"/api/v1/auctions/{paid_auction.pk}/bids/"
+    client = token_client(buyer)
+    russian = assert_error(client.post(url, {"amount": "1"}, format="json"), 409, "too_low")["message"]
+    uzbek = client.post(url, {"amount": "1"}, format="json", HTTP_ACCEPT_LANGUAGE="uz-Latn-UZ,ru;q=0.5")
+    english = client.post(url, {"amount": "1"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert uzbek["Content-Language"] == "uz" and english["Content-Language"] == "en"
+    assert len({russian, uzbek.json()["error"]["message"], english.json()["error"]["message"]}) == 3
+    assert "800\u00a0000\u00a0000" in english.json()["error"]["message"]
+    # Without the header: the user's stored language; errors before sign-in follow the header.
+    english_user = make_user(language="en")
+    response = token_client(english_user).post(url, {"amount": "1"}, format="json")
+    assert response.json()["error"]["message"] == english.json()["error"]["message"]
+    anonymous = api.get("/api/v1/me/", HTTP_ACCEPT_LANGUAGE="en")
+    error = assert_error(anonymous, 401, "not_authenticated")
+    assert error["message"] == "Authentication credentials were not provided."
