@@ -42,4 +42,4 @@ class ApiLanguageMixin:
 
 def _activate(request: Request, language: str) -> None:
     translation.activate(language)
-    request._request.LANGUAGE_CODE = language  # type: ignore[attr-defined]  # the Content-Language header
+    request._request.LANGUAGE_CODE = language  # the Content-Language header
