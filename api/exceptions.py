@@ -9,8 +9,9 @@ import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -96,3 +97,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         error["retry_after"] = math.ceil(exc.wait)
     response.data = {"error": error}
     return response
+
+
+def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """handler500: the API's error format under /api/v1/, Django's page elsewhere (the error is logged as usual)."""
+    if request.path.startswith("/api/v1/"):
+        error = {"code": "server_error", "message": str(exceptions.APIException.default_detail), "fields": {}}
+        return JsonResponse({"error": error}, status=500)
+    return defaults.server_error(request, *args, **kwargs)

@@ -8,6 +8,9 @@ from listings.views import home
 admin.site.site_header = "kvartirabar — администрирование"
 admin.site.site_title = "kvartirabar"
 
+# An unexpected error answers an API client in the API's error format.
+handler500 = "api.exceptions.server_error"
+
 urlpatterns = [
     path("", home, name="home"),
     path("", include("auctions.urls_click")),

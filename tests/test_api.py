@@ -521,3 +521,19 @@ def test_messages_in_the_language_asked_for(api, buyer, make_user, paid_auction)
     anonymous = api.get("/api/v1/me/", HTTP_ACCEPT_LANGUAGE="en")
     error = assert_error(anonymous, 401, "not_authenticated")
     assert error["message"] == "Authentication credentials were not provided."
+
+
+def test_an_unexpected_error_is_a_500_in_the_error_format(api, monkeypatch, client):
+    def broken(**kwargs):
+        raise RuntimeError("the database fell over")
+
+    monkeypatch.setattr("api.views.listings_search", broken)
+    api.raise_request_exception = False
+    response = api.get("/api/v1/listings/")
+    assert_error(response, 500, "server_error")
+    assert "fell over" not in response.content.decode()
+    # The site's pages keep Django's own error page.
+    monkeypatch.setattr("listings.views.listings_search", broken)
+    client.raise_request_exception = False
+    page = client.get("/listings/")
+    assert page.status_code == 500 and not page["Content-Type"].startswith("application/json")
