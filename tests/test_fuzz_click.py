@@ -23,7 +23,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auctions.models import Auction, AuctionEvent, AuctionPayment, ClickTransaction
+from auctions.models import Auction, AuctionEvent, AuctionPayment, ClickTransaction, ClickTransactionStatus
 from clickuz.signing import sign_string
 from tests.test_click_endpoints import (
     COMPLETE_URL,
@@ -177,6 +177,17 @@ def click_world(seller, make_listing, make_paid_auction, payment):
                     merchant_prepare_id=attempt.pk,
                 ),
             ),
+            # Click telling us the payment failed on its side (error < 0).
+            "complete-failed": (
+                COMPLETE_URL,
+                complete_fields(
+                    payment.merchant_trans_id,
+                    click_trans_id=str(attempt.click_trans_id),
+                    merchant_prepare_id=attempt.pk,
+                    error="-5017",
+                    error_note="Insufficient funds",
+                ),
+            ),
         },
     }
 
@@ -192,9 +203,9 @@ def send(client: Client, url: str, body: bytes, content_type: str) -> dict:
     return answer
 
 
-@settings(max_examples=250, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(
-    base=st.sampled_from(["prepare-open", "prepare-paid", "complete-prepared"]),
+    base=st.sampled_from(["prepare-open", "prepare-paid", "complete-prepared", "complete-failed"]),
     mutations=MUTATIONS,
     extras=EXTRAS,
     signing=st.sampled_from(["resign", "resign", "resign", "keep", "wrong-secret", "drop"]),
@@ -233,7 +244,11 @@ def test_mutated_click_requests(click_world, base, mutations, extras, signing, e
             # The one change a refused request may make: Click's own "payment failed" notice,
             # correctly signed, cancels the prepared attempt (and nothing else).
             assert before[0] == after[0] and before[2] == after[2] and before[3] == after[3]
-            assert [row[:2] for row in before[1]] != [row[:2] for row in after[1]]
+            changed = [(old, new) for old, new in zip(before[1], after[1], strict=True) if old != new]
+            assert len(changed) == 1, changed
+            ((old, new),) = changed
+            assert (old[1], new[1]) == (ClickTransactionStatus.PREPARED, ClickTransactionStatus.CANCELLED)
+            assert new[2] == int(fields["error"]) != 0
         else:
             assert after == before, (answer, fields)
 
