@@ -152,6 +152,14 @@ class ListingSearchResultSerializer(ListingSerializer):
         read_only_fields = fields
 
 
+class RegionSerializer(serializers.Serializer):
+    """A region and its districts: the values of the search's `region` and `district` parameters."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    districts = DistrictSerializer(many=True)
+
+
 class FavoriteRequestSerializer(serializers.Serializer):
     listing_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
 
@@ -307,6 +315,25 @@ class BidRequestSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Your hidden maximum for automatic raises (proxy bidding).",
     )
+
+
+class MyBidSerializer(serializers.ModelSerializer):
+    """One of your bids (with your hidden maximum: only you see it)."""
+
+    auction_id = serializers.IntegerField(read_only=True)
+    auto = serializers.SerializerMethodField()
+    removed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Bid
+        fields = ["id", "auction_id", "amount", "max_amount", "kind", "auto", "created_at", "removed"]
+        read_only_fields = fields
+
+    def get_auto(self, bid: Bid) -> bool:
+        return bid.kind == BidKind.AUTO
+
+    def get_removed(self, bid: Bid) -> bool:
+        return bid.removed_at is not None
 
 
 class BidResultSerializer(serializers.Serializer):

@@ -19,6 +19,7 @@ urlpatterns = [
         name="docs",
     ),
     path("api/v1/auth/token/", views.TokenView.as_view(), name="token"),
+    path("api/v1/regions/", views.RegionListView.as_view(), name="regions"),
     path("api/v1/listings/", views.ListingListView.as_view(), name="listings"),
     path("api/v1/listings/<id:pk>/", views.ListingDetailView.as_view(), name="listing"),
     path("api/v1/auctions/", views.AuctionListView.as_view(), name="auctions"),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("api/v1/me/listings/", views.MyListingsView.as_view(), name="my-listings"),
     path("api/v1/me/auctions/", views.MyAuctionsView.as_view(), name="my-auctions"),
     path("api/v1/me/payments/", views.MyPaymentsView.as_view(), name="my-payments"),
+    path("api/v1/me/bids/", views.MyBidsView.as_view(), name="my-bids"),
     path("api/v1/me/favorites/", views.FavoriteListView.as_view(), name="favorites"),
     path("api/v1/me/favorites/<id:listing_id>/", views.FavoriteDetailView.as_view(), name="favorite"),
     # Anything else under /api/v1/ is a 404 in the API's error format, not an HTML page.

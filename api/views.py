@@ -25,7 +25,7 @@ from api.language import ApiLanguageMixin
 from api.schema import errors, search_parameters
 from api.throttling import AnonThrottle, BidThrottle, PaymentThrottle, TokenThrottle, UserThrottle
 from auctions import services as auction_services
-from auctions.models import Auction, AuctionPayment, AuctionStatus, PaymentStatus
+from auctions.models import Auction, AuctionPayment, AuctionStatus, Bid, PaymentStatus
 from auctions.payment_rules import payment_is_expired
 from auctions.selectors import auction_public_bids, auctions_active, auctions_of_seller, auctions_upcoming
 from clickuz.paylink import click_pay_url
@@ -37,6 +37,7 @@ from listings.selectors import (
     listings_favorite_of,
     listings_of_seller,
     listings_search,
+    regions_with_districts,
 )
 
 BID_HISTORY_LIMIT = 50
@@ -364,6 +365,38 @@ class MyPaymentsView(ApiLanguageMixin, generics.ListAPIView):
     @extend_schema(responses={200: s.PaymentSerializer(many=True), **errors(401, 404, 429)})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+
+class MyBidsView(ApiLanguageMixin, generics.ListAPIView):
+    """Your bids, newest first (the proxy's automatic raises included)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.MyBidSerializer
+
+    def get_queryset(self) -> QuerySet[Bid]:
+        return Bid.objects.filter(bidder_id=_user(self.request).pk).order_by("-created_at", "-id")
+
+    @extend_schema(responses={200: s.MyBidSerializer(many=True), **errors(401, 404, 429)})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class RegionListView(ApiLanguageMixin, APIView):
+    """Regions and their districts, for the search's `region` and `district` parameters."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: s.RegionSerializer(many=True), **errors(429)})
+    def get(self, request: Request) -> Response:
+        data = [
+            {
+                "code": region.code,
+                "name": region.name,
+                "districts": [{"id": d.pk, "name": d.name} for d in region.districts.all()],
+            }
+            for region in regions_with_districts()
+        ]
+        return Response(s.RegionSerializer(data, many=True).data)
 
 
 class FavoriteListView(ApiLanguageMixin, generics.ListAPIView):

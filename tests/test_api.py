@@ -366,7 +366,14 @@ def test_favourites(buyer, seller, make_listing):
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/me/", "/api/v1/me/listings/", "/api/v1/me/auctions/", "/api/v1/me/payments/", "/api/v1/me/favorites/"],
+    [
+        "/api/v1/me/",
+        "/api/v1/me/listings/",
+        "/api/v1/me/auctions/",
+        "/api/v1/me/payments/",
+        "/api/v1/me/bids/",
+        "/api/v1/me/favorites/",
+    ],
 )
 def test_own_data_needs_sign_in(api, path):
     assert_error(api.get(path), 401, "not_authenticated")
@@ -537,3 +544,25 @@ def test_an_unexpected_error_is_a_500_in_the_error_format(api, monkeypatch, clie
     client.raise_request_exception = False
     page = client.get("/listings/")
     assert page.status_code == 500 and not page["Content-Type"].startswith("application/json")
+
+
+def test_regions_and_districts_for_the_search(api, seller, make_listing):
+    regions = api.get("/api/v1/regions/").json()
+    assert len(regions) == 14
+    tashkent = next(r for r in regions if r["districts"] and any("Юнусабад" in d["name"] for d in r["districts"]))
+    yunusabad = next(d for d in tashkent["districts"] if "Юнусабад" in d["name"])
+    listing = make_listing(seller)  # in Yunusabad
+    found = api.get("/api/v1/listings/", {"region": tashkent["code"], "district": yunusabad["id"]}).json()
+    assert [row["id"] for row in found["results"]] == [listing.pk]
+    english = api.get("/api/v1/regions/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english[0]["name"] != regions[0]["name"]
+
+
+def test_my_bids(api, buyer, make_user, paid_auction):
+    client = token_client(buyer)
+    client.post(f"/api/v1/auctions/{paid_auction.pk}/bids/", {"amount": "800000000", "max_amount": "900000000"})
+    token_client(make_user()).post(f"/api/v1/auctions/{paid_auction.pk}/bids/", {"amount": "810000000"})
+    mine = client.get("/api/v1/me/bids/").json()["results"]
+    assert [(b["amount"], b["auto"]) for b in mine] == [("811000000.00", True), ("800000000.00", False)]
+    assert mine[1]["max_amount"] == "900000000.00" and mine[0]["auction_id"] == paid_auction.pk
+    assert_error(api.get("/api/v1/me/bids/"), 401, "not_authenticated")
