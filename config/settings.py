@@ -96,6 +96,12 @@ INSTALLED_APPS = [
     "channels",
     # Sign-in lockout: failed password and SMS-code sign-ins per number and address.
     "axes",
+    # The public REST API (/api/v1/), its OpenAPI schema and local docs page.
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -268,6 +274,56 @@ AUCTION_SOFT_CLOSE_MINUTES = env.int("AUCTION_SOFT_CLOSE_MINUTES", default=5)
 AUCTION_ENDING_SOON_MINUTES = env.int("AUCTION_ENDING_SOON_MINUTES", default=60)
 # The bid form asks again when a bid exceeds the minimum this many times over (typo guard).
 AUCTION_TYPO_GUARD_FACTOR = env.int("AUCTION_TYPO_GUARD_FACTOR", default=2)
+
+# --- REST API (api/) ------------------------------------------------------------
+# Rates per client: anonymous by address, signed-in by user; bids (and buy-now),
+# fee payment initiation and token requests have stricter scopes of their own.
+# The client address is REMOTE_ADDR (NUM_PROXIES=0): the proxy set-up makes it the real one.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: a request without credentials gets 401 with "WWW-Authenticate: Token".
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonThrottle", "api.throttling.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="120/min"),
+        "user": env.str("API_THROTTLE_USER", default="600/min"),
+        "bids": env.str("API_THROTTLE_BIDS", default="30/min"),
+        "payments": env.str("API_THROTTLE_PAYMENTS", default="10/min"),
+        "token": env.str("API_THROTTLE_TOKEN", default="10/min"),
+    },
+    "NUM_PROXIES": 0,
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "PAGE_SIZE": 24,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "kvartirabar API",
+    "DESCRIPTION": "Listings, auctions, bids and the auction fee payment of kvartirabar.uz.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_common_errors"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # api.converters.IdConverter: ids of 1-18 digits.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}},
+    "ENUM_NAME_OVERRIDES": {
+        "AuctionStatusEnum": "auctions.models.AuctionStatus",
+        "ListingStatusEnum": "listings.models.ListingStatus",
+        "PaymentStatusEnum": "auctions.models.PaymentStatus",
+    },
+}
 
 # --- Security (production values whenever DEBUG is off) ---------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

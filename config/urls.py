@@ -8,6 +8,9 @@ from listings.views import home
 admin.site.site_header = "kvartirabar — администрирование"
 admin.site.site_title = "kvartirabar"
 
+# An unexpected error answers an API client in the API's error format.
+handler500 = "api.exceptions.server_error"
+
 urlpatterns = [
     path("", home, name="home"),
     path("", include("auctions.urls_click")),
@@ -16,6 +19,7 @@ urlpatterns = [
     path("", include("auctions.urls")),
     path("", include("clickuz.urls")),
     path("", include("notifications.urls")),
+    path("", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

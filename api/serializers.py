@@ -1,0 +1,360 @@
+"""What the API sends and accepts. Money is a decimal string in soums; times are ISO 8601."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import User
+from auctions.models import Auction, AuctionPayment, AuctionStatus, Bid, BidKind
+from auctions.selectors import (
+    auction_buy_now_available,
+    auction_effective_status,
+    auction_min_next_bid,
+    auction_reserve_met,
+)
+from listings.models import BuildingType, Listing, ListingPhoto, Renovation
+
+# --- Errors (documentation only: api.exceptions builds them) -----------------
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    retry_after = serializers.IntegerField(required=False, help_text="Seconds to wait (429 only).")
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorBodySerializer()
+
+
+# --- Accounts ------------------------------------------------------------------
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=32)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class MeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "phone", "first_name", "language", "date_joined"]
+        read_only_fields = fields
+
+
+# --- Listings ------------------------------------------------------------------
+
+
+class PlaceSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class DistrictSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ListingPhoto
+        fields = ["id", "url", "thumbnail_url"]
+
+    def _absolute(self, url: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+    def get_url(self, photo: ListingPhoto) -> str:
+        return self._absolute(photo.image.url)
+
+    def get_thumbnail_url(self, photo: ListingPhoto) -> str:
+        return self._absolute(photo.thumb_url)
+
+
+class ListingSerializer(serializers.ModelSerializer):
+    region = serializers.SerializerMethodField()
+    district = serializers.SerializerMethodField()
+    photos = PhotoSerializer(many=True, read_only=True)
+    url = serializers.SerializerMethodField()
+    amenities = serializers.ListField(child=serializers.CharField(), read_only=True)
+    building_type = serializers.ChoiceField(choices=BuildingType.choices, allow_blank=True, read_only=True)
+    renovation = serializers.ChoiceField(choices=Renovation.choices, allow_blank=True, read_only=True)
+
+    class Meta:
+        model = Listing
+        fields = [
+            "id",
+            "url",
+            "status",
+            "title",
+            "description",
+            "region",
+            "district",
+            "address",
+            "latitude",
+            "longitude",
+            "rooms",
+            "area",
+            "living_area",
+            "kitchen_area",
+            "floor",
+            "floors_total",
+            "building_type",
+            "year_built",
+            "renovation",
+            "market",
+            "amenities",
+            "price",
+            "currency",
+            "price_uzs",
+            "price_per_m2_uzs",
+            "views_count",
+            "photos",
+            "created_at",
+            "published_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(PlaceSerializer)
+    def get_region(self, listing: Listing) -> dict[str, str]:
+        return {"code": str(listing.region_id), "name": listing.region.name}
+
+    @extend_schema_field(DistrictSerializer(allow_null=True))
+    def get_district(self, listing: Listing) -> dict[str, Any] | None:
+        if listing.district is None:
+            return None
+        return {"id": listing.district.pk, "name": listing.district.name}
+
+    def get_url(self, listing: Listing) -> str:
+        request = self.context.get("request")
+        path = listing.get_absolute_url()
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class ListingSearchResultSerializer(ListingSerializer):
+    """A search result: also the running auction (if any) and the favourite flag."""
+
+    auction_id = serializers.IntegerField(allow_null=True, read_only=True)
+    auction_ends_at = serializers.DateTimeField(allow_null=True, read_only=True)
+    is_favorite = serializers.BooleanField(read_only=True)
+
+    class Meta(ListingSerializer.Meta):
+        fields = [*ListingSerializer.Meta.fields, "auction_id", "auction_ends_at", "is_favorite"]
+        read_only_fields = fields
+
+
+class RegionSerializer(serializers.Serializer):
+    """A region and its districts: the values of the search's `region` and `district` parameters."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    districts = DistrictSerializer(many=True)
+
+
+class FavoriteRequestSerializer(serializers.Serializer):
+    listing_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+# --- Auctions ------------------------------------------------------------------
+
+STATUS_CHOICES = AuctionStatus.choices
+
+
+class ListingBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+class PublicBidSerializer(serializers.Serializer):
+    """A bid in the public history: the bidder's phone is masked."""
+
+    bidder = serializers.CharField(help_text="The bidder's masked phone number, e.g. +998 90 *** ** 67.")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    auto = serializers.BooleanField(help_text="A proxy raise made for the bidder's hidden maximum.")
+    is_mine = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+def public_bid(bid: Bid, *, user_id: int | None) -> dict[str, Any]:
+    return {
+        "bidder": bid.bidder.masked_phone,
+        "amount": bid.amount,
+        "auto": bid.kind == BidKind.AUTO,
+        "is_mine": user_id is not None and bid.bidder_id == user_id,
+        "created_at": bid.created_at,
+    }
+
+
+class AuctionSerializer(serializers.ModelSerializer):
+    """An auction with the status the clock has decided and the minimum next bid."""
+
+    listing = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField()
+    status_label = serializers.SerializerMethodField()
+    min_next_bid = serializers.SerializerMethodField()
+    reserve_met = serializers.SerializerMethodField()
+    buy_now_available = serializers.SerializerMethodField()
+    leader = serializers.SerializerMethodField()
+    is_leader = serializers.SerializerMethodField()
+    my_max = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Auction
+        fields = [
+            "id",
+            "url",
+            "listing",
+            "status",
+            "status_label",
+            "is_paid",
+            "starts_at",
+            "ends_at",
+            "hard_ends_at",
+            "starting_price",
+            "bid_step",
+            "current_price",
+            "min_next_bid",
+            "bid_count",
+            "extension_count",
+            "reserve_met",
+            "buy_now_price",
+            "buy_now_available",
+            "leader",
+            "is_leader",
+            "my_max",
+        ]
+        read_only_fields = fields
+
+    def _user_id(self) -> int | None:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return user.pk if user is not None and user.is_authenticated else None
+
+    @extend_schema_field(ListingBriefSerializer)
+    def get_listing(self, auction: Auction) -> dict[str, Any]:
+        return {"id": auction.listing_id, "title": auction.listing.title}
+
+    @extend_schema_field(serializers.ChoiceField(choices=STATUS_CHOICES))
+    def get_status(self, auction: Auction) -> str:
+        return auction_effective_status(auction, now=self.context.get("now"))
+
+    def get_status_label(self, auction: Auction) -> str:
+        return str(AuctionStatus(auction_effective_status(auction, now=self.context.get("now"))).label)
+
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
+    def get_min_next_bid(self, auction: Auction) -> str:
+        return f"{auction_min_next_bid(auction):.2f}"
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True, help_text="null when there is no reserve."))
+    def get_reserve_met(self, auction: Auction) -> bool | None:
+        return auction_reserve_met(auction)
+
+    def get_buy_now_available(self, auction: Auction) -> bool:
+        return auction_buy_now_available(auction, now=self.context.get("now"))
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="The leader's masked phone number."))
+    def get_leader(self, auction: Auction) -> str | None:
+        return auction.leader.masked_phone if auction.leader_id and auction.leader else None
+
+    def get_is_leader(self, auction: Auction) -> bool:
+        user_id = self._user_id()
+        return user_id is not None and auction.leader_id == user_id
+
+    @extend_schema_field(
+        serializers.DecimalField(
+            max_digits=14, decimal_places=2, allow_null=True, help_text="Your hidden maximum, when you lead."
+        )
+    )
+    def get_my_max(self, auction: Auction) -> str | None:
+        user_id = self._user_id()
+        if user_id is None or auction.leader_id != user_id or auction.leader_max is None:
+            return None
+        return f"{auction.leader_max:.2f}"
+
+    def get_url(self, auction: Auction) -> str:
+        request = self.context.get("request")
+        path = auction.get_absolute_url()
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class AuctionDetailSerializer(AuctionSerializer):
+    bids = serializers.SerializerMethodField()
+
+    class Meta(AuctionSerializer.Meta):
+        fields = [*AuctionSerializer.Meta.fields, "bids"]
+        read_only_fields = fields
+
+    @extend_schema_field(PublicBidSerializer(many=True))
+    def get_bids(self, auction: Auction) -> list[dict[str, Any]]:
+        bids = self.context.get("bids", [])
+        return PublicBidSerializer([public_bid(b, user_id=self._user_id()) for b in bids], many=True).data
+
+
+class BidRequestSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="Your bid in soums, at least min_next_bid. Omit it (leader only) to raise just your maximum.",
+    )
+    max_amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="Your hidden maximum for automatic raises (proxy bidding).",
+    )
+
+
+class MyBidSerializer(serializers.ModelSerializer):
+    """One of your bids (with your hidden maximum: only you see it)."""
+
+    auction_id = serializers.IntegerField(read_only=True)
+    auto = serializers.SerializerMethodField()
+    removed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Bid
+        fields = ["id", "auction_id", "amount", "max_amount", "kind", "auto", "created_at", "removed"]
+        read_only_fields = fields
+
+    def get_auto(self, bid: Bid) -> bool:
+        return bid.kind == BidKind.AUTO
+
+    def get_removed(self, bid: Bid) -> bool:
+        return bid.removed_at is not None
+
+
+class BidResultSerializer(serializers.Serializer):
+    bid_id = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    leading = serializers.BooleanField()
+    auction = AuctionSerializer()
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    auction_id = serializers.IntegerField(read_only=True)
+    pay_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuctionPayment
+        fields = ["id", "auction_id", "merchant_trans_id", "amount", "status", "created_at", "completed_at", "pay_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.URLField(allow_null=True, help_text="Click's pay page for a payment still open; null otherwise.")
+    )
+    def get_pay_url(self, payment: AuctionPayment) -> str | None:
+        urls: dict[int, str] = self.context.get("pay_urls", {})
+        return urls.get(payment.pk)

@@ -1,0 +1,449 @@
+"""The REST API: thin views over the same services and selectors as the site."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.forms import PhoneAuthenticationForm
+from accounts.models import User
+from api import serializers as s
+from api.exceptions import ApiError
+from api.language import ApiLanguageMixin
+from api.schema import errors, search_parameters
+from api.throttling import AnonThrottle, BidThrottle, PaymentThrottle, TokenThrottle, UserThrottle
+from auctions import services as auction_services
+from auctions.models import Auction, AuctionPayment, AuctionStatus, Bid, PaymentStatus
+from auctions.payment_rules import payment_is_expired
+from auctions.selectors import auction_public_bids, auctions_active, auctions_of_seller, auctions_upcoming
+from clickuz.paylink import click_pay_url
+from listings import services as listing_services
+from listings.forms import SearchForm
+from listings.models import Listing
+from listings.selectors import (
+    listing_visible_to,
+    listings_favorite_of,
+    listings_of_seller,
+    listings_search,
+    regions_with_districts,
+)
+
+BID_HISTORY_LIMIT = 50
+
+
+def _user(request: Request) -> User:
+    """The signed-in user (the view's permission has checked it)."""
+    user = request.user
+    if not isinstance(user, User):  # pragma: no cover - IsAuthenticated has refused the request
+        raise NotAuthenticated
+    return user
+
+
+def _user_id(request: Request) -> int | None:
+    return request.user.pk if request.user.is_authenticated else None
+
+
+# --- Tokens --------------------------------------------------------------------
+
+
+class TokenView(ApiLanguageMixin, APIView):
+    """Obtain (POST) or revoke (DELETE) an API token."""
+
+    throttle_classes = [TokenThrottle, AnonThrottle]
+
+    def get_permissions(self) -> list[Any]:
+        return [IsAuthenticated()] if self.request.method == "DELETE" else [AllowAny()]
+
+    @extend_schema(
+        request=s.TokenRequestSerializer,
+        responses={200: s.TokenSerializer, **errors(400, 429)},
+        summary="Get an API token by phone number and password",
+        description="Send it as `Authorization: Token <token>`. The same token is returned until revoked.",
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        data = s.TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        django_request: HttpRequest = request._request
+        form = PhoneAuthenticationForm(
+            django_request, data={"username": data.validated_data["phone"], "password": data.validated_data["password"]}
+        )
+        if not form.is_valid():
+            messages = [str(m) for m in form.non_field_errors()] or [str(m) for e in form.errors.values() for m in e]
+            raise ApiError(message=" ".join(messages), code="invalid_credentials", status_code=400)
+        token, _created = Token.objects.get_or_create(user=form.get_user())
+        return Response({"token": token.key})
+
+    @extend_schema(request=None, responses={204: None, **errors(401)}, summary="Revoke your API token")
+    def delete(self, request: Request) -> Response:
+        Token.objects.filter(user=_user(request)).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Listings --------------------------------------------------------------------
+
+
+class ListingListView(ApiLanguageMixin, generics.ListAPIView):
+    """Search published listings: the same filters and sorting as the site's /listings/ page."""
+
+    permission_classes = [AllowAny]
+    serializer_class = s.ListingSearchResultSerializer
+
+    def get_queryset(self) -> QuerySet[Listing]:
+        form = SearchForm(self.request.query_params)
+        if not form.is_valid():
+            raise serializers.ValidationError({name: [str(m) for m in msgs] for name, msgs in form.errors.items()})
+        return listings_search(params=form.params(), user_id=_user_id(self.request))
+
+    @extend_schema(
+        parameters=search_parameters(),
+        responses={200: s.ListingSearchResultSerializer(many=True), **errors(400, 404, 429)},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class ListingDetailView(ApiLanguageMixin, APIView):
+    """A listing: published ones for everybody; the seller and staff also see their others."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: s.ListingSerializer, **errors(404, 429)})
+    def get(self, request: Request, pk: int) -> Response:
+        listing = listing_visible_to(pk=pk, user_id=_user_id(request), is_staff=request.user.is_staff)
+        if listing is None:
+            raise ApiError(message=_not_found(), code="not_found", status_code=404)
+        return Response(s.ListingSerializer(listing, context={"request": request}).data)
+
+
+def _not_found() -> str:
+    return str(NotFound.default_detail)
+
+
+# --- Auctions ----------------------------------------------------------------------
+
+AUCTION_FILTERS = ["active", "scheduled", "ended"]
+
+
+def _auction_visible(*, pk: int, user: User | AnonymousUser) -> Auction:
+    """Paid auctions are public; an unpaid one only for its seller and staff."""
+    auction = Auction.objects.select_related("listing", "leader").filter(pk=pk).first()
+    if auction is None or not (auction.is_paid or user.is_staff or auction.seller_id == user.pk):
+        raise ApiError(message=_not_found(), code="not_found", status_code=404)
+    return auction
+
+
+class AuctionListView(ApiLanguageMixin, generics.ListAPIView):
+    """Paid auctions, newest first; `status` picks running, upcoming or finished ones by the clock."""
+
+    permission_classes = [AllowAny]
+    serializer_class = s.AuctionSerializer
+
+    def get_queryset(self) -> QuerySet[Auction]:
+        wanted = self.request.query_params.get("status", "")
+        now = timezone.now()
+        if wanted and wanted not in AUCTION_FILTERS:
+            raise serializers.ValidationError({"status": [f"{wanted!r}: {', '.join(AUCTION_FILTERS)}"]})
+        if wanted == "active":
+            qs = auctions_active(now=now)
+        elif wanted == "scheduled":
+            qs = auctions_upcoming(now=now)
+        else:
+            qs = Auction.objects.filter(is_paid=True).order_by("-created_at", "-id")
+            if wanted == "ended":
+                qs = qs.exclude(status=AuctionStatus.CANCELLED).filter(ends_at__lte=now).order_by("-ends_at", "-id")
+        return qs.select_related("listing", "leader")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, OpenApiParameter.QUERY, required=False, enum=AUCTION_FILTERS),
+        ],
+        responses={200: s.AuctionSerializer(many=True), **errors(400, 404, 429)},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class AuctionDetailView(ApiLanguageMixin, APIView):
+    """An auction with its status by the clock, the minimum next bid and the bid history (bidders masked)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: s.AuctionDetailSerializer, **errors(404, 429)})
+    def get(self, request: Request, pk: int) -> Response:
+        auction = _auction_visible(pk=pk, user=request.user)
+        context = {
+            "request": request,
+            "now": timezone.now(),
+            "bids": auction_public_bids(auction, limit=BID_HISTORY_LIMIT),
+        }
+        return Response(s.AuctionDetailSerializer(auction, context=context).data)
+
+
+def _bid_result(request: Request, *, auction_id: int, bid_id: int, amount: Any) -> Response:
+    auction = Auction.objects.select_related("listing", "leader").get(pk=auction_id)
+    data = {
+        "bid_id": bid_id,
+        "amount": f"{amount:.2f}",
+        "leading": auction.leader_id == request.user.pk,
+        "auction": s.AuctionSerializer(auction, context={"request": request}).data,
+    }
+    return Response(data, status=status.HTTP_201_CREATED)
+
+
+class BidCreateView(ApiLanguageMixin, APIView):
+    """Place a bid through the auction engine: proxy maximum, soft close and all rules apply."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [BidThrottle, UserThrottle]
+
+    @extend_schema(
+        request=s.BidRequestSerializer, responses={201: s.BidResultSerializer, **errors(400, 401, 403, 404, 409, 429)}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = s.BidRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        bid = auction_services.bid_place(
+            auction_id=pk,
+            bidder=_user(request),
+            amount=data.validated_data.get("amount"),
+            max_amount=data.validated_data.get("max_amount"),
+        )
+        return _bid_result(request, auction_id=pk, bid_id=bid.pk, amount=bid.amount)
+
+
+class BuyNowView(ApiLanguageMixin, APIView):
+    """Buy at the buy-now price (only before the first bid); the auction ends at once."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [BidThrottle, UserThrottle]
+
+    @extend_schema(request=None, responses={201: s.BidResultSerializer, **errors(401, 403, 404, 409, 429)})
+    def post(self, request: Request, pk: int) -> Response:
+        bid = auction_services.auction_buy_now(auction_id=pk, buyer=_user(request))
+        return _bid_result(request, auction_id=pk, bid_id=bid.pk, amount=bid.amount)
+
+
+def _pay_urls(request: Request, payments: list[AuctionPayment]) -> dict[int, str]:
+    """Click's pay page for each payment still open (the same link as the auction page's button)."""
+    now = timezone.now()
+    if settings.CLICK_SANDBOX:
+        base = request.build_absolute_uri(reverse("clickuz:sandbox-pay"))
+    else:
+        base = settings.CLICK_PAY_URL
+    urls = {}
+    for payment in payments:
+        if payment.status != PaymentStatus.PENDING or payment_is_expired(payment, now=now):
+            continue
+        auction_url = reverse("auctions:detail", args=[payment.auction_id])
+        urls[payment.pk] = click_pay_url(
+            base_url=base,
+            service_id=str(settings.CLICK_SERVICE_ID),
+            merchant_id=str(settings.CLICK_MERCHANT_ID),
+            amount=payment.amount,
+            transaction_param=payment.merchant_trans_id,
+            return_url=request.build_absolute_uri(auction_url + "?from=click"),
+            merchant_user_id=str(settings.CLICK_MERCHANT_USER_ID),
+        )
+    return urls
+
+
+def _payments_response(request: Request, payments: list[AuctionPayment], *, many: bool) -> Any:
+    context = {"request": request, "pay_urls": _pay_urls(request, payments)}
+    return s.PaymentSerializer(payments if many else payments[0], many=many, context=context).data
+
+
+class AuctionPaymentView(ApiLanguageMixin, APIView):
+    """The auction fee (seller only): POST opens the payment (or returns the open one) with Click's pay URL;
+    GET shows the latest payment's status."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get_throttles(self) -> list[Any]:
+        if self.request.method == "POST":
+            return [PaymentThrottle(), UserThrottle()]
+        return [UserThrottle()]
+
+    def _auction(self, request: Request, pk: int, *, owner_check: bool = True) -> Auction:
+        auction = Auction.objects.filter(pk=pk).first()
+        if auction is None:
+            raise ApiError(message=_not_found(), code="not_found", status_code=404)
+        if owner_check and auction.seller_id != request.user.pk:
+            raise ApiError(message=str(PermissionDenied.default_detail), code="not_owner", status_code=403)
+        return auction
+
+    @extend_schema(request=None, responses={200: s.PaymentSerializer, **errors(401, 403, 404, 409, 429)})
+    def post(self, request: Request, pk: int) -> Response:
+        self._auction(request, pk, owner_check=False)  # the service refuses anybody but the seller ("not_owner")
+        payment = auction_services.payment_initiate(auction_id=pk, user=_user(request))
+        return Response(_payments_response(request, [payment], many=False))
+
+    @extend_schema(responses={200: s.PaymentSerializer, **errors(401, 403, 404, 429)})
+    def get(self, request: Request, pk: int) -> Response:
+        auction = self._auction(request, pk)
+        payments = list(auction.payments.order_by("-created_at", "-id"))
+        chosen = next((p for p in payments if p.status == PaymentStatus.COMPLETED), payments[0] if payments else None)
+        if chosen is None:
+            raise ApiError(message=_not_found(), code="not_found", status_code=404)
+        return Response(_payments_response(request, [chosen], many=False))
+
+
+# --- The user's own data ----------------------------------------------------------
+
+
+class MeView(ApiLanguageMixin, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.MeSerializer, **errors(401, 429)})
+    def get(self, request: Request) -> Response:
+        return Response(s.MeSerializer(request.user).data)
+
+
+class MyListingsView(ApiLanguageMixin, generics.ListAPIView):
+    """Your listings in every status (draft, on review, published, rejected)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.ListingSerializer
+
+    def get_queryset(self) -> QuerySet[Listing]:
+        return listings_of_seller(seller_id=_user(self.request).pk).order_by("-created_at", "-id")
+
+    @extend_schema(responses={200: s.ListingSerializer(many=True), **errors(401, 404, 429)})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class MyAuctionsView(ApiLanguageMixin, generics.ListAPIView):
+    """Your auctions as a seller, paid or not."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.AuctionSerializer
+
+    def get_queryset(self) -> QuerySet[Auction]:
+        return (
+            auctions_of_seller(seller_id=_user(self.request).pk).select_related("leader").order_by("-created_at", "-id")
+        )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+    @extend_schema(responses={200: s.AuctionSerializer(many=True), **errors(401, 404, 429)})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class MyPaymentsView(ApiLanguageMixin, generics.ListAPIView):
+    """The fee payments of your auctions, newest first."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.PaymentSerializer
+
+    def get_queryset(self) -> QuerySet[AuctionPayment]:
+        return AuctionPayment.objects.filter(auction__seller_id=_user(self.request).pk).order_by("-created_at", "-id")
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], list):
+            kwargs["context"] = {**self.get_serializer_context(), "pay_urls": _pay_urls(self.request, args[0])}
+            return self.serializer_class(*args, **kwargs)
+        return super().get_serializer(*args, **kwargs)
+
+    @extend_schema(responses={200: s.PaymentSerializer(many=True), **errors(401, 404, 429)})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class MyBidsView(ApiLanguageMixin, generics.ListAPIView):
+    """Your bids, newest first (the proxy's automatic raises included)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.MyBidSerializer
+
+    def get_queryset(self) -> QuerySet[Bid]:
+        return Bid.objects.filter(bidder_id=_user(self.request).pk).order_by("-created_at", "-id")
+
+    @extend_schema(responses={200: s.MyBidSerializer(many=True), **errors(401, 404, 429)})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class RegionListView(ApiLanguageMixin, APIView):
+    """Regions and their districts, for the search's `region` and `district` parameters."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: s.RegionSerializer(many=True), **errors(429)})
+    def get(self, request: Request) -> Response:
+        data = [
+            {
+                "code": region.code,
+                "name": region.name,
+                "districts": [{"id": d.pk, "name": d.name} for d in region.districts.all()],
+            }
+            for region in regions_with_districts()
+        ]
+        return Response(s.RegionSerializer(data, many=True).data)
+
+
+class FavoriteListView(ApiLanguageMixin, generics.ListAPIView):
+    """Your favourite listings (GET); add one (POST)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.ListingSerializer
+
+    def get_queryset(self) -> QuerySet[Listing]:
+        return listings_favorite_of(user_id=_user(self.request).pk)
+
+    @extend_schema(responses={200: s.ListingSerializer(many=True), **errors(401, 404, 429)})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=s.FavoriteRequestSerializer, responses={201: s.ListingSerializer, **errors(400, 401, 404, 429)}
+    )
+    def post(self, request: Request) -> Response:
+        data = s.FavoriteRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = _user(request)
+        listing = listing_visible_to(pk=data.validated_data["listing_id"], user_id=user.pk, is_staff=user.is_staff)
+        if listing is None or not listing.is_public:
+            raise ApiError(message=_not_found(), code="not_found", status_code=404)
+        if not listings_favorite_of(user_id=user.pk).filter(pk=listing.pk).exists():
+            listing_services.favorite_toggle(user=user, listing_id=listing.pk)
+        return Response(s.ListingSerializer(listing, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class FavoriteDetailView(ApiLanguageMixin, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None, **errors(401, 404, 429)}, summary="Remove a favourite")
+    def delete(self, request: Request, listing_id: int) -> Response:
+        user = _user(request)
+        if not user.favorites.filter(listing_id=listing_id).exists():
+            raise ApiError(message=_not_found(), code="not_found", status_code=404)
+        listing_services.favorite_toggle(user=user, listing_id=listing_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(exclude=True)
+class NotFoundView(ApiLanguageMixin, APIView):
+    """Unknown paths under /api/v1/ (and ids that cannot exist): a 404 in the API's format."""
+
+    permission_classes = [AllowAny]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        raise ApiError(message=_not_found(), code="not_found", status_code=404)
