@@ -21,7 +21,7 @@ run: $(VENV)/.runtime
 	./scripts/run
 
 test: $(VENV)/.dev
-	./scripts/ensure-chromium
+	./scripts/ensure-test-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
