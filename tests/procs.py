@@ -140,6 +140,14 @@ class ThrowawayPostgres:
         with open(self.dir / "pg_ctl.log", "ab") as log:
             subprocess.run(command, check=True, stdout=log, stderr=log, cwd=self.dir, timeout=120)  # noqa: S603
 
+    def started_at(self) -> object:
+        import psycopg
+
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            row = conn.execute("SELECT pg_postmaster_start_time()").fetchone()
+        assert row is not None
+        return row[0]
+
     def restart(self, mode: str = "immediate") -> None:
         """Stop (immediate = a crash: no checkpoint, recovery from WAL on start) and start again."""
         self._run(_binary("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "restart")
