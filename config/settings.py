@@ -184,6 +184,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
+# Without a broker (eager), send notifications from a background thread of the web process instead
+# of inside the request that caused them (tests set 0 to read the outbox right after the request).
+NOTIFY_IN_BACKGROUND = env.bool("NOTIFY_IN_BACKGROUND", default=True)
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True

@@ -24,6 +24,7 @@ TEST_DEFAULTS = {
     "SMS_BACKEND": "notifications.sms.LocmemSmsBackend",
     "EMAIL_URL": "memorymail://",
     "CELERY_TASK_ALWAYS_EAGER": "1",
+    "NOTIFY_IN_BACKGROUND": "0",
 }
 LOCAL_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 LOCAL_REDIS_URL = "redis://127.0.0.1:6379/15"
