@@ -231,8 +231,9 @@ def ping_rate(base: str, clients: int, seconds: float) -> float:
 def percentiles(values: Sequence[float]) -> dict[str, float]:
     ordered = sorted(values)
     if not ordered:
-        return {"p50": 0.0, "p95": 0.0, "max": 0.0}
+        return {"min": 0.0, "p50": 0.0, "p95": 0.0, "max": 0.0}
     return {
+        "min": ordered[0],
         "p50": statistics.median(ordered),
         "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
         "max": ordered[-1],

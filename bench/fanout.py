@@ -166,7 +166,7 @@ def main() -> int:
     every = [ms for r in result["rounds"] for ms in r]
     for n, r in enumerate(result["rounds"], 1):
         f = percentiles(r)
-        figures = f"p50 {f['p50']:.0f} ms, p95 {f['p95']:.0f} ms, max {f['max']:.0f} ms"
+        figures = f"first {f['min']:.0f} ms, p50 {f['p50']:.0f} ms, p95 {f['p95']:.0f} ms, max {f['max']:.0f} ms"
         print(f"  bid {n}             : {len(r)} delivered; {figures}")
     f = percentiles(every)
     print(f"  all bids          : p50 {f['p50']:.0f} ms, p95 {f['p95']:.0f} ms, max {f['max']:.0f} ms")
