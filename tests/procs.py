@@ -26,6 +26,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def dsn_of_test_database() -> str:
+    """libpq keywords for the test database the Django connection uses (for raw psycopg connections)."""
+    from django.db import connection
+    from psycopg.conninfo import make_conninfo
+
+    s = connection.settings_dict
+    return make_conninfo(
+        host=s["HOST"] or "127.0.0.1",
+        port=s["PORT"] or 5432,
+        user=s["USER"],
+        password=s["PASSWORD"] or None,
+        dbname=s["NAME"],
+    )
+
+
+def url_of_test_database() -> str:
+    """DATABASE_URL of the test database, for a server process."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    s = connection.settings_dict
+    auth = quote(s["USER"]) + (f":{quote(s['PASSWORD'])}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
     """The test environment for a server process, pointed at `database_url`."""
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings", **extra}

@@ -13,6 +13,7 @@ from django.db import connection
 
 from auctions.models import Auction
 from auctions.services import AuctionRuleError, bid_place
+from tests.procs import dsn_of_test_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -39,8 +40,7 @@ def _bid_in_thread(**kwargs: object) -> tuple[threading.Thread, list[object]]:
 def test_too_low_bid_is_refused_while_another_request_holds_the_lock(paid_auction, make_user):
     first, late, winner = make_user(), make_user(), make_user()
     bid_place(auction_id=paid_auction.pk, bidder=first, amount=START)
-    s = connection.settings_dict
-    holder = psycopg.connect(f"host={s['HOST']} port={s['PORT'] or 5432} user={s['USER']} dbname={s['NAME']}")
+    holder = psycopg.connect(dsn_of_test_database())
     try:
         holder.execute("SELECT id FROM auctions_auction WHERE id = %s FOR UPDATE", [paid_auction.pk])
         low, low_outcome = _bid_in_thread(auction_id=paid_auction.pk, bidder=late, amount=START)

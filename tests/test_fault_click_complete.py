@@ -19,12 +19,11 @@ from zoneinfo import ZoneInfo
 import httpx
 import psycopg
 import pytest
-from django.db import connection
 
 from auctions.models import Auction, AuctionEvent, AuctionPayment, AuctionStatus, ClickTransaction, PaymentStatus
 from clickuz.models import ClickCallback
 from clickuz.signing import sign_string
-from tests.procs import Server, server_env
+from tests.procs import Server, dsn_of_test_database, server_env, url_of_test_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -62,16 +61,6 @@ def _signed(merchant_trans_id: str, click_trans_id: str, *, merchant_prepare_id:
         sign_time=fields["sign_time"],
     )
     return fields
-
-
-def _dsn() -> str:
-    s = connection.settings_dict
-    return f"host={s['HOST'] or '127.0.0.1'} port={s['PORT'] or 5432} user={s['USER']} dbname={s['NAME']}"
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 def _lock_waiters(monitor: psycopg.Connection) -> int:
@@ -114,11 +103,11 @@ def _payment_status(monitor: psycopg.Connection, payment_id: int) -> str:
 
 @pytest.mark.parametrize("kill_point", ["before_commit", "after_commit"])
 def test_server_killed_during_complete_then_click_retries(payment, kill_point):
-    env = server_env(_database_url())
+    env = server_env(url_of_test_database())
     server = Server(env)
-    monitor = psycopg.connect(_dsn(), autocommit=True)
-    auction_lock = psycopg.connect(_dsn())
-    callback_lock = psycopg.connect(_dsn())
+    monitor = psycopg.connect(dsn_of_test_database(), autocommit=True)
+    auction_lock = psycopg.connect(dsn_of_test_database())
+    callback_lock = psycopg.connect(dsn_of_test_database())
     try:
         prepared = _signed(payment.merchant_trans_id, str(next(_click_ids)))
         answer = httpx.post(server.url + PREPARE, data=prepared, timeout=30).json()

@@ -126,11 +126,12 @@ def test_postgres_crash_restart_during_bidding_loses_and_duplicates_nothing(thro
 
         # The server recovers by itself: a bid sent now, by each bidder, is accepted.
         for bidder in bidders:
-            for _attempt in range(5):
+            for _attempt in range(10):
                 count = len(bidder.accepted)
                 bidder.bid()
                 if len(bidder.accepted) > count:
                     break
+                time.sleep(0.2)
     finally:
         server.stop()
 
