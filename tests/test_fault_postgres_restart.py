@@ -1,9 +1,10 @@
-"""Fault: PostgreSQL restarted (crashed: `pg_ctl restart -m immediate`) while bidders hammer one auction.
+"""Fault: PostgreSQL restarted (`pg_ctl restart -m immediate`, i.e. crashed, or `-m fast`) while bidders
+hammer one auction.
 
 A throwaway PostgreSQL cluster (never the machine's shared one) is created in a
 temp dir, migrated, and served by a real gunicorn process with persistent
 connections. Concurrent bidders post bids over HTTP; mid-run the cluster is
-crashed and restarted. Afterwards: every bid answered as accepted is in the
+restarted. Afterwards: every bid answered as accepted is in the
 database exactly once, nothing is duplicated, the auction row agrees with its
 bid rows, and the server accepts bids again without being restarted itself.
 """
@@ -81,7 +82,8 @@ class Bidder:
             self.minimum = int(body["state"]["min_next_bid"])
 
 
-def test_postgres_crash_restart_during_bidding_loses_and_duplicates_nothing(throwaway_postgres):
+@pytest.mark.parametrize("mode", ["immediate", "fast"])  # a crash (WAL recovery), and an orderly restart
+def test_postgres_restart_during_bidding_loses_and_duplicates_nothing(throwaway_postgres, mode):
     cluster = throwaway_postgres
     with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
         conn.execute("CREATE DATABASE kb")
@@ -115,7 +117,7 @@ def test_postgres_crash_restart_during_bidding_loses_and_duplicates_nothing(thro
         time.sleep(3)
         before_crash = sum(len(b.accepted) for b in bidders)
         started_before = cluster.started_at()
-        cluster.restart("immediate")
+        cluster.restart(mode)
         assert cluster.started_at() > started_before, "the cluster really restarted"
         restarted_at = time.monotonic()
         time.sleep(4)
