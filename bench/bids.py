@@ -38,6 +38,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--asgi", action="store_true", help="serve with one daphne process (ASGI) instead of gunicorn")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--database", default="kb_bench_bids")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
@@ -72,7 +73,9 @@ def invariants(Auction, Bid, BidKind, AuctionEvent, auction_id: int, accepted_id
 
 def main() -> int:
     args = parse()
-    env = bench_env(f"{args.server}/{args.database}")
+    # Under ASGI Django's persistent connections must be off (its docs; with CONN_MAX_AGE > 0 every
+    # request thread keeps its own connection and PostgreSQL runs out of them: seen here).
+    env = bench_env(f"{args.server}/{args.database}", **({"CONN_MAX_AGE": "0"} if args.asgi else {}))
     os.environ.update(env)
     database_recreate(args.server, args.database)
     migrate(env)
@@ -87,7 +90,8 @@ def main() -> int:
     auction = hot_auction_create()
     buyers, cookies = buyers_create(args.clients)
 
-    server = Server.gunicorn(env, workers=args.workers, threads=args.threads)
+    server = Server.daphne(env) if args.asgi else Server.gunicorn(env, workers=args.workers, threads=args.threads)
+    served_by = "daphne (ASGI), 1 process" if args.asgi else f"gunicorn {args.workers}×{args.threads} threads"
     base = server.url
     try:
         clients = []
@@ -165,7 +169,7 @@ def main() -> int:
     layer = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
     total = bid_ok + bid_refused
     print(
-        f"bench/bids.py — PostgreSQL, gunicorn {args.workers}×{args.threads} threads, {args.clients} clients, "
+        f"bench/bids.py — PostgreSQL, {served_by}, {args.clients} clients, "
         f"{args.seconds:.0f} s per phase, channel layer: {layer}"
     )
     print(f"  trivial view      : {ping_ok / ping_wall:8.1f} req/s   ({ping_ok} requests)")

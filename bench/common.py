@@ -99,6 +99,13 @@ class Server:
         command += ["--threads", str(threads), "--log-level", "warning"]
         return cls(command, env, port)
 
+    @classmethod
+    def daphne(cls, env: dict[str, str]) -> "Server":
+        """One daphne process serving config.asgi (HTTP and WebSockets), access log off."""
+        port = free_port()
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--access-log", os.devnull]
+        return cls([*command, "config.asgi:application"], env, port)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)

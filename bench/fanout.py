@@ -33,7 +33,6 @@ from bench.common import (  # noqa: E402
     bench_env,
     buyers_create,
     database_recreate,
-    free_port,
     hot_auction_create,
     migrate,
     percentiles,
@@ -142,10 +141,8 @@ def main() -> int:
         finally:
             connection.close()
 
-    port = free_port()
-    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--access-log", os.devnull]
-    command.append("config.asgi:application")
-    server = Server(command, {**env, "PYTHONUNBUFFERED": "1"}, port)
+    server = Server.daphne(env)
+    port = server.port
     try:
         ping = ping_rate(server.url, 16, args.seconds)
         ping_ms = asyncio.run(ping_latency(server.url))
