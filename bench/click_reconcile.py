@@ -27,6 +27,8 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_
 os.environ.setdefault("CLICK_SANDBOX", "1")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("FAST_PASSWORD_HASHER", "1")
+os.environ.setdefault("SMS_BACKEND", "notifications.sms.LocmemSmsBackend")
+os.environ.setdefault("EMAIL_URL", "memorymail://")
 
 
 def _ensure_database(url: str) -> None:
@@ -54,7 +56,7 @@ def main() -> None:
     from auctions.models import AuctionPayment, ClickTransaction, PaymentStatus
     from auctions.services import auction_create, payment_initiate
     from auctions.services_click import payments_reconcile_due
-    from listings.models import Listing
+    from bench.common import listing_create
     from tests.fake_click_merchant import FakeClickMerchant, FakeClickMerchantServer
 
     call_command("migrate", verbosity=0)
@@ -67,24 +69,14 @@ def main() -> None:
         secret_key=settings.CLICK_SECRET_KEY,
     )
     for i in range(count):
-        listing = Listing.objects.create(
-            seller=seller,
-            title=f"bench {i}",
-            district="—",
-            address="—",
-            rooms=1,
-            area=Decimal(40),
-            floor=1,
-            floors_total=5,
-            price=Decimal(1),
-        )
+        listing = listing_create(seller, f"bench {i}")
         auction = auction_create(
             seller=seller,
             listing=listing,
             starts_at=now + timedelta(hours=1),
             ends_at=now + timedelta(days=2),
-            starting_price=Decimal(1000),
-            bid_step=Decimal(1000),
+            starting_price=Decimal(800_000_000),
+            bid_step=Decimal(1_000_000),
         )
         payment = payment_initiate(auction_id=auction.pk, user=seller)
         attempt = ClickTransaction.objects.create(
