@@ -7,11 +7,17 @@ and never undoes the committed change.
 """
 
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.conf import settings
+from django.db import close_old_connections, connection
 
 logger = logging.getLogger(__name__)
+
+_background: ThreadPoolExecutor | None = None
+_background_lock = threading.Lock()
 
 
 def _safely(name: str, func: Callable[[], object]) -> None:
@@ -39,10 +45,35 @@ def auction_close_schedule(*, auction_id: int) -> None:
         _safely("schedule", lambda: auction_close_task.apply_async(kwargs={"auction_id": auction_id}, eta=ends_at))
 
 
-def _notify(kind: str, **kwargs: object) -> None:
+def _background_executor() -> ThreadPoolExecutor:
+    global _background
+    with _background_lock:
+        if _background is None:
+            _background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="notify")
+        return _background
+
+
+def _in_background(name: str, func: Callable[[], object]) -> None:
+    close_old_connections()
+    try:
+        _safely(name, func)
+    finally:
+        connection.close()
+
+
+def _notify(kind: str, **kwargs: object) -> Future[None] | None:
+    """Enqueue the notification task. Without a broker the task runs in this process: on a
+    background thread (NOTIFY_IN_BACKGROUND, the default), so a bid is not answered only after
+    the SMS provider and the mail server have been called for the outbid bidder."""
     from notifications.tasks import notify_auction_event
 
-    _safely(kind, lambda: notify_auction_event.delay(kind=kind, **kwargs))
+    def send() -> None:
+        notify_auction_event.delay(kind=kind, **kwargs)
+
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.NOTIFY_IN_BACKGROUND:
+        return _background_executor().submit(_in_background, kind, send)
+    _safely(kind, send)
+    return None
 
 
 def notify_fee_paid(*, auction_id: int) -> None:

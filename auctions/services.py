@@ -399,6 +399,34 @@ def _auction_start_if_scheduled(auction: Auction, fields: list[str]) -> bool:
     return True
 
 
+def _bid_too_low(minimum: Decimal) -> AuctionRuleError:
+    return AuctionRuleError(
+        _("Ставка должна быть не меньше %(minimum)s сум.") % {"minimum": format_amount(minimum)}, "too_low"
+    )
+
+
+def _bid_below_minimum_refuse(*, auction_id: int, bidder: User, amount: Decimal, now: datetime) -> None:
+    """Refuse, WITHOUT the row lock, a bid that is already below the minimum.
+
+    On a hot auction most bids lose the race: each refusal used to queue for the
+    auction row lock only to read that it was too low, and the winners waited
+    behind them. Bidding only raises the price, so a bid below the minimum read
+    now is below it under the lock too. (An admin removing a bid can lower the
+    price; the refused bidder then sees the fresh minimum in the answer.) Anything
+    else (not open, ended, own auction) is left to the locked check, in its order.
+    """
+    snapshot = Auction.objects.filter(pk=auction_id).first()
+    if snapshot is None:
+        return
+    try:
+        _bid_open_check(snapshot, bidder, now)
+    except AuctionRuleError:
+        return
+    minimum = auction_min_next_bid(snapshot)
+    if amount < minimum:
+        raise _bid_too_low(minimum)
+
+
 def bid_place(
     *,
     auction_id: int,
@@ -421,6 +449,8 @@ def bid_place(
         raise AuctionRuleError(_("Ставка: введите сумму в сумах."), "invalid_amount")
     if parsed is not None and ceiling is not None and ceiling < parsed:
         raise AuctionRuleError(_("Максимум не может быть меньше ставки."), "max_below_amount")
+    if parsed is not None:
+        _bid_below_minimum_refuse(auction_id=auction_id, bidder=bidder, amount=parsed, now=now or timezone.now())
     try:
         with transaction.atomic():
             try:
@@ -445,10 +475,7 @@ def bid_place(
             else:
                 minimum = auction_min_next_bid(auction)
                 if parsed < minimum:
-                    raise AuctionRuleError(
-                        _("Ставка должна быть не меньше %(minimum)s сум.") % {"minimum": format_amount(minimum)},
-                        "too_low",
-                    )
+                    raise _bid_too_low(minimum)
             result = bid_resolve(
                 before,
                 bidder=bidder.pk,

@@ -12,28 +12,24 @@ Not a test: it prints figures; it exits 1 only if an invariant is broken.
 import argparse
 import os
 import random
-import signal
-import socket
-import subprocess
 import sys
-import threading
-import time
-from decimal import Decimal
 from pathlib import Path
 
-import httpx
+sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the project root, not bench/ (bench/click.py ≠ click)
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import httpx  # noqa: E402
 
-
-BENCH_PASSWORD = "bench-password-1"  # noqa: S105 (throwaway users in a throwaway database)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bench.common import (  # noqa: E402
+    START,
+    STEP,
+    Server,
+    bench_env,
+    buyers_create,
+    database_recreate,
+    hammer,
+    hot_auction_create,
+    migrate,
+)
 
 
 def parse() -> argparse.Namespace:
@@ -42,50 +38,11 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--asgi", action="store_true", help="serve with one daphne process (ASGI) instead of gunicorn")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--database", default="kb_bench_bids")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     return parser.parse_args()
-
-
-def database_recreate(server: str, name: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def hammer(clients: list, seconds: float, step) -> tuple[int, int, float]:  # type: ignore[no-untyped-def]
-    """Run step(client, index) in a loop on every client for `seconds`; returns (ok, refused, wall)."""
-    ok = [0] * len(clients)
-    refused = [0] * len(clients)
-    barrier = threading.Barrier(len(clients) + 1)
-    deadline = [0.0]
-
-    def run(index: int) -> None:
-        from django.db import connection
-
-        barrier.wait()
-        try:
-            while time.monotonic() < deadline[0]:
-                if step(clients[index], index):
-                    ok[index] += 1
-                else:
-                    refused[index] += 1
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    deadline[0] = time.monotonic() + seconds
-    started = time.monotonic()
-    barrier.wait()
-    for thread in threads:
-        thread.join()
-    return sum(ok), sum(refused), time.monotonic() - started
 
 
 def invariants(Auction, Bid, BidKind, AuctionEvent, auction_id: int, accepted_ids: list[int], label: str):  # type: ignore[no-untyped-def]
@@ -116,101 +73,27 @@ def invariants(Auction, Bid, BidKind, AuctionEvent, auction_id: int, accepted_id
 
 def main() -> int:
     args = parse()
-    env = {
-        **os.environ,
-        "DEBUG": "1",
-        "SECRET_KEY": "bench-only",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": f"{args.server}/{args.database}",
-        "CONN_MAX_AGE": "60",
-        "FAST_PASSWORD_HASHER": "1",
-        "CELERY_TASK_ALWAYS_EAGER": "1",
-        "SMS_BACKEND": "notifications.sms.LocmemSmsBackend",
-        "EMAIL_URL": "memorymail://",
-        "LOG_LEVEL": "ERROR",
-        "SECURE_SSL_REDIRECT": "0",
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-    }
-    env.pop("CELERY_BROKER_URL", None)
+    # Under ASGI Django's persistent connections must be off (its docs; with CONN_MAX_AGE > 0 every
+    # request thread keeps its own connection and PostgreSQL runs out of them: seen here).
+    env = bench_env(f"{args.server}/{args.database}", **({"CONN_MAX_AGE": "0"} if args.asgi else {}))
     os.environ.update(env)
     database_recreate(args.server, args.database)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    migrate(env)
 
     import django
 
     django.setup()
-    from datetime import timedelta
-
     from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-    from django.utils import timezone
 
-    from auctions.demo import fee_pay_offline
     from auctions.models import Auction, AuctionEvent, Bid, BidKind
-    from auctions.services import auction_create, payment_initiate
-    from listings.models import Listing
 
-    User = get_user_model()
-    seller = User.objects.create_user(phone="+998900000100", password=BENCH_PASSWORD, first_name="Продавец")
-    listing = Listing.objects.create(
-        seller=seller,
-        title="Бенчмарк",
-        district="Юнусабадский район",
-        address="ул. Тестовая, 1",
-        rooms=2,
-        area=Decimal("60"),
-        floor=2,
-        floors_total=9,
-        price=Decimal("800000000"),
-    )
-    now = timezone.now()
-    auction = auction_create(
-        seller=seller,
-        listing=listing,
-        starts_at=now - timedelta(minutes=1),
-        ends_at=now + timedelta(days=1),
-        starting_price=Decimal("800000000"),
-        bid_step=Decimal("1000000"),
-    )
-    fee_pay_offline(payment_initiate(auction_id=auction.pk, user=seller))
-    buyers = [
-        User.objects.create_user(phone=f"+9989010{i:05d}", password=BENCH_PASSWORD, first_name=f"Б{i}")
-        for i in range(args.clients)
-    ]
-    cookies = []
-    for buyer in buyers:
-        client = Client()
-        client.force_login(buyer)
-        cookies.append(client.cookies["sessionid"].value)
+    auction = hot_auction_create()
+    buyers, cookies = buyers_create(args.clients)
 
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "bench.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server = Server.daphne(env) if args.asgi else Server.gunicorn(env, workers=args.workers, threads=args.threads)
+    served_by = "daphne (ASGI), 1 process" if args.asgi else f"gunicorn {args.workers}×{args.threads} threads"
+    base = server.url
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/bench/ping/", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
         clients = []
         for cookie in cookies:
             c = httpx.Client(base_url=base, timeout=30, headers={"Accept": "application/json"})
@@ -223,16 +106,16 @@ def main() -> int:
 
         # 2. Bids on one hot auction: each client bids its last known minimum (sometimes more,
         #    sometimes with a hidden maximum); a refusal carries the fresh minimum.
-        minimum = [800000000] * len(clients)
+        minimum = [START] * len(clients)
         rng = random.Random(1)
         accepted_ids: list[int] = []
         statuses: dict[int, int] = {}
 
         def bid(c: httpx.Client, i: int) -> bool:
-            amount = minimum[i] + 1000000 * rng.choice([0, 0, 0, 1, 2])
+            amount = minimum[i] + STEP * rng.choice([0, 0, 0, 1, 2])
             data = {"amount": str(amount), "csrfmiddlewaretoken": c.cookies.get("csrftoken", "")}
             if rng.random() < 0.25:
-                data["max_amount"] = str(amount + 1000000 * rng.randint(1, 5))
+                data["max_amount"] = str(amount + STEP * rng.randint(1, 5))
             r = c.post(
                 f"/auctions/{auction.pk}/bid/", data=data, headers={"X-CSRFToken": c.cookies.get("csrftoken", "")}
             )
@@ -249,45 +132,25 @@ def main() -> int:
         for c in clients:
             c.close()
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        server.stop()
 
     # 3. The same race in-process, straight into the service (no HTTP): the lock's own throughput.
     from django.db import connection
 
     from auctions.services import AuctionRuleError, bid_place
 
-    listing2 = Listing.objects.create(
-        seller=seller,
-        title="Бенчмарк 2",
-        district="Юнусабадский район",
-        address="ул. Тестовая, 2",
-        rooms=2,
-        area=Decimal("60"),
-        floor=2,
-        floors_total=9,
-        price=Decimal("800000000"),
-    )
-    auction2 = auction_create(
-        seller=seller,
-        listing=listing2,
-        starts_at=now - timedelta(minutes=1),
-        ends_at=now + timedelta(days=1),
-        starting_price=Decimal("800000000"),
-        bid_step=Decimal("1000000"),
-    )
-    fee_pay_offline(payment_initiate(auction_id=auction2.pk, user=seller))
-    service_min = [800000000] * len(buyers)
+    auction2 = hot_auction_create(title="Бенчмарк 2")
+    service_min = [START] * len(buyers)
     service_ids: list[int] = []
 
     def service_bid(buyer, i: int) -> bool:  # type: ignore[no-untyped-def]
         try:
             placed = bid_place(
-                auction_id=auction2.pk, bidder=buyer, amount=service_min[i] + 1000000 * rng.choice([0, 0, 1])
+                auction_id=auction2.pk, bidder=buyer, amount=service_min[i] + STEP * rng.choice([0, 0, 1])
             )
         except AuctionRuleError:
             price = Auction.objects.filter(pk=auction2.pk).values_list("current_price", flat=True).get()
-            service_min[i] = int(price or 799000000) + 1000000
+            service_min[i] = int(price or START - STEP) + STEP
             return False
         service_ids.append(placed.pk)
         return True
@@ -306,7 +169,7 @@ def main() -> int:
     layer = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
     total = bid_ok + bid_refused
     print(
-        f"bench/bids.py — PostgreSQL, gunicorn {args.workers}×{args.threads} threads, {args.clients} clients, "
+        f"bench/bids.py — PostgreSQL, {served_by}, {args.clients} clients, "
         f"{args.seconds:.0f} s per phase, channel layer: {layer}"
     )
     print(f"  trivial view      : {ping_ok / ping_wall:8.1f} req/s   ({ping_ok} requests)")

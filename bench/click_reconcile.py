@@ -19,13 +19,15 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[0] = str(ROOT)  # the project root, not bench/ (bench/click.py would shadow the click package)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_click")
 os.environ.setdefault("CLICK_SANDBOX", "1")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("FAST_PASSWORD_HASHER", "1")
+os.environ.setdefault("SMS_BACKEND", "notifications.sms.LocmemSmsBackend")
+os.environ.setdefault("EMAIL_URL", "memorymail://")
 
 
 def _ensure_database(url: str) -> None:

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[0] = str(ROOT)  # the project root, not bench/ (bench/click.py would shadow the click package)
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_kvartirabar_search")
 os.environ.update(
     {
@@ -32,7 +32,7 @@ os.environ.update(
     }
 )
 os.environ.pop("REDIS_URL", None)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")  # the project + /bench/ping/
 
 WORDS = [
     "светлая",
@@ -220,6 +220,18 @@ def measure(repeats: int) -> None:
     client = Client()
     print(f"\n{Listing.objects.count():,} listings; {repeats} requests per search (after 3 warm-up requests)\n")
     print(f"{'search':<38} {'results':>8} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8}")
+    # The baseline: the trivial view (bench/urls.py), through the same client and middleware, same run.
+    for _ in range(3):
+        client.get("/bench/ping/")
+    ping = []
+    for _ in range(repeats * 5):
+        started = time.perf_counter()
+        assert client.get("/bench/ping/").status_code == 200
+        ping.append((time.perf_counter() - started) * 1000)
+    ping.sort()
+    ping_p95 = ping[max(0, int(len(ping) * 0.95) - 1)]
+    label = "trivial view /bench/ping/ (baseline)"
+    print(f"{label:<38} {'':>8} {0:>7} {statistics.median(ping):>8.1f} {ping_p95:>8.1f}")
     everything: list[float] = []
     for name, query in SEARCHES.items():
         url = "/listings/?" + query.format(district=district)

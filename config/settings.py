@@ -202,6 +202,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
+# Without a broker (eager), send notifications from a background thread of the web process instead
+# of inside the request that caused them (tests set 0 to read the outbox right after the request).
+NOTIFY_IN_BACKGROUND = env.bool("NOTIFY_IN_BACKGROUND", default=True)
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
@@ -220,7 +223,14 @@ CELERY_IMPORTS = ["auctions.tasks_payments"]
 CELERY_BEAT_SCHEDULE["click-jobs"] = {"task": "auctions.tasks_payments.click_jobs", "schedule": CLICK_JOBS_INTERVAL}
 
 if REDIS_URL:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+    # socket_timeout None: redis-py 8 defaults to 5 s, which cuts the channel layer's blocking 5 s
+    # BZPOPMIN (channels_redis#422) and closes WebSockets with 1011 (seen by bench/fanout.py under load).
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

@@ -99,3 +99,19 @@ def test_hostile_messages_get_an_error_and_the_socket_stays_usable(paid_auction)
     assert [a["type"] for a in answers] == ["error", "error", "error"]
     assert synced["type"] == "state"
     assert quiet is True
+
+
+def test_redis_channel_layer_waits_without_a_client_read_timeout(settings):
+    """redis-py 8 defaults socket_timeout to 5 s, the same as the layer's blocking BZPOPMIN: an idle
+    socket's receive then fails with "Timeout reading from redis" and the page's WebSocket is closed
+    with 1011 (channels_redis#422; bench/fanout.py hit it under load). The layer's pool has no read timeout."""
+    from channels.layers import get_channel_layer
+    from channels_redis.utils import create_pool
+
+    layer = get_channel_layer()
+    if type(layer).__name__ != "RedisChannelLayer":
+        pytest.skip("no REDIS_URL: the in-memory layer")
+    (host,) = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]
+    pool = create_pool(host)
+    assert "socket_timeout" in pool.connection_kwargs
+    assert pool.connection_kwargs["socket_timeout"] is None

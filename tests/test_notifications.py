@@ -1,8 +1,11 @@
 """Notifications: sent after commit by tasks, per-user opt-out per channel,
 through locmem e-mail, locmem SMS and a local fake of the Telegram Bot API."""
 
+import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
+from typing import ClassVar
 
 import pytest
 from django.core import mail
@@ -198,3 +201,34 @@ def test_preferences_page(client, make_user):
     assert pref.email_enabled and not pref.sms_enabled and not pref.telegram_enabled
     client.logout()
     assert client.get("/notifications/").status_code == 302
+
+
+class GatedSmsBackend:
+    """Holds every SMS until the test opens the gate; records the sending thread."""
+
+    gate = threading.Event()
+    sent: ClassVar[list[tuple[str, str]]] = []
+
+    def send(self, message: sms.SmsMessage) -> None:
+        self.gate.wait(timeout=10)
+        self.sent.append((message.phone, threading.current_thread().name))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_notifications_leave_the_request_thread(paid_auction, make_user, settings):
+    settings.NOTIFY_IN_BACKGROUND = True
+    settings.SMS_BACKEND = "tests.test_notifications.GatedSmsBackend"
+    GatedSmsBackend.gate.clear()
+    GatedSmsBackend.sent.clear()
+    first, second = make_user(), make_user()
+    bid_place(auction_id=paid_auction.pk, bidder=first, amount=START)
+    bid_place(auction_id=paid_auction.pk, bidder=second, amount=START + STEP)
+    # The bid is answered while the outbid SMS is still waiting to go out.
+    assert GatedSmsBackend.sent == []
+    GatedSmsBackend.gate.set()
+    deadline = time.monotonic() + 10
+    while not GatedSmsBackend.sent and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [phone for phone, _thread in GatedSmsBackend.sent] == [first.phone]
+    assert GatedSmsBackend.sent[0][1].startswith("notify")

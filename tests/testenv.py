@@ -31,6 +31,7 @@ TEST_DEFAULTS = {
     "RATE_LIMIT_BID_IP": "0",
     "RATE_LIMIT_PAYMENT_USER": "0",
     "RATE_LIMIT_PAYMENT_IP": "0",
+    "NOTIFY_IN_BACKGROUND": "0",
 }
 LOCAL_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 LOCAL_REDIS_URL = "redis://127.0.0.1:6379/15"

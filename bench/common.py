@@ -1,0 +1,247 @@
+"""Shared pieces of the bench/ scripts: databases, server processes, seeding, figures.
+
+Every benchmark prints its figures next to the trivial view `/bench/ping/`
+(bench/urls.py) measured in the same run on the same server process.
+"""
+
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+BENCH_PASSWORD = "bench-password-1"  # noqa: S105 (throwaway users in a throwaway database)
+START = 800_000_000
+STEP = 1_000_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_recreate(server: str, name: str, *, drop_only: bool = False) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def bench_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of the benchmark's server process and of the script itself."""
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "SECRET_KEY": "bench-only",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "DATABASE_URL": database_url,
+        "CONN_MAX_AGE": "60",
+        "FAST_PASSWORD_HASHER": "1",
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        "SMS_BACKEND": "notifications.sms.LocmemSmsBackend",
+        "EMAIL_URL": "memorymail://",
+        "LOG_LEVEL": "ERROR",
+        "SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "CLICK_SERVICE_ID": "12345",
+        "CLICK_SECRET_KEY": "bench-click-secret",
+        "CLICK_MERCHANT_ID": "23456",
+        "CLICK_MERCHANT_USER_ID": "34567",
+        **extra,
+    }
+    env.pop("CELERY_BROKER_URL", None)
+    return env
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+
+
+class Server:
+    """A server process (gunicorn, uvicorn…) in its own process group, waited for on /bench/ping/."""
+
+    def __init__(self, command: Sequence[str], env: dict[str, str], port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            list(command), cwd=ROOT, env=env, start_new_session=True
+        )
+        for _ in range(300):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}")
+            try:
+                if httpx.get(f"{self.url}/bench/ping/", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("server did not start")
+
+    @classmethod
+    def gunicorn(cls, env: dict[str, str], *, workers: int, threads: int, app: str = "bench.wsgi") -> "Server":
+        port = free_port()
+        command = [sys.executable, "-m", "gunicorn", app, "-b", f"127.0.0.1:{port}", "-w", str(workers)]
+        command += ["--threads", str(threads), "--log-level", "warning"]
+        return cls(command, env, port)
+
+    @classmethod
+    def daphne(cls, env: dict[str, str]) -> "Server":
+        """One daphne process serving config.asgi (HTTP and WebSockets), access log off."""
+        port = free_port()
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--access-log", os.devnull]
+        return cls([*command, "config.asgi:application"], env, port)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def listing_create(seller: Any, title: str) -> Any:
+    """A published listing in Yunusabad, priced like the test fixtures."""
+    from decimal import Decimal
+
+    from listings.geo import geo_ensure
+    from listings.models import District, Listing, ListingStatus
+    from listings.services import listing_prices
+
+    geo_ensure()
+    listing = Listing(
+        seller=seller,
+        title=title,
+        district=District.objects.get(name_ru="Юнусабадский район"),
+        address="ул. Тестовая, 1",
+        rooms=2,
+        area=Decimal("60"),
+        floor=2,
+        floors_total=9,
+        price=Decimal("800000000"),
+        status=ListingStatus.PUBLISHED,
+    )
+    listing.price_uzs, listing.price_per_m2_uzs = listing_prices(
+        price=Decimal(listing.price), currency=listing.currency, area=Decimal(listing.area)
+    )
+    listing.save()
+    return listing
+
+
+def seller_get() -> Any:
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    seller = User.objects.filter(phone="+998900000100").first()
+    return seller or User.objects.create_user(phone="+998900000100", password=BENCH_PASSWORD, first_name="Продавец")
+
+
+def hot_auction_create(*, title: str = "Бенчмарк", paid: bool = True) -> Any:
+    """An auction that started a minute ago and runs for a day; its fee paid offline unless `paid` is False."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from auctions.demo import fee_pay_offline
+    from auctions.services import auction_create, payment_initiate
+
+    seller = seller_get()
+    now = timezone.now()
+    auction = auction_create(
+        seller=seller,
+        listing=listing_create(seller, title),
+        starts_at=now - timedelta(minutes=1),
+        ends_at=now + timedelta(days=1),
+        starting_price=Decimal(START),
+        bid_step=Decimal(STEP),
+    )
+    if paid:
+        fee_pay_offline(payment_initiate(auction_id=auction.pk, user=seller))
+    return auction
+
+
+def buyers_create(count: int) -> tuple[list[Any], list[str]]:
+    """`count` buyers and a signed-in session cookie for each."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    User = get_user_model()
+    buyers, cookies = [], []
+    for i in range(count):
+        buyer = User.objects.create_user(phone=f"+9989010{i:05d}", password=BENCH_PASSWORD, first_name=f"Б{i}")
+        client = Client()
+        client.force_login(buyer)
+        buyers.append(buyer)
+        cookies.append(client.cookies["sessionid"].value)
+    return buyers, cookies
+
+
+def hammer(clients: Sequence[Any], seconds: float, step: Callable[[Any, int], bool]) -> tuple[int, int, float]:
+    """Run step(client, index) in a loop on every client for `seconds`; returns (ok, refused, wall)."""
+    ok = [0] * len(clients)
+    refused = [0] * len(clients)
+    barrier = threading.Barrier(len(clients) + 1)
+    deadline = [0.0]
+
+    def run(index: int) -> None:
+        from django.db import connection
+
+        barrier.wait()
+        try:
+            while time.monotonic() < deadline[0]:
+                if step(clients[index], index):
+                    ok[index] += 1
+                else:
+                    refused[index] += 1
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    deadline[0] = time.monotonic() + seconds
+    started = time.monotonic()
+    barrier.wait()
+    for thread in threads:
+        thread.join()
+    return sum(ok), sum(refused), time.monotonic() - started
+
+
+def ping_rate(base: str, clients: int, seconds: float) -> float:
+    """Requests/s of the trivial view with `clients` concurrent keep-alive clients."""
+    pool = [httpx.Client(base_url=base, timeout=30) for _ in range(clients)]
+    try:
+        ok, _refused, wall = hammer(pool, seconds, lambda c, i: c.get("/bench/ping/").status_code == 200)
+    finally:
+        for c in pool:
+            c.close()
+    return ok / wall
+
+
+def percentiles(values: Sequence[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    if not ordered:
+        return {"min": 0.0, "p50": 0.0, "p95": 0.0, "max": 0.0}
+    return {
+        "min": ordered[0],
+        "p50": statistics.median(ordered),
+        "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
+        "max": ordered[-1],
+    }
