@@ -13,7 +13,7 @@ from auctions.selectors import (
     auction_min_next_bid,
     auction_reserve_met,
 )
-from listings.models import BuildingType, Listing, ListingPhoto, Renovation
+from listings.models import LISTING_SELLER_FIELDS, BuildingType, Listing, ListingPhoto, Renovation
 
 # --- Errors (documentation only: api.exceptions builds them) -----------------
 
@@ -95,26 +95,7 @@ class ListingSerializer(serializers.ModelSerializer):
             "id",
             "url",
             "status",
-            "title",
-            "description",
-            "region",
-            "district",
-            "address",
-            "latitude",
-            "longitude",
-            "rooms",
-            "area",
-            "living_area",
-            "kitchen_area",
-            "floor",
-            "floors_total",
-            "building_type",
-            "year_built",
-            "renovation",
-            "market",
-            "amenities",
-            "price",
-            "currency",
+            *LISTING_SELLER_FIELDS,
             "price_uzs",
             "price_per_m2_uzs",
             "views_count",

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from listings.models import (
+    LISTING_SELLER_FIELDS,
     Amenity,
     BuildingType,
     Currency,
@@ -74,28 +75,7 @@ class ListingForm(forms.ModelForm):
 
     class Meta:
         model = Listing
-        fields = [
-            "title",
-            "region",
-            "district",
-            "address",
-            "latitude",
-            "longitude",
-            "rooms",
-            "area",
-            "living_area",
-            "kitchen_area",
-            "floor",
-            "floors_total",
-            "building_type",
-            "year_built",
-            "renovation",
-            "market",
-            "amenities",
-            "price",
-            "currency",
-            "description",
-        ]
+        fields = list(LISTING_SELLER_FIELDS)
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "rooms": forms.NumberInput(attrs={"min": 0, "max": 20}),

@@ -98,6 +98,32 @@ class Amenity(models.TextChoices):
     PLAYGROUND = "playground", _("Детская площадка")
 
 
+# The fields a seller fills in, in form order: the listing form, the listings service
+# and the API serializer all use this one list.
+LISTING_SELLER_FIELDS = (
+    "title",
+    "region",
+    "district",
+    "address",
+    "latitude",
+    "longitude",
+    "rooms",
+    "area",
+    "living_area",
+    "kitchen_area",
+    "floor",
+    "floors_total",
+    "building_type",
+    "year_built",
+    "renovation",
+    "market",
+    "amenities",
+    "price",
+    "currency",
+    "description",
+)
+
+
 class Listing(models.Model):
     """An apartment offered for sale. Written through listings.services."""
 

@@ -17,7 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import User
 from auctions.models import OPEN_AUCTION_STATUSES, Auction
-from listings.models import Currency, Favorite, Listing, ListingPhoto, ListingStatus
+from listings.models import LISTING_SELLER_FIELDS, Currency, Favorite, Listing, ListingPhoto, ListingStatus
 
 MAX_PHOTOS = 10
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -26,28 +26,7 @@ PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 PHOTO_MAX_SIDE = 2000
 THUMB_SIZE = (640, 480)
 
-EDITABLE_FIELDS = {
-    "title",
-    "description",
-    "region",
-    "district",
-    "address",
-    "latitude",
-    "longitude",
-    "rooms",
-    "area",
-    "living_area",
-    "kitchen_area",
-    "floor",
-    "floors_total",
-    "building_type",
-    "year_built",
-    "renovation",
-    "market",
-    "amenities",
-    "price",
-    "currency",
-}
+EDITABLE_FIELDS = frozenset(LISTING_SELLER_FIELDS)
 
 
 def listing_prices(*, price: Decimal, currency: str, area: Decimal) -> tuple[Decimal, Decimal | None]:
