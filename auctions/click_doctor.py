@@ -9,9 +9,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode, urlsplit
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -34,11 +34,10 @@ from auctions.services_click import attempts_due_for_reconcile
 from clickuz.merchant import MerchantConfig
 from clickuz.models import ClickCallback
 from clickuz.protocol import Action
-from clickuz.signing import sign_string
+from clickuz.simulator import callback_fields_signed
 from clickuz.troubleshooting import CALLBACK_ERRORS, ERROR, OK, WARNING
 from config.checks import click_settings_problems
 
-TASHKENT = ZoneInfo("Asia/Tashkent")
 SELF_TEST_PHONE = "+998900000098"
 # A Merchant API on the machine itself (a local proxy or test double) may be plain HTTP.
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -237,23 +236,6 @@ def _route_findings() -> list[Finding]:
     return _in_throwaway_transaction(work)
 
 
-def _signed(fields: dict[str, str], *, merchant_prepare_id: str | None = None) -> dict[str, str]:
-    fields = dict(fields)
-    if merchant_prepare_id is not None:
-        fields["merchant_prepare_id"] = merchant_prepare_id
-    fields["sign_string"] = sign_string(
-        click_trans_id=fields["click_trans_id"],
-        service_id=fields["service_id"],
-        secret_key=settings.CLICK_SECRET_KEY,
-        merchant_trans_id=fields["merchant_trans_id"],
-        merchant_prepare_id=merchant_prepare_id,
-        amount=fields["amount"],
-        action=fields["action"],
-        sign_time=fields["sign_time"],
-    )
-    return fields
-
-
 def _self_test_findings() -> list[Finding]:
     """A signed Prepare and Complete on a throw-away payment, through the real URLs, rolled back."""
 
@@ -267,24 +249,23 @@ def _self_test_findings() -> list[Finding]:
             ends_at=now + timedelta(days=1),
         )
         auction = payment.auction
-        base = {
-            "click_trans_id": str(9 * 10**14 + auction.pk),
-            "service_id": str(settings.CLICK_SERVICE_ID),
-            "click_paydoc_id": "1",
-            "merchant_trans_id": payment.merchant_trans_id,
-            "amount": f"{payment.amount:.2f}",
-            "error": "0",
-            "error_note": "Success",
-            "sign_time": datetime.now(TASHKENT).strftime("%Y-%m-%d %H:%M:%S"),
-        }
+        sign = partial(
+            callback_fields_signed,
+            click_trans_id=str(9 * 10**14 + auction.pk),
+            service_id=str(settings.CLICK_SERVICE_ID),
+            secret_key=settings.CLICK_SECRET_KEY,
+            merchant_trans_id=payment.merchant_trans_id,
+            amount=f"{payment.amount:.2f}",
+            paydoc_id="1",
+        )
         client = _client()
-        _status, prepared = _post(client, settings.CLICK_PREPARE_PATH, _signed({**base, "action": "0"}))
+        _status, prepared = _post(client, settings.CLICK_PREPARE_PATH, sign(action=Action.PREPARE))
         completed: Any = None
         if isinstance(prepared, dict) and prepared.get("error") == 0:
             _status, completed = _post(
                 client,
                 settings.CLICK_COMPLETE_PATH,
-                _signed({**base, "action": "1"}, merchant_prepare_id=str(prepared.get("merchant_prepare_id"))),
+                sign(action=Action.COMPLETE, merchant_prepare_id=str(prepared.get("merchant_prepare_id"))),
             )
         auction.refresh_from_db()
         if isinstance(completed, dict) and completed.get("error") == 0 and auction.is_paid:

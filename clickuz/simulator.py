@@ -52,7 +52,7 @@ class SimulationResult:
         )
 
 
-def _signed_fields(
+def callback_fields_signed(
     *,
     action: Action,
     click_trans_id: str,
@@ -65,6 +65,7 @@ def _signed_fields(
     error: int = 0,
     error_note: str = "Success",
 ) -> dict[str, str]:
+    """The form fields of a Prepare or Complete exactly as Click sends them, signed with secret_key."""
     sign_time = datetime.now(TASHKENT).strftime("%Y-%m-%d %H:%M:%S")
     fields = {
         "click_trans_id": click_trans_id,
@@ -126,7 +127,7 @@ def simulate_payment(
     click_trans_id = str(secrets.randbelow(9 * 10**9) + 10**9)
     paydoc_id = str(secrets.randbelow(9 * 10**9) + 10**9)
     sign = partial(
-        _signed_fields,
+        callback_fields_signed,
         click_trans_id=click_trans_id,
         service_id=service_id,
         secret_key=secret_key,

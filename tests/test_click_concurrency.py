@@ -11,16 +11,15 @@ import itertools
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from threading import Barrier
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from auctions.models import Auction, AuctionEvent, AuctionPayment, AuctionStatus, ClickTransaction, PaymentStatus
 from clickuz.models import ClickCallback
-from clickuz.signing import sign_string
+from clickuz.protocol import Action
+from clickuz.simulator import callback_fields_signed
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -28,37 +27,21 @@ CONCURRENCY = 12
 SERVICE_ID = "12345"
 SECRET = "test-click-secret"
 FEE = "50000.00"
-TASHKENT = ZoneInfo("Asia/Tashkent")
 
 _click_ids = itertools.count(4_200_000_001)
 
 
 def _signed(merchant_trans_id: str, click_trans_id: str, *, merchant_prepare_id: int | None = None) -> dict[str, str]:
-    action = "0" if merchant_prepare_id is None else "1"
-    fields = {
-        "click_trans_id": click_trans_id,
-        "service_id": SERVICE_ID,
-        "click_paydoc_id": "7770001",
-        "merchant_trans_id": merchant_trans_id,
-        "amount": FEE,
-        "action": action,
-        "error": "0",
-        "error_note": "Success",
-        "sign_time": datetime.now(TASHKENT).strftime("%Y-%m-%d %H:%M:%S"),
-    }
-    if merchant_prepare_id is not None:
-        fields["merchant_prepare_id"] = str(merchant_prepare_id)
-    fields["sign_string"] = sign_string(
+    return callback_fields_signed(
+        action=Action.PREPARE if merchant_prepare_id is None else Action.COMPLETE,
         click_trans_id=click_trans_id,
         service_id=SERVICE_ID,
         secret_key=SECRET,
         merchant_trans_id=merchant_trans_id,
-        merchant_prepare_id=fields.get("merchant_prepare_id"),
         amount=FEE,
-        action=action,
-        sign_time=fields["sign_time"],
+        paydoc_id="7770001",
+        merchant_prepare_id=None if merchant_prepare_id is None else str(merchant_prepare_id),
     )
-    return fields
 
 
 def _prepare_fields(payment: AuctionPayment) -> dict[str, str]:

@@ -13,8 +13,6 @@ with one `paid` event.
 import itertools
 import threading
 import time
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
@@ -22,7 +20,8 @@ import pytest
 
 from auctions.models import Auction, AuctionEvent, AuctionPayment, AuctionStatus, ClickTransaction, PaymentStatus
 from clickuz.models import ClickCallback
-from clickuz.signing import sign_string
+from clickuz.protocol import Action
+from clickuz.simulator import callback_fields_signed
 from tests.procs import Server, dsn_of_test_database, server_env, url_of_test_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -36,31 +35,16 @@ _click_ids = itertools.count(5_100_000_001)
 
 
 def _signed(merchant_trans_id: str, click_trans_id: str, *, merchant_prepare_id: int | None = None) -> dict[str, str]:
-    action = "0" if merchant_prepare_id is None else "1"
-    fields = {
-        "click_trans_id": click_trans_id,
-        "service_id": SERVICE_ID,
-        "click_paydoc_id": "7770002",
-        "merchant_trans_id": merchant_trans_id,
-        "amount": FEE,
-        "action": action,
-        "error": "0",
-        "error_note": "Success",
-        "sign_time": datetime.now(ZoneInfo("Asia/Tashkent")).strftime("%Y-%m-%d %H:%M:%S"),
-    }
-    if merchant_prepare_id is not None:
-        fields["merchant_prepare_id"] = str(merchant_prepare_id)
-    fields["sign_string"] = sign_string(
+    return callback_fields_signed(
+        action=Action.PREPARE if merchant_prepare_id is None else Action.COMPLETE,
         click_trans_id=click_trans_id,
         service_id=SERVICE_ID,
         secret_key=SECRET,
         merchant_trans_id=merchant_trans_id,
-        merchant_prepare_id=fields.get("merchant_prepare_id"),
         amount=FEE,
-        action=action,
-        sign_time=fields["sign_time"],
+        paydoc_id="7770002",
+        merchant_prepare_id=None if merchant_prepare_id is None else str(merchant_prepare_id),
     )
-    return fields
 
 
 def _lock_waiters(monitor: psycopg.Connection) -> int:
