@@ -105,6 +105,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a request that failed because the database is down answers 503 + Retry-After, not 500.
+    "core.errors.DatabaseUnavailableMiddleware",
     # REMOTE_ADDR = the visitor's address when a trusted proxy (TRUSTED_PROXIES) forwarded the request.
     "core.clientip.RealClientAddressMiddleware",
     # /healthz for load balancers, before host validation and the HTTPS redirect (Click in production).

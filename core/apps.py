@@ -6,6 +6,10 @@ class CoreConfig(AppConfig):
     name = "core"
 
     def ready(self) -> None:
+        from django.core.signals import got_request_exception
+
+        from core.errors import database_error_mark
         from core.ratelimit import rate_limits_check
 
         checks.register(rate_limits_check)
+        got_request_exception.connect(database_error_mark, dispatch_uid="core.database_error_mark")

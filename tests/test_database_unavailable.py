@@ -1,0 +1,61 @@
+"""A database that is down answers 503 + Retry-After ("send it again"), never a 500:
+for pages, for JSON clients and for the API, with DEBUG on or off. The outage is
+real: the connection is pointed at a closed port, so psycopg fails to connect."""
+
+import pytest
+from django.db import connection
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def database_down():
+    saved = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict["HOST"], connection.settings_dict["PORT"] = "127.0.0.1", "9"
+    if connection.vendor == "sqlite":
+        connection.settings_dict["NAME"] = "/nonexistent-folder/db.sqlite3"
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_page_says_try_again_in_a_minute(client, database_down, settings, debug):
+    settings.DEBUG = debug
+    client.raise_request_exception = False
+    response = client.get("/listings/")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "Сервис временно недоступен" in response.content.decode()
+
+
+def test_a_signed_in_bidder_gets_the_error_format(client, buyer, paid_auction, request):
+    client.force_login(buyer)
+    request.getfixturevalue("database_down")  # goes down after sign-in
+    client.raise_request_exception = False
+    response = client.post(f"/auctions/{paid_auction.pk}/bid/", {"amount": "1"}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "unavailable"
+
+
+def test_the_api_gets_the_error_format(client, database_down):
+    client.raise_request_exception = False
+    response = client.get("/api/v1/auctions/")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "unavailable"
+    assert response.headers["Retry-After"] == "5"
+
+
+def test_other_errors_stay_500(client, settings, monkeypatch):
+    from listings import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug, not an outage")
+
+    monkeypatch.setattr(views, "listings_search", broken)
+    client.raise_request_exception = False
+    assert client.get("/listings/").status_code == 500
