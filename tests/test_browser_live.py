@@ -62,12 +62,15 @@ class TestLiveAuctionPage(ChannelsLiveServerTestCase):
     def tearDown(self) -> None:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
-    def _context(self, browser, user):
+    def _context(self, browser, user, language: str = "ru"):
         client = Client()
         client.force_login(user)
         context = browser.new_context(locale="ru-RU")
         context.add_cookies(
-            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": self.live_server_url}]
+            [
+                {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": self.live_server_url},
+                {"name": "django_language", "value": language, "url": self.live_server_url},
+            ]
         )
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -94,10 +97,16 @@ class TestLiveAuctionPage(ChannelsLiveServerTestCase):
             assert bob.evaluate("performance.getEntriesByType('navigation').length") == 1
             assert self.alice.phone not in bob.content()
 
+            # A reader of the Uzbek page gets the same push, labelled in Uzbek.
+            uzbek = self._context(browser, self.seller, language="uz")
+            expect(uzbek.get_by_test_id("auction-status")).to_have_text("Faol")
+
             # And back: Bob outbids, Alice sees it live.
             bob.fill("#id_amount", "806000000")
             bob.click("button:has-text('Сделать ставку')")
             expect(alice.get_by_test_id("current-price")).to_have_text("806\u00a0000\u00a0000\u00a0сум", timeout=2000)
+            expect(uzbek.get_by_test_id("current-price")).to_have_text("806\u00a0000\u00a0000\u00a0so‘m", timeout=2000)
+            expect(uzbek.get_by_test_id("auction-status")).to_have_text("Faol")
             expect(alice.locator('[data-live="leader-note"]')).to_be_hidden(timeout=2000)  # "you lead" is gone
             expect(bob.locator('[data-live="leader-note"]')).to_be_visible()
         assert list(Bid.objects.filter(auction=self.auction).order_by("id").values_list("amount", flat=True)) == [

@@ -15,3 +15,9 @@ def effective_status(auction: Auction) -> str:
 @register.filter
 def status_label(status: str) -> str:
     return str(AuctionStatus(status).label)
+
+
+@register.simple_tag
+def auction_status_choices() -> list[tuple[str, str]]:
+    """(value, label) of every status, in the page's language: the live panel relabels the badge with them."""
+    return [(value, str(label)) for value, label in AuctionStatus.choices]

@@ -17,7 +17,9 @@
   const render = (s) => {
     const receivedAt = performance.now();
     const serverNow = Date.parse(s.server_time);
-    if ($("status")) { $("status").textContent = s.status_label; $("status").className = `badge status-${s.status}`; }
+    // The label in the page's language (the broadcast is the same for every reader).
+    const statusLabel = (el) => el.dataset[`label${s.status.charAt(0).toUpperCase()}${s.status.slice(1)}`] || s.status_label;
+    if ($("status")) { $("status").textContent = statusLabel($("status")); $("status").className = `badge status-${s.status}`; }
     if ($("price")) $("price").textContent = s.current_price ? soum(s.current_price) : "—";
     if ($("min")) $("min").textContent = soum(s.min_next_bid);
     if ($("count")) $("count").textContent = s.bid_count;
