@@ -101,6 +101,12 @@ def auction_ended_effects(*, auction_id: int) -> None:
     _notify("ended", auction_id=auction_id)
 
 
+def auction_cancelled_effects(*, auction_id: int, actor_id: int) -> None:
+    """Open pages show the cancellation; bidders, watchers and the seller (whoever did not cancel) are told."""
+    auction_broadcast(auction_id=auction_id)
+    _notify("cancelled", auction_id=auction_id, user_id=actor_id)
+
+
 def auction_sync_effects(*, auction_id: int, started: bool, ended: bool) -> None:
     if started:
         _notify("started", auction_id=auction_id)

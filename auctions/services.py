@@ -197,7 +197,8 @@ def auction_cancel(*, auction_id: int, user: User, reason: str = "") -> Auction:
             # Click in production: reverse the fee through the Merchant API once this commits.
             payment_refund_on_commit(payment_ids=refund_ids)
         _auction_mark_cancelled(auction, actor=user, reason=reason or "cancelled_by_user")
-        _after_commit_broadcast(auction.pk)
+        auction_id, actor_id = auction.pk, user.pk
+        transaction.on_commit(lambda: effects.auction_cancelled_effects(auction_id=auction_id, actor_id=actor_id))
     return auction
 
 

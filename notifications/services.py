@@ -22,7 +22,7 @@ from notifications.telegram import TelegramClient
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("outbid", "started", "ending_soon", "extended", "won", "lost", "sold", "unsold", "fee_paid")
+KINDS = ("outbid", "started", "ending_soon", "extended", "won", "lost", "sold", "unsold", "fee_paid", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ def _subject(kind: str, number: int) -> str:
         "sold": _("Ваш аукцион #%(n)s завершён: квартира продана"),
         "unsold": _("Ваш аукцион #%(n)s завершён без победителя"),
         "fee_paid": _("Сбор за аукцион #%(n)s оплачен"),
+        "cancelled": _("Аукцион #%(n)s отменён"),
     }
     return subjects[kind] % {"n": number}
 

@@ -37,6 +37,10 @@ def auction_recipients(*, kind: str, auction: Auction, user_id: int | None = Non
         return [(kind, uid) for uid in sorted(people)]
     if kind == "fee_paid":
         return [("fee_paid", auction.seller_id)]
+    if kind == "cancelled":
+        # user_id: who cancelled (the seller, or an operator) — they already know.
+        people = (_bidders(auction) | _watchers(auction) | {auction.seller_id}) - {user_id}
+        return [("cancelled", uid) for uid in sorted(people)]
     if kind == "ended":
         pairs = [("sold" if auction.winner_id else "unsold", auction.seller_id)]
         if auction.winner_id:

@@ -232,3 +232,28 @@ def test_without_a_broker_notifications_leave_the_request_thread(paid_auction, m
         time.sleep(0.02)
     assert [phone for phone, _thread in GatedSmsBackend.sent] == [first.phone]
     assert GatedSmsBackend.sent[0][1].startswith("notify")
+
+
+def test_an_operator_cancel_tells_bidders_watchers_and_the_seller(
+    paid_auction, make_user, make_operator, django_capture_on_commit_callbacks
+):
+    from auctions.services import auction_cancel
+
+    bidder = make_user(email="bidder@example.uz")
+    watcher = make_user(email="watcher@example.uz")
+    operator = make_operator(email="operator@example.uz")
+    paid_auction.seller.email = "seller@example.uz"
+    paid_auction.seller.save(update_fields=["email"])
+    AuctionWatch.objects.create(auction=paid_auction, user=watcher)
+    bid_place(auction_id=paid_auction.pk, bidder=bidder, amount=START)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        auction_cancel(auction_id=paid_auction.pk, user=operator, reason="Объявление нарушает правила")
+    assert mail.outbox == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    told = {m.to[0]: m for m in mail.outbox if "отменён" in m.subject}
+    assert set(told) == {"bidder@example.uz", "watcher@example.uz", "seller@example.uz"}  # not the operator
+    assert "вернётся через Click" in told["seller@example.uz"].body
+    assert "вернётся через Click" not in told["bidder@example.uz"].body
+    assert sent_to(bidder.phone) and "отменён" in sent_to(bidder.phone)[0]
