@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -83,6 +85,30 @@ class ClickTransactionInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+def reason_form_view(
+    admin_site: admin.AdminSite,
+    request: HttpRequest,
+    *,
+    obj: object,
+    title: str,
+    back: str,
+    act: Callable[[str], object],
+    done: str,
+) -> HttpResponse:
+    """An operator action that needs a reason: the form, then one service call (act) on POST."""
+    error = None
+    if request.method == "POST":
+        try:
+            act(request.POST.get("reason", ""))
+        except services.AuctionRuleError as exc:
+            error = exc.message
+        else:
+            messages.success(request, done)
+            return redirect(back)
+    context = {**admin_site.each_context(request), "title": title, "object": obj, "error": error, "back": back}
+    return render(request, "admin/auctions/reason_form.html", context)
+
+
 @admin.register(Auction)
 class AuctionAdmin(NoDeleteMixin, admin.ModelAdmin):
     """Auctions change only through services: the admin shows, it does not edit."""
@@ -127,29 +153,17 @@ class AuctionAdmin(NoDeleteMixin, admin.ModelAdmin):
         )
 
     def cancel_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        auction = get_object_or_404(Auction, pk=pk)
-        back = reverse("admin:auctions_auction_change", args=[pk])
         if not request.user.has_perm("auctions.change_auction"):
             raise PermissionDenied
-        error = None
-        if request.method == "POST":
-            try:
-                services.auction_cancel(auction_id=pk, user=request.user, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
-            except services.AuctionRuleError as exc:
-                error = exc.message
-            else:
-                messages.success(request, _("Аукцион отменён."))
-                return redirect(back)
-        return render(
+        auction = get_object_or_404(Auction, pk=pk)
+        return reason_form_view(
+            self.admin_site,
             request,
-            "admin/auctions/reason_form.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Отмена аукциона #%(pk)s") % {"pk": pk},
-                "object": auction,
-                "error": error,
-                "back": back,
-            },
+            obj=auction,
+            title=_("Отмена аукциона #%(pk)s") % {"pk": pk},
+            back=reverse("admin:auctions_auction_change", args=[pk]),
+            act=lambda reason: services.auction_cancel(auction_id=pk, user=request.user, reason=reason),  # type: ignore[arg-type]
+            done=_("Аукцион отменён."),
         )
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
@@ -316,26 +330,14 @@ class BidAdmin(NoDeleteMixin, admin.ModelAdmin):
         if not request.user.has_perm("auctions.change_bid"):
             raise PermissionDenied
         bid = get_object_or_404(Bid, pk=pk)
-        back = reverse("admin:auctions_auction_change", args=[bid.auction_id])
-        error = None
-        if request.method == "POST":
-            try:
-                services.bid_remove(bid_id=pk, admin=request.user, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
-            except services.AuctionRuleError as exc:
-                error = exc.message
-            else:
-                messages.success(request, _("Ставка удалена; цена, лидер и окончание пересчитаны."))
-                return redirect(back)
-        return render(
+        return reason_form_view(
+            self.admin_site,
             request,
-            "admin/auctions/reason_form.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Удаление ставки %(bid)s") % {"bid": bid},
-                "object": bid,
-                "error": error,
-                "back": back,
-            },
+            obj=bid,
+            title=_("Удаление ставки %(bid)s") % {"bid": bid},
+            back=reverse("admin:auctions_auction_change", args=[bid.auction_id]),
+            act=lambda reason: services.bid_remove(bid_id=pk, admin=request.user, reason=reason),  # type: ignore[arg-type]
+            done=_("Ставка удалена; цена, лидер и окончание пересчитаны."),
         )
 
 

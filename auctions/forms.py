@@ -4,44 +4,40 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
+def soum_field(label: str, *, required: bool = True, **kwargs: object) -> forms.DecimalField:
+    """A whole-soum amount (the services check the rules; this only parses)."""
+    return forms.DecimalField(
+        label=label, min_value=Decimal("1"), max_digits=14, decimal_places=0, required=required, **kwargs
+    )
+
+
+def local_time_field(label: str, **kwargs: object) -> forms.DateTimeField:
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    return forms.DateTimeField(label=label, widget=widget, **kwargs)
+
+
 class AuctionCreateForm(forms.Form):
-    starts_at = forms.DateTimeField(
-        label=_("Начало"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-    )
-    ends_at = forms.DateTimeField(
-        label=_("Окончание"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-    )
-    starting_price = forms.DecimalField(
-        label=_("Стартовая цена, сум"), min_value=Decimal("1"), max_digits=14, decimal_places=0
-    )
-    bid_step = forms.DecimalField(
-        label=_("Шаг ставки, сум"),
-        min_value=Decimal("1"),
-        max_digits=14,
-        decimal_places=0,
+    starts_at = local_time_field(_("Начало"))
+    ends_at = local_time_field(_("Окончание"))
+    starting_price = soum_field(_("Стартовая цена, сум"))
+    bid_step = soum_field(
+        _("Шаг ставки, сум"),
         required=False,
         help_text=_("Оставьте пустым — шаг составит около 0,5 % стартовой цены (круглая сумма)."),
     )
-    reserve_price = forms.DecimalField(
-        label=_("Резервная цена, сум (необязательно)"),
-        min_value=Decimal("1"),
-        max_digits=14,
-        decimal_places=0,
+    reserve_price = soum_field(
+        _("Резервная цена, сум (необязательно)"),
         required=False,
         help_text=_("Скрыта от участников. Если торги не дойдут до неё, квартира не продаётся."),
     )
-    buy_now_price = forms.DecimalField(
-        label=_("Цена «купить сейчас», сум (необязательно)"),
-        min_value=Decimal("1"),
-        max_digits=14,
-        decimal_places=0,
+    buy_now_price = soum_field(
+        _("Цена «купить сейчас», сум (необязательно)"),
         required=False,
         help_text=_("Доступна до первой ставки."),
     )
-    hard_ends_at = forms.DateTimeField(
-        label=_("Крайний срок продлений (необязательно)"),
+    hard_ends_at = local_time_field(
+        _("Крайний срок продлений (необязательно)"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("Ставка в последние минуты продлевает аукцион, но не дальше этого времени."),
     )
 
@@ -54,19 +50,13 @@ class AuctionCreateForm(forms.Form):
 
 
 class BidForm(forms.Form):
-    amount = forms.DecimalField(
-        label=_("Ваша ставка, сум"),
-        min_value=Decimal("1"),
-        max_digits=14,
-        decimal_places=0,
+    amount = soum_field(
+        _("Ваша ставка, сум"),
         required=False,
         widget=forms.NumberInput(attrs={"step": "1", "inputmode": "numeric", "data-words": "amount"}),
     )
-    max_amount = forms.DecimalField(
-        label=_("Автоставка: мой максимум, сум (необязательно)"),
-        min_value=Decimal("1"),
-        max_digits=14,
-        decimal_places=0,
+    max_amount = soum_field(
+        _("Автоставка: мой максимум, сум (необязательно)"),
         required=False,
         widget=forms.NumberInput(attrs={"step": "1", "inputmode": "numeric", "data-words": "max"}),
         help_text=_("Система будет повышать вашу ставку на шаг, пока вы лидируете, но не выше максимума."),
