@@ -422,8 +422,7 @@ class FavoriteListView(ApiLanguageMixin, generics.ListAPIView):
         listing = listing_visible_to(pk=data.validated_data["listing_id"], user_id=user.pk, is_staff=user.is_staff)
         if listing is None or not listing.is_public:
             raise ApiError(message=_not_found(), code="not_found", status_code=404)
-        if not listings_favorite_of(user_id=user.pk).filter(pk=listing.pk).exists():
-            listing_services.favorite_toggle(user=user, listing_id=listing.pk)
+        listing_services.favorite_add(user=user, listing_id=listing.pk)
         return Response(s.ListingSerializer(listing, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
@@ -433,9 +432,8 @@ class FavoriteDetailView(ApiLanguageMixin, APIView):
     @extend_schema(request=None, responses={204: None, **errors(401, 404, 429)}, summary="Remove a favourite")
     def delete(self, request: Request, listing_id: int) -> Response:
         user = _user(request)
-        if not user.favorites.filter(listing_id=listing_id).exists():
+        if not listing_services.favorite_remove(user=user, listing_id=listing_id):
             raise ApiError(message=_not_found(), code="not_found", status_code=404)
-        listing_services.favorite_toggle(user=user, listing_id=listing_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

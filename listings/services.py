@@ -250,16 +250,26 @@ def listing_view_register(*, listing_id: int) -> None:
     Listing.objects.filter(pk=listing_id).update(views_count=F("views_count") + 1)
 
 
-def favorite_toggle(*, user: User, listing_id: int) -> bool:
-    """Add or remove a favourite; True when the listing is now a favourite."""
-    deleted, _rows = Favorite.objects.filter(user=user, listing_id=listing_id).delete()
-    if deleted:
-        return False
+def favorite_add(*, user: User, listing_id: int) -> None:
+    """Idempotent: two requests at once leave one favourite (the unique constraint decides)."""
     try:
         with transaction.atomic():
             Favorite.objects.create(user=user, listing_id=listing_id)
     except IntegrityError:
-        pass  # a double click: it is a favourite either way
+        pass  # already a favourite
+
+
+def favorite_remove(*, user: User, listing_id: int) -> bool:
+    """Idempotent; True when a favourite was removed."""
+    deleted, _rows = Favorite.objects.filter(user=user, listing_id=listing_id).delete()
+    return bool(deleted)
+
+
+def favorite_toggle(*, user: User, listing_id: int) -> bool:
+    """The site's star button: add or remove; True when the listing is now a favourite."""
+    if favorite_remove(user=user, listing_id=listing_id):
+        return False
+    favorite_add(user=user, listing_id=listing_id)
     return True
 
 

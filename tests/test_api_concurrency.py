@@ -39,3 +39,20 @@ def test_simultaneous_api_bids_at_the_same_price_one_wins(make_user, seller, mak
     assert bids[0].pk == winner["bid_id"]
     assert Bid.objects.count() == 1
     cache.clear()
+
+
+def test_the_same_favourite_added_twice_at_once_stays_a_favourite(buyer, seller, make_listing):
+    from listings.models import Favorite
+
+    cache.clear()
+    listing = make_listing(seller)
+    token = Token.objects.create(user=buyer).key
+
+    def add():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        return client.post("/api/v1/me/favorites/", {"listing_id": listing.pk}, format="json").status_code
+
+    results, _seconds = run_together([add for _ in range(6)])
+    assert results == [201] * 6
+    assert Favorite.objects.filter(user=buyer, listing=listing).count() == 1

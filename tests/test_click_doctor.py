@@ -89,6 +89,9 @@ def test_site_url_must_be_https_and_an_allowed_host(production_like):
     production_like.SITE_URL = "https://kvartirabar.uz"
     production_like.ALLOWED_HOSTS = ["testserver"]
     assert codes(doctor_run(self_test=False))["config.site_url_host"] == "error"
+    # Django's rule: ".kvartirabar.uz" also allows the bare domain.
+    production_like.ALLOWED_HOSTS = ["testserver", ".kvartirabar.uz"]
+    assert "config.site_url_host" not in codes(doctor_run(self_test=False))
 
 
 def test_merchant_api_off_is_reported(production_like):
