@@ -2,11 +2,9 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -26,9 +24,9 @@ from api.schema import errors, search_parameters
 from api.throttling import AnonThrottle, BidThrottle, PaymentThrottle, TokenThrottle, UserThrottle
 from auctions import services as auction_services
 from auctions.models import Auction, AuctionPayment, AuctionStatus, Bid, PaymentStatus
+from auctions.paylink import fee_pay_url
 from auctions.payment_rules import payment_is_expired
 from auctions.selectors import auction_public_bids, auctions_active, auctions_of_seller, auctions_upcoming
-from clickuz.paylink import click_pay_url
 from listings import services as listing_services
 from listings.forms import SearchForm
 from listings.models import Listing
@@ -242,25 +240,11 @@ class BuyNowView(ApiLanguageMixin, APIView):
 def _pay_urls(request: Request, payments: list[AuctionPayment]) -> dict[int, str]:
     """Click's pay page for each payment still open (the same link as the auction page's button)."""
     now = timezone.now()
-    if settings.CLICK_SANDBOX:
-        base = request.build_absolute_uri(reverse("clickuz:sandbox-pay"))
-    else:
-        base = settings.CLICK_PAY_URL
-    urls = {}
-    for payment in payments:
-        if payment.status != PaymentStatus.PENDING or payment_is_expired(payment, now=now):
-            continue
-        auction_url = reverse("auctions:detail", args=[payment.auction_id])
-        urls[payment.pk] = click_pay_url(
-            base_url=base,
-            service_id=str(settings.CLICK_SERVICE_ID),
-            merchant_id=str(settings.CLICK_MERCHANT_ID),
-            amount=payment.amount,
-            transaction_param=payment.merchant_trans_id,
-            return_url=request.build_absolute_uri(auction_url + "?from=click"),
-            merchant_user_id=str(settings.CLICK_MERCHANT_USER_ID),
-        )
-    return urls
+    return {
+        payment.pk: fee_pay_url(request, payment)
+        for payment in payments
+        if payment.status == PaymentStatus.PENDING and not payment_is_expired(payment, now=now)
+    }
 
 
 def _payments_response(request: Request, payments: list[AuctionPayment], *, many: bool) -> Any:

@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.http.request import validate_host
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.http.request import validate_host
 from django.test import Client
 from django.urls import Resolver404, resolve
 from django.utils import timezone

@@ -38,10 +38,6 @@ class Resolution:
         return (self.state.price, self.state.leader) != (before.price, before.leader)
 
 
-def min_next_bid(state: PriceState, *, starting_price: Decimal, step: Decimal) -> Decimal:
-    return starting_price if state.price is None else state.price + step
-
-
 def bid_resolve(
     state: PriceState,
     *,

@@ -12,31 +12,12 @@ from django.views.decorators.http import require_POST
 from auctions import services
 from auctions.forms import AuctionCreateForm, BidForm
 from auctions.models import Auction
+from auctions.paylink import fee_pay_url
 from auctions.rules import bid_step_default
 from auctions.selectors import auction_live_state, auction_min_next_bid, auction_panel, default_auction_window
-from clickuz.paylink import click_pay_url
 from core.formatting import format_amount
 from core.ratelimit import rate_limit_allows, rate_limited_message
 from listings.models import Listing
-
-# Click sends the payer back with this query; it proves nothing, it only
-# makes the page wait for Click's Complete by reloading itself.
-RETURNED_FROM_CLICK = "from=click"
-
-
-def _pay_link(request: HttpRequest, auction: Auction, merchant_trans_id: str, amount: Decimal) -> str:
-    base = (
-        request.build_absolute_uri(reverse("clickuz:sandbox-pay")) if settings.CLICK_SANDBOX else settings.CLICK_PAY_URL
-    )
-    return click_pay_url(
-        base_url=base,
-        service_id=str(settings.CLICK_SERVICE_ID),
-        merchant_id=str(settings.CLICK_MERCHANT_ID),
-        amount=amount,
-        transaction_param=merchant_trans_id,
-        return_url=request.build_absolute_uri(auction.get_absolute_url() + "?" + RETURNED_FROM_CLICK),
-        merchant_user_id=str(settings.CLICK_MERCHANT_USER_ID),
-    )
 
 
 def auction_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -56,9 +37,7 @@ def auction_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "awaiting_click": is_seller and panel.open_payment is not None and request.GET.get("from") == "click",
     }
     if is_seller and panel.open_payment:
-        context["pay_url"] = _pay_link(
-            request, auction, panel.open_payment.merchant_trans_id, panel.open_payment.amount
-        )
+        context["pay_url"] = fee_pay_url(request, panel.open_payment)
     return render(request, "auctions/auction_detail.html", context)
 
 

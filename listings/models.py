@@ -236,20 +236,9 @@ class Listing(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("listings:detail", args=[self.pk])
 
-    def get_region_display(self) -> str:
-        return str(self.region)
-
     @property
     def location(self) -> str:
         return ", ".join(str(part) for part in (self.region, self.district) if part)
-
-    @property
-    def is_studio(self) -> bool:
-        return self.rooms == 0
-
-    @property
-    def price_per_m2(self) -> Decimal:
-        return (self.price / self.area).quantize(Decimal("1")) if self.area else Decimal(0)
 
     @property
     def is_public(self) -> bool:
