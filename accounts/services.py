@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import PhoneCode, User
 from accounts.phone import phone_normalize
+from core.ratelimit import Limit, rate_limit_hit
 from notifications.sms import sms_send
 
 CODE_DIGITS = 6
@@ -41,17 +42,6 @@ def _code_hash(*, phone: str, code: str) -> str:
     return hmac.new(key, f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def _hourly_limit(key: str, limit: int) -> bool:
-    """Count one event in this hour's bucket; False when the limit is already reached."""
-    cache.add(key, 0, timeout=HOUR)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=HOUR)
-        count = 1
-    return count <= limit
-
-
 def phone_code_request(*, phone: str, ip: str) -> str:
     """Send a fresh sign-in code to the number; returns the number in E.164.
 
@@ -64,9 +54,9 @@ def phone_code_request(*, phone: str, ip: str) -> str:
     too_soon = _("Код уже отправлен. Новый можно запросить через минуту.")
     if cache.get(cooldown_key):
         raise PhoneCodeError(too_soon)
-    if not _hourly_limit(f"phone-code:ip:{ip}", settings.PHONE_CODE_PER_IP_HOURLY):
+    if not rate_limit_hit(f"phone-code:ip:{ip}", Limit(settings.PHONE_CODE_PER_IP_HOURLY, HOUR)):
         raise PhoneCodeError(_("Слишком много запросов с вашего адреса. Попробуйте через час."))
-    if not _hourly_limit(f"phone-code:number:{phone}", settings.PHONE_CODE_PER_NUMBER_HOURLY):
+    if not rate_limit_hit(f"phone-code:number:{phone}", Limit(settings.PHONE_CODE_PER_NUMBER_HOURLY, HOUR)):
         raise PhoneCodeError(_("Слишком много кодов на этот номер. Попробуйте через час."))
     if not cache.add(cooldown_key, 1, timeout=settings.PHONE_CODE_RESEND_SECONDS):
         raise PhoneCodeError(too_soon)  # a parallel request won the race

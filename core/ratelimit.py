@@ -35,8 +35,11 @@ def limit_parse(value: str) -> Limit:
     return limit
 
 
-def _hit(key: str, limit: Limit) -> bool:
-    """Count one request; True when it is within the limit."""
+def rate_limit_hit(key: str, limit: Limit) -> bool:
+    """Count one event in a fixed window (the cache: Redis in production); True when it is within the limit.
+
+    A limit of 0 is off.
+    """
     if limit.count <= 0:
         return True
     if cache.add(key, 1, timeout=limit.seconds):
@@ -59,10 +62,10 @@ def rate_limit_allows(*, scope: str, request: HttpRequest) -> bool:
     allowed = True
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and "user" in limits:
-        allowed &= _hit(f"ratelimit:{scope}:user:{user.pk}", limit_parse(limits["user"]))
+        allowed &= rate_limit_hit(f"ratelimit:{scope}:user:{user.pk}", limit_parse(limits["user"]))
     address = str(request.META.get("REMOTE_ADDR") or "unknown")
     if "ip" in limits:
-        allowed &= _hit(f"ratelimit:{scope}:ip:{address}", limit_parse(limits["ip"]))
+        allowed &= rate_limit_hit(f"ratelimit:{scope}:ip:{address}", limit_parse(limits["ip"]))
     return bool(allowed)
 
 
