@@ -10,7 +10,6 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts.forms import PhoneAuthenticationForm, PhoneCodeRequestForm, PhoneCodeVerifyForm, SignUpForm
@@ -18,6 +17,7 @@ from accounts.models import User
 from accounts.services import PhoneCodeError, SignUpError, phone_code_request, phone_code_verify, user_sign_up
 from auctions.models import AuctionPayment, PaymentStatus
 from auctions.selectors import auctions_of_seller
+from core.http import safe_next
 from listings.selectors import listings_of_seller
 
 SESSION_PHONE = "phone_login_phone"
@@ -61,18 +61,10 @@ class PhoneLoginView(LoginView):
     redirect_authenticated_user = True
 
 
-def _safe_next(request: HttpRequest, target: str) -> str:
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("accounts:dashboard")
-
-
 def phone_login(request: HttpRequest) -> HttpResponse:
     """Step 1 of sign-in (and sign-up) by SMS: the phone number."""
     if request.user.is_authenticated:
-        return redirect(_safe_next(request, request.GET.get("next", "")))
+        return redirect(safe_next(request, request.GET.get("next", ""), reverse("accounts:dashboard")))
     form = PhoneCodeRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if _sms_locked(request, form.cleaned_data["phone"]):
@@ -114,7 +106,7 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             if created:
                 messages.success(request, _("Добро пожаловать! Аккаунт создан, пароль не нужен."))
-            return redirect(_safe_next(request, target))
+            return redirect(safe_next(request, target, reverse("accounts:dashboard")))
     return render(request, "accounts/phone_verify.html", {"form": form, "phone": phone, "is_new": is_new})
 
 

@@ -7,11 +7,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from auctions.selectors import auction_open_for_listing, auction_panel, auctions_active, auctions_upcoming
+from core.http import safe_next
 from listings import services
 from listings.forms import ListingForm, RejectForm, SearchForm
 from listings.models import Listing, ListingPhoto, ListingStatus
@@ -55,13 +55,6 @@ def listing_list(request: HttpRequest) -> HttpResponse:
         "listings/listing_list.html",
         {"page": page, "form": form, "query": query.urlencode(), "params": params},
     )
-
-
-def _next_url(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
 
 
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -180,7 +173,9 @@ def favorite_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     listing = get_object_or_404(Listing, pk=pk, status=ListingStatus.PUBLISHED)
     added = services.favorite_toggle(user=request.user, listing_id=listing.pk)
     messages.success(request, _("Добавлено в избранное.") if added else _("Убрано из избранного."))
-    return HttpResponseRedirect(_next_url(request, listing.get_absolute_url()))
+    return HttpResponseRedirect(
+        safe_next(request, request.POST.get("next") or request.GET.get("next") or "", listing.get_absolute_url())
+    )
 
 
 @login_required
