@@ -45,6 +45,19 @@ def auction_min_next_bid(auction: Auction) -> Decimal:
     return auction.current_price + auction.bid_step
 
 
+def auction_is_closed(auction: Auction, *, now: datetime) -> bool:
+    """Nothing more can happen: ended, cancelled, or a paid auction whose end has passed.
+    (An unpaid auction whose time has passed can still be cancelled, to free the listing.)"""
+    return auction.status in (AuctionStatus.ENDED, AuctionStatus.CANCELLED) or (
+        auction.status != AuctionStatus.PENDING_PAYMENT and auction.ends_at <= now
+    )
+
+
+def auction_seller_may_cancel(auction: Auction, *, now: datetime) -> bool:
+    """The seller's cancel button: only before the first bid, and only while the auction is open."""
+    return not auction.bid_count and not auction_is_closed(auction, now=now)
+
+
 @dataclass(frozen=True)
 class AuctionPanel:
     """What the auction panel on a page shows."""
@@ -66,6 +79,7 @@ class AuctionPanel:
     leader_max: Decimal | None = None  # only for the leader themself
     ends_at_iso: str = ""
     user_token: str = ""  # matches the live state's leader_token when this user leads
+    seller_may_cancel: bool = False
 
 
 def auction_panel(
@@ -103,6 +117,7 @@ def auction_panel(
         leader_max=auction.leader_max if user_id and user_id == auction.leader_id else None,
         ends_at_iso=auction.ends_at.isoformat(),
         user_token=auction_bidder_token(auction.pk, int(user_id)) if user_id is not None else "",
+        seller_may_cancel=auction_seller_may_cancel(auction, now=now),
     )
 
 

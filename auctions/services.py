@@ -29,7 +29,7 @@ from auctions.models import (
 )
 from auctions.payment_rules import payment_is_expired, payment_mark_expired, payment_refund_on_commit
 from auctions.rules import PriceState, bid_resolve, bid_step_default, bid_step_limits, soft_close_end
-from auctions.selectors import auction_min_next_bid, auctions_due_for_sync, auctions_ending_soon
+from auctions.selectors import auction_is_closed, auction_min_next_bid, auctions_due_for_sync, auctions_ending_soon
 from clickuz.errors import ClickError
 from clickuz.handlers import ClickAnswer
 from clickuz.protocol import ClickRequest, amounts_equal
@@ -179,10 +179,7 @@ def auction_cancel(*, auction_id: int, user: User, reason: str = "") -> Auction:
             raise AuctionRuleError(_("Отменить аукцион может только продавец."), "not_owner")
         if by_admin and not reason:
             raise AuctionRuleError(_("Укажите причину отмены."), "reason_required")
-        # An unpaid auction whose time has passed can still be cancelled, to free the listing.
-        if auction.status in (AuctionStatus.ENDED, AuctionStatus.CANCELLED) or (
-            auction.status != AuctionStatus.PENDING_PAYMENT and auction.ends_at <= timezone.now()
-        ):
+        if auction_is_closed(auction, now=timezone.now()):
             raise AuctionRuleError(_("Аукцион уже завершён."), "closed")
         if auction.bid_count and not by_admin:
             raise AuctionRuleError(_("После первой ставки аукцион отменить нельзя."), "has_bids")

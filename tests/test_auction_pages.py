@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from auctions.demo import fee_pay_offline
 from auctions.models import Auction, AuctionStatus, AuctionWatch, Bid
-from auctions.services import auction_close, auction_create, bid_place, payment_initiate
+from auctions.services import (
+    AuctionRuleError,
+    auction_cancel,
+    auction_close,
+    auction_create,
+    bid_place,
+    payment_initiate,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +188,14 @@ def test_json_bid_api(client, paid_auction, buyer):
     huge = client.post(url, {"amount": str(START * 10)}, HTTP_ACCEPT="application/json")
     assert huge.status_code == 409 and huge.json()["code"] == "confirm_required"
     assert Bid.objects.count() == 1
+
+
+def test_the_cancel_button_shows_exactly_when_the_seller_may_cancel(client, paid_auction, buyer):
+    client.force_login(paid_auction.seller)
+    url = f"/auctions/{paid_auction.pk}/"
+    form = f'action="/auctions/{paid_auction.pk}/cancel/"'
+    assert form in client.get(url).content.decode()  # active, no bids yet
+    bid_place(auction_id=paid_auction.pk, bidder=buyer, amount=paid_auction.starting_price)
+    assert form not in client.get(url).content.decode()
+    with pytest.raises(AuctionRuleError):  # the service agrees
+        auction_cancel(auction_id=paid_auction.pk, user=paid_auction.seller)
