@@ -59,8 +59,11 @@ def message_build(*, kind: str, context: dict[str, Any]) -> Message:
 
 
 def preference_for(user: User) -> NotificationPreference:
-    pref = NotificationPreference.objects.filter(user=user).first()
-    return pref or NotificationPreference(user=user)
+    """The user's channel choices (all on until they change them); no query when select_related."""
+    try:
+        return user.notification_preference
+    except NotificationPreference.DoesNotExist:
+        return NotificationPreference(user=user)
 
 
 def preference_update(*, user: User, email: bool, telegram: bool, sms: bool) -> NotificationPreference:
@@ -81,7 +84,10 @@ def notification_send(*, user: User, message: Message) -> list[str]:
         except Exception:
             logger.exception("e-mail %s to user %s failed", message.kind, user.pk)
     if pref.telegram_enabled and settings.TELEGRAM_BOT_TOKEN:
-        link = TelegramLink.objects.filter(user=user, chat_id__isnull=False).first()
+        try:
+            link: TelegramLink | None = user.telegram_link
+        except TelegramLink.DoesNotExist:
+            link = None
         if link is not None and link.chat_id is not None:
             try:
                 TelegramClient().send_message(chat_id=link.chat_id, text=message.text)

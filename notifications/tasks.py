@@ -56,7 +56,11 @@ def notify_auction_event(*, kind: str, auction_id: int, user_id: int | None = No
     if auction is None:
         return 0
     pairs = auction_recipients(kind=kind, auction=auction, user_id=user_id)
-    users = {u.pk: u for u in User.objects.filter(Q(pk__in=[uid for _k, uid in pairs]))}
+    # Preferences and Telegram links come with the users: no per-recipient queries.
+    recipients = User.objects.filter(Q(pk__in=[uid for _k, uid in pairs])).select_related(
+        "notification_preference", "telegram_link"
+    )
+    users = {u.pk: u for u in recipients}
     sent = 0
     for message_kind, uid in pairs:
         user = users.get(uid)

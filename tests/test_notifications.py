@@ -257,3 +257,20 @@ def test_an_operator_cancel_tells_bidders_watchers_and_the_seller(
     assert "вернётся через Click" in told["seller@example.uz"].body
     assert "вернётся через Click" not in told["bidder@example.uz"].body
     assert sent_to(bidder.phone) and "отменён" in sent_to(bidder.phone)[0]
+
+
+def test_the_queries_of_one_notification_do_not_grow_with_its_recipients(paid_auction, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications.tasks import notify_auction_event
+
+    def queries_for(watchers: int) -> int:
+        AuctionWatch.objects.filter(auction=paid_auction).delete()
+        for _ in range(watchers):
+            AuctionWatch.objects.create(auction=paid_auction, user=make_user(email="w@example.uz"))
+        with CaptureQueriesContext(connection) as captured:
+            assert notify_auction_event(kind="extended", auction_id=paid_auction.pk) == watchers
+        return len(captured)
+
+    assert queries_for(2) == queries_for(6)
