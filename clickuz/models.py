@@ -27,6 +27,8 @@ class ClickCallback(models.Model):
     error = models.SmallIntegerField(_("код ошибки"), null=True, blank=True, db_index=True)
     detail = models.CharField(_("причина"), max_length=255, blank=True)
     duration_ms = models.FloatField(_("время, мс"), null=True, blank=True)
+    # The operator's own test request (click_doctor, clickuz.probe), not Click's.
+    is_probe = models.BooleanField(_("проверка оператора"), default=False, db_index=True)
     created_at = models.DateTimeField(_("получен"), auto_now_add=True, db_index=True)
 
     class Meta:
