@@ -11,6 +11,4 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(), name="logout"),
     path("login/phone/", views.phone_login, name="phone_login"),
     path("login/phone/code/", views.phone_verify, name="phone_verify"),
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("dashboard/payments/<int:pk>/receipt/", views.payment_receipt, name="receipt"),
 ]

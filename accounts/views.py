@@ -4,21 +4,17 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.forms import PhoneAuthenticationForm, PhoneCodeRequestForm, PhoneCodeVerifyForm, SignUpForm
 from accounts.models import User
 from accounts.services import PhoneCodeError, SignUpError, phone_code_request, phone_code_verify, user_sign_up
-from auctions.models import AuctionPayment, PaymentStatus
-from auctions.selectors import auctions_of_seller
 from core.http import safe_next
-from listings.selectors import listings_of_seller
 
 SESSION_PHONE = "phone_login_phone"
 SESSION_NEXT = "phone_login_next"
@@ -26,7 +22,7 @@ SESSION_NEXT = "phone_login_next"
 
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("accounts:dashboard")
+        return redirect("dashboard:dashboard")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -39,7 +35,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_error("phone", str(exc))
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("accounts:dashboard")
+            return redirect("dashboard:dashboard")
     return render(request, "accounts/signup.html", {"form": form})
 
 
@@ -64,7 +60,7 @@ class PhoneLoginView(LoginView):
 def phone_login(request: HttpRequest) -> HttpResponse:
     """Step 1 of sign-in (and sign-up) by SMS: the phone number."""
     if request.user.is_authenticated:
-        return redirect(safe_next(request, request.GET.get("next", ""), reverse("accounts:dashboard")))
+        return redirect(safe_next(request, request.GET.get("next", ""), reverse("dashboard:dashboard")))
     form = PhoneCodeRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if _sms_locked(request, form.cleaned_data["phone"]):
@@ -106,34 +102,5 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             if created:
                 messages.success(request, _("Добро пожаловать! Аккаунт создан, пароль не нужен."))
-            return redirect(safe_next(request, target, reverse("accounts:dashboard")))
+            return redirect(safe_next(request, target, reverse("dashboard:dashboard")))
     return render(request, "accounts/phone_verify.html", {"form": form, "phone": phone, "is_new": is_new})
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    payments = list(
-        AuctionPayment.objects.filter(auction__seller_id=request.user.pk)
-        .select_related("auction", "auction__listing")
-        .order_by("-created_at", "-id")[:50]
-    )
-    return render(
-        request,
-        "accounts/dashboard.html",
-        {
-            "listings": list(listings_of_seller(seller_id=request.user.pk)),
-            "auctions": list(auctions_of_seller(seller_id=request.user.pk)),
-            "payments": payments,
-        },
-    )
-
-
-@login_required
-def payment_receipt(request: HttpRequest, pk: int) -> HttpResponse:
-    payment = get_object_or_404(
-        AuctionPayment.objects.select_related("auction", "auction__listing").prefetch_related("click_transactions"),
-        pk=pk,
-        auction__seller_id=request.user.pk,
-        status=PaymentStatus.COMPLETED,
-    )
-    return render(request, "accounts/receipt.html", {"payment": payment})

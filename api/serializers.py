@@ -6,13 +6,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from auctions.models import Auction, AuctionPayment, AuctionStatus, Bid, BidKind
+from auctions.models import Auction, AuctionStatus, Bid, BidKind
 from auctions.selectors import (
     auction_buy_now_available,
     auction_effective_status,
     auction_min_next_bid,
     auction_reserve_met,
 )
+from fees.models import AuctionPayment
 from listings.models import LISTING_SELLER_FIELDS, BuildingType, Listing, ListingPhoto, Renovation
 
 # --- Errors (documentation only: api.exceptions builds them) -----------------

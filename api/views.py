@@ -23,10 +23,12 @@ from api.language import ApiLanguageMixin
 from api.schema import errors, search_parameters
 from api.throttling import AnonThrottle, BidThrottle, PaymentThrottle, TokenThrottle, UserThrottle
 from auctions import services as auction_services
-from auctions.models import Auction, AuctionPayment, AuctionStatus, Bid, PaymentStatus
-from auctions.paylink import fee_pay_url
-from auctions.payment_rules import payment_is_expired
+from auctions.models import Auction, AuctionStatus, Bid
 from auctions.selectors import auction_public_bids, auctions_active, auctions_of_seller, auctions_upcoming
+from fees.models import AuctionPayment, PaymentStatus
+from fees.rules import payment_is_expired
+from fees.services import fee_initiate
+from fees_click.paylink import fee_pay_url
 from listings import services as listing_services
 from listings.forms import SearchForm
 from listings.models import Listing
@@ -274,7 +276,7 @@ class AuctionPaymentView(ApiLanguageMixin, APIView):
     @extend_schema(request=None, responses={200: s.PaymentSerializer, **errors(401, 403, 404, 409, 429)})
     def post(self, request: Request, pk: int) -> Response:
         self._auction(request, pk, owner_check=False)  # the service refuses anybody but the seller ("not_owner")
-        payment = auction_services.payment_initiate(auction_id=pk, user=_user(request))
+        payment = fee_initiate(auction_id=pk, user=_user(request))
         return Response(_payments_response(request, [payment], many=False))
 
     @extend_schema(responses={200: s.PaymentSerializer, **errors(401, 403, 404, 429)})

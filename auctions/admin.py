@@ -2,29 +2,14 @@ from collections.abc import Callable
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from auctions import services
-from auctions.models import (
-    Auction,
-    AuctionEvent,
-    AuctionPayment,
-    Bid,
-    BidKind,
-    ClickInvoice,
-    ClickTransaction,
-    PaymentEvent,
-    RefundStatus,
-)
-from auctions.selectors_click import payment_timeline, timeline_label
-from auctions.services_click import payment_reconcile, payment_refund
-from clickuz.models import ClickCallback
+from auctions.models import Auction, AuctionEvent, Bid, BidKind
 
 
 class NoDeleteMixin:
@@ -60,28 +45,6 @@ class BidInline(ReadOnlyInline):
 class AuctionEventInline(ReadOnlyInline):
     model = AuctionEvent
     fields = ["created_at", "kind", "actor", "data"]
-    readonly_fields = fields
-
-
-class PaymentInline(ReadOnlyInline):
-    model = AuctionPayment
-    fields = ["merchant_trans_id", "amount", "status", "needs_refund", "created_at", "completed_at"]
-    readonly_fields = fields
-    show_change_link = True
-
-
-class ClickTransactionInline(ReadOnlyInline):
-    model = ClickTransaction
-    fields = [
-        "id",
-        "click_trans_id",
-        "click_paydoc_id",
-        "amount_raw",
-        "status",
-        "click_error",
-        "created_at",
-        "finished_at",
-    ]
     readonly_fields = fields
 
 
@@ -130,7 +93,7 @@ class AuctionAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_select_related = ["listing", "seller"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Auction._meta.fields] + ["admin_actions"]
-    inlines = [PaymentInline, BidInline, AuctionEventInline]
+    inlines = [BidInline, AuctionEventInline]
 
     def get_urls(self):  # type: ignore[no-untyped-def]
         return [
@@ -173,139 +136,6 @@ class AuctionAdmin(NoDeleteMixin, admin.ModelAdmin):
         return False  # view only: changes go through the services
 
 
-# --- Click in production: operators' tools -------------------------------------
-
-
-def _payment_timeline_html(obj: AuctionPayment) -> str:
-    return format_html(
-        "<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
-        _("время"),
-        _("событие"),
-        _("подробности"),
-        format_html_join(
-            "",
-            '<tr data-timeline="{}"><td>{}</td><td>{}</td><td>{}</td></tr>',
-            (
-                (
-                    entry.what,
-                    timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
-                    timeline_label(entry.what),
-                    entry.detail,
-                )
-                for entry in payment_timeline(obj)
-            ),
-        ),
-    )
-
-
-def _can_operate(request: HttpRequest) -> bool:
-    """Re-checking and refunding write through the services: superusers or holders of change_auctionpayment."""
-    return bool(request.user.is_superuser or request.user.has_perm("auctions.change_auctionpayment"))
-
-
-class PaymentEventInline(ReadOnlyInline):
-    model = PaymentEvent
-    fields = ["created_at", "kind", "actor", "data"]
-    readonly_fields = fields
-
-
-class ClickInvoiceInline(ReadOnlyInline):
-    model = ClickInvoice
-    fields = ["created_at", "phone_number", "invoice_id", "status", "click_status", "note", "checked_at"]
-    readonly_fields = fields
-
-
-@admin.action(description=_("Перепроверить в Click (Merchant API)"), permissions=["operate"])
-def recheck_with_click(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
-    for payment in queryset.order_by("pk"):
-        result = payment_reconcile(payment_id=payment.pk, actor=request.user)  # type: ignore[arg-type]
-        level = messages.SUCCESS if result.outcome in ("paid", "confirmed", "nothing_to_do") else messages.WARNING
-        modeladmin.message_user(request, f"{payment.merchant_trans_id}: {result.outcome} — {result.detail}", level)
-
-
-@admin.action(description=_("Повторить возврат через Click"), permissions=["operate"])
-def retry_refund(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
-    for payment in queryset.filter(needs_refund=True).order_by("pk"):
-        done = payment_refund(payment_id=payment.pk, actor=request.user, retry=True)  # type: ignore[arg-type]
-        if done.refund_status == RefundStatus.REFUNDED:
-            modeladmin.message_user(request, f"{done.merchant_trans_id}: {_('возвращён')}", messages.SUCCESS)
-        else:
-            modeladmin.message_user(request, f"{done.merchant_trans_id}: {done.refund_note}", messages.ERROR)
-
-
-@admin.register(AuctionPayment)
-class AuctionPaymentAdmin(NoDeleteMixin, admin.ModelAdmin):
-    list_display = [
-        "merchant_trans_id",
-        "auction_link",
-        "amount",
-        "status",
-        "needs_refund",
-        "refund_status",
-        "created_at",
-        "completed_at",
-    ]
-    list_filter = ["status", "needs_refund", "refund_status", "created_at"]
-    search_fields = ["merchant_trans_id", "auction__id", "auction__seller__phone", "click_transactions__click_trans_id"]
-    list_select_related = ["auction"]
-    date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in AuctionPayment._meta.fields] + ["auction_status", "timeline", "callbacks"]
-    inlines = [ClickTransactionInline, ClickInvoiceInline, PaymentEventInline]
-    actions = [recheck_with_click, retry_refund]
-
-    def has_operate_permission(self, request: HttpRequest) -> bool:
-        return _can_operate(request)
-
-    @admin.display(description=_("история оплаты"))
-    def timeline(self, obj: AuctionPayment) -> str:
-        return _payment_timeline_html(obj)
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False  # view only: changes go through the services
-
-    @admin.display(description=_("аукцион"))
-    def auction_link(self, obj: AuctionPayment) -> str:
-        url = reverse("admin:auctions_auction_change", args=[obj.auction_id])
-        return format_html('<a href="{}">#{}</a>', url, obj.auction_id)
-
-    @admin.display(description=_("статус аукциона"))
-    def auction_status(self, obj: AuctionPayment) -> str:
-        return f"{obj.auction.get_status_display()} · is_paid={obj.auction.is_paid}"
-
-    @admin.display(description=_("callbacks Click"))
-    def callbacks(self, obj: AuctionPayment) -> str:
-        rows = ClickCallback.objects.filter(merchant_trans_id=obj.merchant_trans_id).order_by("created_at")[:50]
-        if not rows:
-            return _("Click ещё не присылал callback по этой оплате.")
-        return format_html(
-            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
-            _("время"),
-            _("этап"),
-            _("код"),
-            _("причина"),
-            _("адрес"),
-            format_html_join(
-                "",
-                '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>',
-                (
-                    (
-                        reverse("admin:clickuz_clickcallback_change", args=[cb.pk]),
-                        timezone.localtime(cb.created_at).strftime("%Y-%m-%d %H:%M:%S"),
-                        cb.stage,
-                        cb.error,
-                        cb.error_note,
-                        cb.detail,
-                        cb.remote_addr,
-                    )
-                    for cb in rows
-                ),
-            ),
-        )
-
-
 @admin.register(Bid)
 class BidAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_display = ["id", "auction", "bidder", "amount", "kind", "created_at", "removed_at"]
@@ -341,56 +171,12 @@ class BidAdmin(NoDeleteMixin, admin.ModelAdmin):
         )
 
 
-@admin.register(ClickTransaction)
-class ClickTransactionAdmin(NoDeleteMixin, admin.ModelAdmin):
-    list_display = ["id", "click_trans_id", "payment", "status", "amount_raw", "click_error", "created_at"]
-    list_filter = ["status", "created_at"]
-    search_fields = ["click_trans_id", "click_paydoc_id", "payment__merchant_trans_id"]
-    readonly_fields = [f.name for f in ClickTransaction._meta.fields]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False  # view only: changes go through the services
-
-
 @admin.register(AuctionEvent)
 class AuctionEventAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_display = ["created_at", "auction", "kind", "actor"]
     list_filter = ["kind", "created_at"]
     search_fields = ["auction__id", "actor__phone"]
     readonly_fields = [f.name for f in AuctionEvent._meta.fields]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-
-@admin.register(PaymentEvent)
-class PaymentEventAdmin(NoDeleteMixin, admin.ModelAdmin):
-    list_display = ["created_at", "payment", "kind", "actor"]
-    list_filter = ["kind", "created_at"]
-    search_fields = ["payment__merchant_trans_id"]
-    list_select_related = ["payment", "actor"]
-    readonly_fields = [f.name for f in PaymentEvent._meta.fields]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-
-@admin.register(ClickInvoice)
-class ClickInvoiceAdmin(NoDeleteMixin, admin.ModelAdmin):
-    list_display = ["created_at", "payment", "phone_number", "invoice_id", "status", "click_status", "checked_at"]
-    list_filter = ["status", "created_at"]
-    search_fields = ["payment__merchant_trans_id", "phone_number", "invoice_id"]
-    list_select_related = ["payment"]
-    readonly_fields = [f.name for f in ClickInvoice._meta.fields]
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

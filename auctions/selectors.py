@@ -13,13 +13,10 @@ from django.utils.crypto import salted_hmac
 from auctions.models import (
     OPEN_AUCTION_STATUSES,
     Auction,
-    AuctionPayment,
     AuctionStatus,
     AuctionWatch,
     Bid,
-    PaymentStatus,
 )
-from auctions.payment_rules import payment_is_expired
 from listings.models import ListingPhoto
 
 
@@ -69,8 +66,6 @@ class AuctionPanel:
     seconds_left: int | None
     seconds_to_start: int | None
     bids: list[Bid]
-    open_payment: AuctionPayment | None
-    completed_payment: AuctionPayment | None
     reserve_met: bool | None = None
     buy_now_available: bool = False
     is_watching: bool = False
@@ -87,7 +82,6 @@ def auction_panel(
 ) -> AuctionPanel:
     now = now or timezone.now()
     status = auction_effective_status(auction, now=now)
-    payments = list(auction.payments.order_by("-created_at", "-id"))
     user_id = user.pk if user is not None and user.is_authenticated else None
     counterpart = None
     if status == AuctionStatus.ENDED and auction.winner_id and user_id:
@@ -105,11 +99,6 @@ def auction_panel(
             max(0, int((auction.starts_at - now).total_seconds())) if status == AuctionStatus.SCHEDULED else None
         ),
         bids=auction_public_bids(auction, limit=bid_limit),
-        # An expired fee is not offered for payment: the seller initiates a new one.
-        open_payment=next(
-            (p for p in payments if p.status == PaymentStatus.PENDING and not payment_is_expired(p, now=now)), None
-        ),
-        completed_payment=next((p for p in payments if p.status == PaymentStatus.COMPLETED), None),
         reserve_met=auction_reserve_met(auction),
         buy_now_available=auction_buy_now_available(auction, now=now),
         is_watching=user_id is not None and AuctionWatch.objects.filter(auction=auction, user_id=int(user_id)).exists(),
@@ -145,12 +134,8 @@ def auctions_upcoming(*, now: datetime | None = None) -> QuerySet[Auction]:
 
 
 def auctions_of_seller(*, seller_id: int) -> QuerySet[Auction]:
-    """The seller's auctions; `payments_newest_first` holds each one's fee payments."""
-    return _with_listing(Auction.objects.filter(seller_id=seller_id)).prefetch_related(
-        Prefetch(
-            "payments", queryset=AuctionPayment.objects.order_by("-created_at", "-id"), to_attr="payments_newest_first"
-        )
-    )
+    """The seller's auctions (fees.selectors.auctions_with_payments adds their fee payments)."""
+    return _with_listing(Auction.objects.filter(seller_id=seller_id))
 
 
 def auctions_due_for_sync(*, now: datetime | None = None) -> QuerySet[Auction]:

@@ -1,4 +1,4 @@
-"""Business rules for auctions and their fee. Every write to an auction goes
+"""Business rules for auctions. Every write to an auction goes
 through a function here, inside a transaction that first locks the auction
 row (payment rows, when needed, are locked before the auction)."""
 
@@ -18,21 +18,13 @@ from auctions.models import (
     OPEN_AUCTION_STATUSES,
     Auction,
     AuctionEvent,
-    AuctionPayment,
     AuctionStatus,
     AuctionWatch,
     Bid,
     BidKind,
-    ClickTransaction,
-    ClickTransactionStatus,
-    PaymentStatus,
 )
-from auctions.payment_rules import payment_is_expired, payment_mark_expired, payment_refund_on_commit
 from auctions.rules import PriceState, bid_resolve, bid_step_default, bid_step_limits, soft_close_end
 from auctions.selectors import auction_is_closed, auction_min_next_bid, auctions_due_for_sync, auctions_ending_soon
-from clickuz.errors import ClickError
-from clickuz.handlers import ClickAnswer
-from clickuz.protocol import ClickRequest, amounts_equal
 from core.formatting import format_amount
 from listings.models import Listing, ListingStatus
 
@@ -61,7 +53,7 @@ def auction_lock(*, auction_id: int) -> Auction:
     return Auction.objects.select_for_update().get(pk=auction_id)
 
 
-def _event(auction: Auction, kind: str, *, actor: User | None = None, **data: object) -> None:
+def auction_record(auction: Auction, kind: str, *, actor: User | None = None, **data: object) -> None:
     AuctionEvent.objects.create(auction=auction, kind=kind, actor=actor, data=data)
 
 
@@ -163,7 +155,7 @@ def auction_create(
             reserve_price=reserve_price,
             buy_now_price=buy_now_price,
         )
-        _event(auction, AuctionEvent.Kind.CREATED, actor=seller)
+        auction_record(auction, AuctionEvent.Kind.CREATED, actor=seller)
     return auction
 
 
@@ -172,7 +164,6 @@ def auction_cancel(*, auction_id: int, user: User, reason: str = "") -> Auction:
     open auction, bids or not, giving a reason."""
     reason = reason.strip()[:255]
     with transaction.atomic():
-        _payments_lock(auction_id=auction_id)
         auction = auction_lock(auction_id=auction_id)
         by_admin = auction.seller_id != user.pk and user.is_staff and user.has_perm("auctions.change_auction")
         if auction.seller_id != user.pk and not by_admin:
@@ -183,178 +174,41 @@ def auction_cancel(*, auction_id: int, user: User, reason: str = "") -> Auction:
             raise AuctionRuleError(_("Аукцион уже завершён."), "closed")
         if auction.bid_count and not by_admin:
             raise AuctionRuleError(_("После первой ставки аукцион отменить нельзя."), "has_bids")
-        if auction.is_paid and timezone.now() < auction.starts_at:
-            # The fee bought an auction that will never run: it goes back (see needs_refund).
-            refund_ids = list(
-                AuctionPayment.objects.filter(auction=auction, status=PaymentStatus.COMPLETED).values_list(
-                    "pk", flat=True
-                )
-            )
-            AuctionPayment.objects.filter(pk__in=refund_ids).update(needs_refund=True, updated_at=timezone.now())
-            # Click in production: reverse the fee through the Merchant API once this commits.
-            payment_refund_on_commit(payment_ids=refund_ids)
+        # A fee paid for an auction that will never run goes back: the fee app reacts
+        # to the cancellation after commit (fees.services.fees_settle_cancelled_auction).
         _auction_mark_cancelled(auction, actor=user, reason=reason or "cancelled_by_user")
         auction_id, actor_id = auction.pk, user.pk
         transaction.on_commit(lambda: effects.auction_cancelled_effects(auction_id=auction_id, actor_id=actor_id))
     return auction
 
 
-def _payments_lock(*, auction_id: int) -> None:
-    """Lock an auction's fee payments; lock order: payments before the auction, as in the Click services."""
-    list(AuctionPayment.objects.select_for_update().filter(auction_id=auction_id).order_by("pk"))
-
-
 def _auction_mark_cancelled(auction: Auction, *, actor: User | None, reason: str) -> None:
-    """Cancel a locked auction; its unpaid fee can no longer be paid."""
+    """Cancel a locked auction (its unpaid fee can no longer be paid: the fee app refuses it)."""
     auction.status = AuctionStatus.CANCELLED
-    auction.save(update_fields=["status", "updated_at"])
-    AuctionPayment.objects.filter(auction=auction, status=PaymentStatus.PENDING).update(
-        status=PaymentStatus.CANCELLED, updated_at=timezone.now()
-    )
-    _event(auction, AuctionEvent.Kind.CANCELLED, actor=actor, reason=reason)
+    auction.cancelled_at = timezone.now()
+    auction.save(update_fields=["status", "cancelled_at", "updated_at"])
+    auction_record(auction, AuctionEvent.Kind.CANCELLED, actor=actor, reason=reason)
 
 
-# --- The fee -------------------------------------------------------------------
+# --- The fee (recorded here; the fee itself lives in the fees app) ------------
 
 
-def payment_initiate(*, auction_id: int, user: User) -> AuctionPayment:
-    """Create the fee payment for an unpaid auction, or return the open one."""
-    with transaction.atomic():
-        _payments_lock(auction_id=auction_id)
-        auction = auction_lock(auction_id=auction_id)
-        if auction.seller_id != user.pk:
-            raise AuctionRuleError(_("Оплатить сбор может только продавец."), "not_owner")
-        if auction.is_paid:
-            raise AuctionRuleError(_("Сбор за этот аукцион уже оплачен."), "already_paid")
-        if auction.status != AuctionStatus.PENDING_PAYMENT:
-            raise AuctionRuleError(_("Этот аукцион нельзя оплатить."), "not_payable")
-        if auction.ends_at <= timezone.now():
-            raise AuctionRuleError(
-                _("Время аукциона уже прошло: создайте новый аукцион с новыми датами."), "ends_in_past"
-            )
-        payment = AuctionPayment.objects.filter(auction=auction, status=PaymentStatus.PENDING).first()
-        if payment is not None and payment_is_expired(payment):
-            # Click in production: an unpaid fee expires; a new one replaces it.
-            payment_mark_expired(payment, now=timezone.now())
-            payment = None
-        if payment is None:
-            payment = AuctionPayment.objects.create(auction=auction, amount=settings.AUCTION_FEE)
-            _event(
-                auction, AuctionEvent.Kind.PAYMENT_INITIATED, actor=user, merchant_trans_id=payment.merchant_trans_id
-            )
-    return payment
+def auction_fee_paid(*, auction: Auction, now: datetime, order: str) -> bool:
+    """Record that the fee for an auction locked with auction_lock() was paid.
 
-
-def _payment_lock(merchant_trans_id: str) -> AuctionPayment | None:
-    return AuctionPayment.objects.select_for_update().filter(merchant_trans_id=merchant_trans_id).first()
-
-
-def payment_prepare(*, click: ClickRequest) -> ClickAnswer:
-    """Click's Prepare: is the order real, payable, and is this the amount?"""
-    with transaction.atomic():
-        payment = _payment_lock(click.merchant_trans_id)
-        if payment is None:
-            return ClickAnswer(ClickError.USER_NOT_FOUND, detail="no payment with this merchant_trans_id")
-        attempt = ClickTransaction.objects.filter(click_trans_id=click.click_trans_id).first()
-        if attempt is not None and attempt.payment_id != payment.pk:
-            return ClickAnswer(ClickError.BAD_REQUEST, detail="click_trans_id belongs to another payment")
-        auction = auction_lock(auction_id=payment.auction_id)
-        if payment.status == PaymentStatus.COMPLETED or auction.is_paid:
-            return ClickAnswer(ClickError.ALREADY_PAID, attempt.pk if attempt else None, detail="already paid")
-        if payment.status == PaymentStatus.CANCELLED:
-            return ClickAnswer(ClickError.TRANSACTION_CANCELLED, detail="payment cancelled")
-        if attempt is not None and attempt.status == ClickTransactionStatus.CANCELLED:
-            return ClickAnswer(ClickError.TRANSACTION_CANCELLED, attempt.pk, detail="attempt cancelled")
-        if attempt is None and payment_is_expired(payment):
-            # Click in production: the seller must initiate a new payment.
-            payment_mark_expired(payment, now=timezone.now())
-            return ClickAnswer(ClickError.TRANSACTION_CANCELLED, detail="payment expired")
-        if auction.status == AuctionStatus.CANCELLED or auction.ends_at <= timezone.now():
-            return ClickAnswer(ClickError.TRANSACTION_CANCELLED, detail="the auction can no longer run")
-        if not amounts_equal(click.amount, payment.amount):
-            return ClickAnswer(ClickError.INCORRECT_AMOUNT, detail=f"expected {payment.amount}")
-        if attempt is None:
-            attempt = ClickTransaction.objects.create(
-                payment=payment,
-                click_trans_id=click.click_trans_id,
-                click_paydoc_id=click.click_paydoc_id,
-                amount_raw=click.amount_raw[:32],
-                sign_time=click.sign_time[:32],
-            )
-        return ClickAnswer(ClickError.SUCCESS, attempt.pk)
-
-
-def payment_complete(*, click: ClickRequest) -> ClickAnswer:
-    """Click's Complete: record the outcome; on success activate the auction, in one transaction."""
-    now = timezone.now()
-    with transaction.atomic():
-        payment = _payment_lock(click.merchant_trans_id)
-        if payment is None:
-            return ClickAnswer(ClickError.USER_NOT_FOUND, detail="no payment with this merchant_trans_id")
-        if click.merchant_prepare_id is None:
-            return ClickAnswer(ClickError.BAD_REQUEST, detail="merchant_prepare_id is missing")
-        attempt = (
-            ClickTransaction.objects.select_for_update()
-            .filter(pk=click.merchant_prepare_id, payment=payment, click_trans_id=click.click_trans_id)
-            .first()
-        )
-        if attempt is None:
-            return ClickAnswer(ClickError.TRANSACTION_NOT_FOUND, detail="unknown merchant_prepare_id")
-        if payment.status == PaymentStatus.COMPLETED:
-            if attempt.status == ClickTransactionStatus.COMPLETED and click.error == 0:
-                # A retry of the Complete that paid: the same answer, nothing changes.
-                return ClickAnswer(ClickError.SUCCESS, attempt.pk, detail="repeat")
-            return ClickAnswer(ClickError.ALREADY_PAID, detail="paid by another attempt")
-        if attempt.status == ClickTransactionStatus.CANCELLED:
-            return ClickAnswer(ClickError.TRANSACTION_CANCELLED, detail="attempt cancelled before")
-        if payment.status == PaymentStatus.CANCELLED:
-            # Cancelled with its auction after Prepare: -9 makes Click cancel the charge.
-            return ClickAnswer(ClickError.TRANSACTION_CANCELLED, detail="payment cancelled before")
-        if click.error != 0:
-            # Only error = 0 means the money moved: never credit anything else.
-            attempt.status = ClickTransactionStatus.CANCELLED
-            attempt.click_error = click.error
-            attempt.click_error_note = click.error_note[:255]
-            attempt.finished_at = now
-            attempt.save(update_fields=["status", "click_error", "click_error_note", "finished_at"])
-            return ClickAnswer(ClickError.TRANSACTION_CANCELLED, detail=f"click error {click.error}")
-        if not amounts_equal(click.amount, payment.amount):
-            return ClickAnswer(ClickError.INCORRECT_AMOUNT, detail=f"expected {payment.amount}")
-
-        auction = auction_lock(auction_id=payment.auction_id)
-        attempt.status = ClickTransactionStatus.COMPLETED
-        attempt.click_error = click.error
-        attempt.click_error_note = click.error_note[:255]
-        attempt.finished_at = now
-        attempt.save(update_fields=["status", "click_error", "click_error_note", "finished_at"])
-        payment.status = PaymentStatus.COMPLETED
-        payment.completed_at = now
-        if auction.status == AuctionStatus.PENDING_PAYMENT and not auction.is_paid and auction.ends_at > now:
-            auction.is_paid = True
-            auction.paid_at = now
-            auction.status = AuctionStatus.ACTIVE if auction.starts_at <= now else AuctionStatus.SCHEDULED
-            auction.save(update_fields=["is_paid", "paid_at", "status", "updated_at"])
-            _event(auction, AuctionEvent.Kind.PAID, merchant_trans_id=payment.merchant_trans_id, status=auction.status)
-            transaction.on_commit(lambda: _auction_paid_effects(auction.pk))
-        else:
-            # The auction's time ran out between Prepare and Complete. Click has
-            # charged the payer: accept, and flag the fee for a reversal.
-            payment.needs_refund = True
-            _event(auction, AuctionEvent.Kind.PAID_TOO_LATE, merchant_trans_id=payment.merchant_trans_id)
-            logger.error("fee %s paid for auction %s that cannot run: refund it", payment, auction.pk)
-            payment_refund_on_commit(payment_ids=[payment.pk])
-        payment.save(update_fields=["status", "completed_at", "needs_refund", "updated_at"])
-        return ClickAnswer(ClickError.SUCCESS, attempt.pk)
-
-
-class AuctionFeeClickHandler:
-    """Connects Click's callbacks to the auction fee."""
-
-    def prepare(self, request: ClickRequest) -> ClickAnswer:
-        return payment_prepare(click=request)
-
-    def complete(self, request: ClickRequest) -> ClickAnswer:
-        return payment_complete(click=request)
+    False when the auction can no longer run (cancelled, or its end passed):
+    the caller keeps the money as paid and refunds it.
+    """
+    if auction.status != AuctionStatus.PENDING_PAYMENT or auction.is_paid or auction.ends_at <= now:
+        return False
+    auction.is_paid = True
+    auction.paid_at = now
+    auction.status = AuctionStatus.ACTIVE if auction.starts_at <= now else AuctionStatus.SCHEDULED
+    auction.save(update_fields=["is_paid", "paid_at", "status", "updated_at"])
+    auction_record(auction, AuctionEvent.Kind.PAID, merchant_trans_id=order, status=auction.status)
+    auction_id = auction.pk
+    transaction.on_commit(lambda: _auction_paid_effects(auction_id))
+    return True
 
 
 # --- Bidding and the clock -----------------------------------------------------
@@ -393,7 +247,7 @@ def _auction_start_if_scheduled(auction: Auction, fields: list[str]) -> bool:
         return False
     auction.status = AuctionStatus.ACTIVE
     fields.append("status")
-    _event(auction, AuctionEvent.Kind.STARTED)
+    auction_record(auction, AuctionEvent.Kind.STARTED)
     return True
 
 
@@ -497,7 +351,7 @@ def bid_place(
                 )
                 if row.kind == BidKind.MANUAL:
                     own = bid
-                _event(
+                auction_record(
                     auction,
                     AuctionEvent.Kind.BID_PLACED,
                     actor=bidder if row.bidder == bidder.pk else None,
@@ -508,7 +362,7 @@ def bid_place(
                     at=now.isoformat(),
                 )
             if parsed is None:
-                _event(
+                auction_record(
                     auction,
                     AuctionEvent.Kind.MAX_RAISED,
                     actor=bidder,
@@ -526,7 +380,7 @@ def bid_place(
                     ends_at=auction.ends_at, now=now, window=_soft_close_window(), hard_ends_at=auction.hard_ends_at
                 )
                 if new_end is not None:
-                    _event(
+                    auction_record(
                         auction,
                         AuctionEvent.Kind.EXTENDED,
                         actor=bidder,
@@ -575,7 +429,7 @@ def auction_buy_now(*, auction_id: int, buyer: User) -> Bid:
             kind=BidKind.BUY_NOW,
             offer_amount=auction.buy_now_price,
         )
-        _event(auction, AuctionEvent.Kind.BOUGHT_NOW, actor=buyer, amount=str(bid.amount), bid_id=bid.pk)
+        auction_record(auction, AuctionEvent.Kind.BOUGHT_NOW, actor=buyer, amount=str(bid.amount), bid_id=bid.pk)
         auction.current_price = auction.leader_max = bid.amount
         auction.leader = buyer
         auction.bid_count = 1
@@ -595,7 +449,7 @@ def _auction_mark_ended(auction: Auction, *, now: datetime) -> None:
     auction.status = AuctionStatus.ENDED
     auction.winner_id = auction.leader_id if sold else None
     auction.ended_at = now
-    _event(
+    auction_record(
         auction,
         AuctionEvent.Kind.ENDED,
         winner_id=auction.winner_id,
@@ -610,7 +464,6 @@ def auction_sync(*, auction_id: int, now: datetime | None = None) -> Auction:
     that can no longer run); idempotent. Closing ends the auction sold to the leader,
     or unsold (no bids, or a price below the hidden reserve)."""
     with transaction.atomic():
-        _payments_lock(auction_id=auction_id)
         auction = auction_lock(auction_id=auction_id)
         now = now or timezone.now()
         if auction.status == AuctionStatus.PENDING_PAYMENT and now >= auction.ends_at:
@@ -704,7 +557,7 @@ def bid_remove(*, bid_id: int, admin: User, reason: str) -> Auction:
         bid.removed_at = now
         bid.removed_reason = reason
         bid.save(update_fields=["removed_at", "removed_reason"])
-        _event(
+        auction_record(
             auction, AuctionEvent.Kind.BID_REMOVED, actor=admin, bid_id=bid.pk, amount=str(bid.amount), reason=reason
         )
         _auction_replay(auction, now=now)

@@ -1,13 +1,11 @@
 from django.urls import path
 
-from auctions import views, views_click
+from auctions import views
 
 app_name = "auctions"
 
 urlpatterns = [
     path("auctions/<int:pk>/", views.auction_detail, name="detail"),
-    path("auctions/<int:pk>/pay/", views.payment_initiate, name="payment-initiate"),
-    path("auctions/<int:pk>/pay/invoice/", views_click.payment_invoice, name="payment-invoice"),
     path("auctions/<int:pk>/bid/", views.bid_create, name="bid"),
     path("auctions/<int:pk>/cancel/", views.auction_cancel, name="cancel"),
     path("auctions/<int:pk>/buy-now/", views.buy_now, name="buy-now"),

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST
 from auctions import services
 from auctions.forms import AuctionCreateForm, BidForm
 from auctions.models import Auction
-from auctions.paylink import fee_pay_url
 from auctions.rules import bid_step_default
 from auctions.selectors import auction_live_state, auction_min_next_bid, auction_panel, default_auction_window
 from core.formatting import format_amount
@@ -31,13 +30,8 @@ def auction_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "panel": panel,
         "is_seller": is_seller,
         "bid_form": BidForm(initial={"amount": int(panel.min_next_bid)}),
-        "fee": settings.AUCTION_FEE,
         "soft_close_minutes": settings.AUCTION_SOFT_CLOSE_MINUTES,
-        "sandbox": settings.CLICK_SANDBOX,
-        "awaiting_click": is_seller and panel.open_payment is not None and request.GET.get("from") == "click",
     }
-    if is_seller and panel.open_payment:
-        context["pay_url"] = fee_pay_url(request, panel.open_payment)
     return render(request, "auctions/auction_detail.html", context)
 
 
@@ -65,20 +59,6 @@ def auction_create(request: HttpRequest, listing_pk: int) -> HttpResponse:
             }
         )
     return render(request, "auctions/auction_create.html", {"form": form, "listing": listing})
-
-
-@login_required
-@require_POST
-def payment_initiate(request: HttpRequest, pk: int) -> HttpResponse:
-    auction = get_object_or_404(Auction, pk=pk)
-    if not rate_limit_allows(scope="payment_initiate", request=request):
-        messages.error(request, rate_limited_message())
-        return redirect(reverse("auctions:detail", args=[auction.pk]) + "#payment")
-    try:
-        services.payment_initiate(auction_id=auction.pk, user=request.user)
-    except services.AuctionRuleError as exc:
-        messages.error(request, exc.message)
-    return redirect(reverse("auctions:detail", args=[auction.pk]) + "#payment")
 
 
 def _typo_suspected(auction: Auction, amount: Decimal | None, max_amount: Decimal | None) -> bool:

@@ -47,14 +47,14 @@ def main() -> None:
     import django
 
     django.setup()
+    from auctions.demo import test_fee_payment_create
+    from auctions.services_click import payments_reconcile_due
     from django.conf import settings
     from django.core.management import call_command
     from django.utils import timezone
 
     from accounts.models import User
-    from auctions.demo import test_fee_payment_create
     from auctions.models import AuctionPayment, ClickTransaction, PaymentStatus
-    from auctions.services_click import payments_reconcile_due
     from listings.geo import geo_ensure
     from tests.fake_click_merchant import FakeClickMerchant, FakeClickMerchantServer
 

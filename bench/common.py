@@ -157,9 +157,9 @@ def hot_auction_create(*, title: str = "Бенчмарк", paid: bool = True) ->
     from datetime import timedelta
     from decimal import Decimal
 
+    from auctions.demo import fee_pay_offline
     from django.utils import timezone
 
-    from auctions.demo import fee_pay_offline
     from auctions.services import auction_create, payment_initiate
 
     seller = seller_get()

@@ -111,7 +111,8 @@ class MerchantResult:
     @property
     def ok(self) -> bool:
         """Click answered and `error_code` is 0: the call worked."""
-        return self.http_status == 200 and self.error_code == 0
+        # Click answers 200, and 201 for what it creates: both are success.
+        return self.http_status in (200, 201) and self.error_code == 0
 
     @property
     def answered(self) -> bool:

@@ -52,6 +52,11 @@ CLICK_RECONCILE_AFTER_SECONDS = env.int("CLICK_RECONCILE_AFTER_SECONDS", default
 CLICK_PAYMENT_EXPIRES_AFTER_SECONDS = env.int("CLICK_PAYMENT_EXPIRES_AFTER_SECONDS", default=24 * 3600)
 # Automatic reversal tries before a refund is left to an operator (it stays flagged).
 CLICK_REFUND_MAX_ATTEMPTS = env.int("CLICK_REFUND_MAX_ATTEMPTS", default=3)
+# A refund left `sending` this long died mid-call (a killed worker): its outcome is asked about.
+FEE_REFUND_SENDING_STALE_SECONDS = env.int("FEE_REFUND_SENDING_STALE_SECONDS", default=300)
+# After a reversal with no definite answer, "the payer is still charged" only counts this long
+# after it was sent (Click may still be applying it); then it may be sent again.
+FEE_REFUND_RECHECK_AFTER_SECONDS = env.int("FEE_REFUND_RECHECK_AFTER_SECONDS", default=600)
 # Seconds between runs of the Click jobs (Celery beat).
 CLICK_JOBS_INTERVAL = env.int("CLICK_JOBS_INTERVAL", default=60)
 # The public address of the site (the callback URLs registered at Click start with it).
@@ -91,6 +96,9 @@ INSTALLED_APPS = [
     "accounts",
     "listings",
     "auctions",
+    "fees",
+    "fees_click",
+    "dashboard",
     "clickuz",
     "notifications",
     "channels",
@@ -180,7 +188,7 @@ if DEBUG and env.bool("FAST_PASSWORD_HASHER", default=False):
     # Test suites only: hashing a password with PBKDF2 costs ~0.3 s per user.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:dashboard"
+LOGIN_REDIRECT_URL = "dashboard:dashboard"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "ru"
@@ -220,9 +228,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": env.int("AUCTION_SWEEP_SECONDS", default=30),
     },
 }
-# Click in production: reconciliation, expiry, refunds, invoices (auctions/tasks_payments.py).
-CELERY_IMPORTS = ["auctions.tasks_payments"]
-CELERY_BEAT_SCHEDULE["click-jobs"] = {"task": "auctions.tasks_payments.click_jobs", "schedule": CLICK_JOBS_INTERVAL}
+# The fee: expiry, cancelled auctions' fees, refunds (fees/tasks.py, fees/refunds.py); Click in
+# production: reconciliation and invoices (fees_click/tasks.py).
+CELERY_IMPORTS = ["fees.tasks", "fees.refunds", "fees_click.tasks"]
+CELERY_BEAT_SCHEDULE["fee-jobs"] = {"task": "fees.tasks.fee_jobs", "schedule": CLICK_JOBS_INTERVAL}
+CELERY_BEAT_SCHEDULE["click-jobs"] = {"task": "fees_click.tasks.click_jobs", "schedule": CLICK_JOBS_INTERVAL}
 
 if REDIS_URL:
     # socket_timeout None: redis-py 8 defaults to 5 s, which cuts the channel layer's blocking 5 s
@@ -333,7 +343,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AuctionStatusEnum": "auctions.models.AuctionStatus",
         "ListingStatusEnum": "listings.models.ListingStatus",
-        "PaymentStatusEnum": "auctions.models.PaymentStatus",
+        "PaymentStatusEnum": "fees.models.PaymentStatus",
     },
 }
 

@@ -13,8 +13,10 @@ handler500 = "api.exceptions.server_error"
 
 urlpatterns = [
     path("", home, name="home"),
-    path("", include("auctions.urls_click")),
+    path("", include("fees_click.urls")),
+    path("", include("fees_click.urls_seller")),
     path("", include("accounts.urls")),
+    path("", include("dashboard.urls")),
     path("", include("listings.urls")),
     path("", include("auctions.urls")),
     path("", include("clickuz.urls")),

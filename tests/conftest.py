@@ -3,11 +3,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from auctions.demo import fee_pay_offline
 from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
-from auctions.demo import fee_pay_offline
 from auctions.models import Auction, AuctionPayment
 from auctions.services import auction_create, payment_initiate
 from listings.geo import geo_ensure

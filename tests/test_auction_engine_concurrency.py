@@ -10,9 +10,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from auctions.demo import fee_pay_offline
 from django.utils import timezone
 
-from auctions.demo import fee_pay_offline
 from auctions.models import Auction, AuctionEvent, AuctionStatus, Bid, BidKind
 from auctions.services import (
     AuctionRuleError,

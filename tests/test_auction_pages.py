@@ -5,10 +5,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from auctions.demo import fee_pay_offline
 from django.urls import reverse
 from django.utils import timezone
 
-from auctions.demo import fee_pay_offline
 from auctions.models import Auction, AuctionStatus, AuctionWatch, Bid
 from auctions.services import (
     AuctionRuleError,

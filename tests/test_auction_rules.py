@@ -222,6 +222,7 @@ def test_rejected_bids_and_maximum_raises_never_extend(listing, make_paid_auctio
 
 def test_extension_stops_at_the_hard_end(listing, rivals):
     from auctions.demo import fee_pay_offline
+
     from auctions.services import payment_initiate
 
     now = timezone.now()
@@ -246,6 +247,7 @@ def test_extension_stops_at_the_hard_end(listing, rivals):
 
 def _reserved(listing, reserve: Decimal, **extra) -> Auction:
     from auctions.demo import fee_pay_offline
+
     from auctions.services import payment_initiate
 
     now = timezone.now()

@@ -81,6 +81,7 @@ def test_paying_the_fee_and_an_extension_schedule_the_close_at_the_exact_end(
     broker, listing, make_auction, buyer, django_capture_on_commit_callbacks, settings
 ):
     from auctions.demo import fee_pay_offline
+
     from auctions.services import payment_initiate
 
     settings.AUCTION_SOFT_CLOSE_MINUTES = 5

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from auctions.demo import fee_pay_offline
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auctions.demo import fee_pay_offline
 from auctions.models import Auction, AuctionStatus, Bid
 from auctions.services import (
     AuctionRuleError,

@@ -8,11 +8,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from auctions.demo import fee_pay_offline
 from django.core.cache import cache
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from auctions.demo import fee_pay_offline
 from auctions.models import Auction, AuctionStatus
 from auctions.services import auction_create, payment_initiate
 from tests.browser import launch_browser

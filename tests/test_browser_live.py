@@ -7,13 +7,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from auctions.demo import fee_pay_offline
 from channels.testing import ChannelsLiveServerTestCase
 from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
-from auctions.demo import fee_pay_offline
 from auctions.models import Auction, Bid
 from auctions.services import auction_create, payment_initiate
 from listings.geo import geo_ensure

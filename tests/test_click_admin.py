@@ -3,13 +3,13 @@
 from urllib.parse import urlencode
 
 import pytest
+from auctions.services_click import payment_refund
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
 from auctions.models import Auction, AuctionPayment, PaymentStatus, RefundStatus
 from auctions.services import auction_cancel
-from auctions.services_click import payment_refund
 from clickuz.models import ClickCallback
 from tests.test_click_jobs import _day, click_pay, click_prepare
 

@@ -4,13 +4,13 @@ from io import StringIO
 from urllib.parse import urlencode
 
 import pytest
+from auctions.click_doctor import doctor_run
+from auctions.demo import fee_pay_offline
 from django.core.management import call_command
 from django.http import HttpResponse
 from django.test import Client
 
 from accounts.models import User
-from auctions.click_doctor import doctor_run
-from auctions.demo import fee_pay_offline
 from auctions.models import Auction, AuctionPayment, AuctionStatus, ClickTransaction, RefundStatus
 from auctions.services import payment_initiate
 from clickuz.models import ClickCallback

@@ -24,7 +24,7 @@ def test_seller_sends_the_invoice_and_sees_it_waiting(client, click_merchant, pa
     assert f'data-testid="payment-expires">{expires:%d.%m.%Y %H:%M}<' in page
 
     response = client.post(
-        reverse("auctions:payment-invoice", args=[auction.pk]), {"phone": "90 111 22 33"}, follow=True
+        reverse("fees_click:payment-invoice", args=[auction.pk]), {"phone": "90 111 22 33"}, follow=True
     )
     page = response.content.decode()
     invoice = ClickInvoice.objects.get()
@@ -36,7 +36,7 @@ def test_seller_sends_the_invoice_and_sees_it_waiting(client, click_merchant, pa
 
     # A second press within a minute is refused, nothing sent.
     page = client.post(
-        reverse("auctions:payment-invoice", args=[auction.pk]), {"phone": "+998901112233"}, follow=True
+        reverse("fees_click:payment-invoice", args=[auction.pk]), {"phone": "+998901112233"}, follow=True
     ).content.decode()
     assert "Повторить можно через минуту" in page and len(click_merchant.calls("POST")) == 1
 
@@ -44,7 +44,7 @@ def test_seller_sends_the_invoice_and_sees_it_waiting(client, click_merchant, pa
 def test_initiates_the_fee_when_none_is_open(client, click_merchant, auction):
     client.force_login(auction.seller)
     assert 'data-testid="click-invoice"' in _page(client, auction)
-    client.post(reverse("auctions:payment-invoice", args=[auction.pk]), {"phone": auction.seller.phone})
+    client.post(reverse("fees_click:payment-invoice", args=[auction.pk]), {"phone": auction.seller.phone})
     assert ClickInvoice.objects.get().payment.auction == auction
 
 
@@ -52,21 +52,21 @@ def test_initiates_the_fee_when_none_is_open(client, click_merchant, auction):
 def test_bad_phone_is_a_clear_error(client, click_merchant, payment, phone):
     client.force_login(payment.auction.seller)
     response = client.post(
-        reverse("auctions:payment-invoice", args=[payment.auction_id]), {"phone": phone}, follow=True
+        reverse("fees_click:payment-invoice", args=[payment.auction_id]), {"phone": phone}, follow=True
     )
     assert response.status_code == 200 and "Введите номер телефона Узбекистана" in response.content.decode()
     assert not ClickInvoice.objects.exists() and click_merchant.requests == []
 
 
 def test_only_the_seller_and_only_by_post(client, click_merchant, payment, buyer):
-    url = reverse("auctions:payment-invoice", args=[payment.auction_id])
+    url = reverse("fees_click:payment-invoice", args=[payment.auction_id])
     assert client.post(url, {"phone": "+998901112233"}).status_code == 302  # to sign-in
     client.force_login(buyer)
     page = client.post(url, {"phone": "+998901112233"}, follow=True).content.decode()
     assert "Оплатить сбор может только продавец" in page
     assert client.get(url).status_code == 405
     assert (
-        client.post(reverse("auctions:payment-invoice", args=[999999]), {"phone": "+998901112233"}).status_code == 404
+        client.post(reverse("fees_click:payment-invoice", args=[999999]), {"phone": "+998901112233"}).status_code == 404
     )
     assert not ClickInvoice.objects.exists() and click_merchant.requests == []
     assert 'data-testid="click-invoice"' not in _page(client, payment.auction)  # not the seller: no fee block
@@ -77,6 +77,6 @@ def test_hidden_without_the_merchant_api(client, payment, settings):
     client.force_login(payment.auction.seller)
     assert 'data-testid="click-invoice"' not in _page(client, payment.auction)
     page = client.post(
-        reverse("auctions:payment-invoice", args=[payment.auction_id]), {"phone": "+998901112233"}, follow=True
+        reverse("fees_click:payment-invoice", args=[payment.auction_id]), {"phone": "+998901112233"}, follow=True
     ).content.decode()
     assert "недоступен" in page and not ClickInvoice.objects.exists()

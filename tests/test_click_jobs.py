@@ -7,6 +7,16 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
+from auctions.services_click import (
+    click_jobs_run,
+    invoices_check_due,
+    payment_invoice_create,
+    payment_reconcile,
+    payment_refund,
+    payments_expire_due,
+    payments_reconcile_due,
+    payments_refund_due,
+)
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -25,16 +35,6 @@ from auctions.models import (
 )
 from auctions.selectors import auction_panel
 from auctions.services import AuctionRuleError, auction_cancel, payment_initiate
-from auctions.services_click import (
-    click_jobs_run,
-    invoices_check_due,
-    payment_invoice_create,
-    payment_reconcile,
-    payment_refund,
-    payments_expire_due,
-    payments_reconcile_due,
-    payments_refund_due,
-)
 from clickuz.signing import sign_string
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

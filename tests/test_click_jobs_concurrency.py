@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+from auctions.services_click import payment_reconcile, payment_refund
 from django.db import connection
 
 from auctions.models import (
@@ -22,7 +23,6 @@ from auctions.models import (
     RefundStatus,
 )
 from auctions.services import auction_cancel
-from auctions.services_click import payment_reconcile, payment_refund
 from tests.test_click_jobs import _day, _signed, click_pay, click_prepare
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -92,9 +92,10 @@ def test_concurrent_refunds_reverse_once(click_merchant, payment, settings):
 
 
 def test_two_presses_of_send_invoice_at_once_send_one_invoice(click_merchant, payment):
+    from auctions.services_click import payment_invoice_create
+
     from auctions.models import ClickInvoice
     from auctions.services import AuctionRuleError
-    from auctions.services_click import payment_invoice_create
 
     seller = payment.auction.seller
 

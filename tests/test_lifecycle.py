@@ -7,11 +7,11 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from auctions.demo import fee_pay_offline
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from auctions.demo import fee_pay_offline
 from auctions.models import Auction, AuctionEvent, AuctionPayment, AuctionStatus, PaymentStatus
 from auctions.selectors import auction_effective_status, auction_min_next_bid
 from auctions.services import (

@@ -4,11 +4,11 @@ import io
 from decimal import Decimal
 
 import pytest
+from auctions.demo import fee_pay_offline
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from auctions.demo import fee_pay_offline
 from auctions.services import payment_initiate
 from listings import services
 from listings.models import District, Favorite, Listing, ListingStatus, Region

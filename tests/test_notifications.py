@@ -131,6 +131,7 @@ def test_watchers_hear_started_ending_soon_and_extended(
 
 def test_fee_paid_is_sent_to_the_seller(listing, make_auction, django_capture_on_commit_callbacks):
     from auctions.demo import fee_pay_offline
+
     from auctions.services import payment_initiate
 
     listing.seller.email = "seller@example.uz"

@@ -81,7 +81,7 @@ def test_pages_send_a_csp_and_carry_no_inline_script(client, seller, buyer, paid
     assert '<script src="/static/js/site.js" defer></script>' in page.content.decode()
     # The seller's pages: the dashboard, the unpaid auction with its cancel confirmation.
     client.force_login(seller)
-    for url in (reverse("accounts:dashboard"), payment.auction.get_absolute_url()):
+    for url in (reverse("dashboard:dashboard"), payment.auction.get_absolute_url()):
         _assert_csp_clean(client.get(url))
     assert 'data-confirm="Отменить аукцион?"' in client.get(payment.auction.get_absolute_url()).content.decode()
 
@@ -192,14 +192,14 @@ def test_payment_initiation_is_rate_limited(client, settings, seller, listing, m
     first = make_auction(listing)
     second = make_auction(make_listing(seller, title="Вторая квартира"))
     client.force_login(seller)
-    client.post(reverse("auctions:payment-initiate", args=[first.pk]))
+    client.post(reverse("fees_click:payment-initiate", args=[first.pk]))
     assert AuctionPayment.objects.filter(auction=first).count() == 1
-    response = client.post(reverse("auctions:payment-initiate", args=[second.pk]))
+    response = client.post(reverse("fees_click:payment-initiate", args=[second.pk]))
     assert response.status_code == 302
     assert [str(m) for m in get_messages(response.wsgi_request)] == [RATE_LIMITED]
     assert not AuctionPayment.objects.filter(auction=second).exists()
     # The Click invoice form initiates a payment too: same limit.
-    response = client.post(reverse("auctions:payment-invoice", args=[second.pk]), {"phone": "90 111 22 33"})
+    response = client.post(reverse("fees_click:payment-invoice", args=[second.pk]), {"phone": "90 111 22 33"})
     assert RATE_LIMITED in [str(m) for m in get_messages(response.wsgi_request)]
     assert not AuctionPayment.objects.filter(auction=second).exists()
 

@@ -22,22 +22,16 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from accounts.models import User
-from auctions.demo import test_fee_payment_create
-from auctions.models import (
-    PAID_AUCTION_STATUSES,
-    Auction,
-    AuctionPayment,
-    AuctionStatus,
-    PaymentStatus,
-    RefundStatus,
-)
-from auctions.services_click import attempts_due_for_reconcile
+from auctions.models import PAID_AUCTION_STATUSES, Auction, AuctionStatus
+from clickuz.credentials import click_settings_problems
 from clickuz.merchant import MerchantConfig
 from clickuz.models import ClickCallback
 from clickuz.protocol import Action
 from clickuz.simulator import callback_fields_signed
 from clickuz.troubleshooting import CALLBACK_ERRORS, ERROR, OK, WARNING
-from config.checks import click_settings_problems
+from fees.demo import test_fee_payment_create
+from fees.models import AuctionPayment, PaymentStatus, RefundStatus
+from fees_click.services import attempts_due_for_reconcile
 
 SELF_TEST_PHONE = "+998900000098"
 # A Merchant API on the machine itself (a local proxy or test double) may be plain HTTP.

@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from auctions.services import auctions_ending_soon_mark, auctions_sync_due
-from auctions.services_click import click_jobs_run
+from fees.tasks import fee_jobs_run
+from fees_click.services import click_jobs_run
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -27,10 +28,11 @@ class Command(BaseCommand):
                 close_old_connections()  # a long-running loop must not keep a dead connection
             changed = self._run("auctions", auctions_sync_due, loop=loop)
             self._run("ending soon", auctions_ending_soon_mark, loop=loop)
-            # Click in production: reconciliation, invoices, expiry, refunds (auctions/services_click.py).
-            click_summary = self._run("click", click_jobs_run, loop=loop)
-            if click_summary:
-                click_jobs_report(self, click_summary)
+            # The fee: expiry, cancelled auctions' fees, refunds; Click: reconciliation and invoices.
+            for name, job in (("fee", fee_jobs_run), ("click", click_jobs_run)):
+                summary = self._run(name, job, loop=loop)
+                if summary:
+                    jobs_report(self, name, summary)
             if changed or not loop:
                 self.stdout.write(f"auction_jobs: {changed or 0} auction(s) updated")
             if not loop:
@@ -48,6 +50,6 @@ class Command(BaseCommand):
             return None
 
 
-def click_jobs_report(command: BaseCommand, summary: dict[str, int]) -> None:
+def jobs_report(command: BaseCommand, name: str, summary: dict[str, int]) -> None:
     if any(summary.values()):
-        command.stdout.write("click_jobs: " + ", ".join(f"{name} {count}" for name, count in summary.items()))
+        command.stdout.write(f"{name}_jobs: " + ", ".join(f"{step} {count}" for step, count in summary.items()))

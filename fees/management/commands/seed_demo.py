@@ -8,9 +8,10 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from accounts.models import User
-from auctions.demo import fee_pay_offline
 from auctions.models import Auction
-from auctions.services import auction_cancel, auction_create, auction_sync, bid_place, payment_initiate
+from auctions.services import auction_cancel, auction_create, auction_sync, bid_place
+from fees.demo import fee_pay_offline
+from fees.services import fee_initiate
 from listings.demo_images import demo_photo
 from listings.models import District, Listing, ListingStatus
 from listings.services import listing_approve, listing_create
@@ -225,22 +226,22 @@ class Command(BaseCommand):
 
         # Active, with bids.
         active = new_auction(listings[0], -timedelta(hours=5), timedelta(days=3), "1100000000")
-        fee_pay_offline(payment_initiate(auction_id=active.pk, user=seller))
+        fee_pay_offline(fee_initiate(auction_id=active.pk, user=seller))
         for bidder, amount in ((buyer, "1100000000"), (buyer2, "1110000000"), (buyer, "1125000000")):
             bid_place(auction_id=active.pk, bidder=bidder, amount=Decimal(amount))
         # Active, ending soon, no bids yet.
         soon = new_auction(listings[4], -timedelta(hours=20), timedelta(hours=23), "850000000")
-        fee_pay_offline(payment_initiate(auction_id=soon.pk, user=seller))
+        fee_pay_offline(fee_initiate(auction_id=soon.pk, user=seller))
         # Scheduled (paid, starts tomorrow).
         scheduled = new_auction(listings[1], timedelta(days=1), timedelta(days=5), "700000000")
-        fee_pay_offline(payment_initiate(auction_id=scheduled.pk, user=seller))
+        fee_pay_offline(fee_initiate(auction_id=scheduled.pk, user=seller))
         # Waiting for the fee.
         pending = new_auction(listings[2], timedelta(hours=2), timedelta(days=4), "700000000")
-        payment_initiate(auction_id=pending.pk, user=seller)
+        fee_initiate(auction_id=pending.pk, user=seller)
         # Ended with a winner: run it live, then move its window into the past
         # (demo data only) and let the periodic job record the result.
         ended = new_auction(listings[3], -timedelta(hours=1), timedelta(days=1), "1800000000")
-        fee_pay_offline(payment_initiate(auction_id=ended.pk, user=seller))
+        fee_pay_offline(fee_initiate(auction_id=ended.pk, user=seller))
         bid_place(auction_id=ended.pk, bidder=buyer2, amount=Decimal("1800000000"))
         bid_place(auction_id=ended.pk, bidder=buyer, amount=Decimal("1850000000"))
         Auction.objects.filter(pk=ended.pk).update(starts_at=now - timedelta(days=8), ends_at=now - timedelta(days=1))

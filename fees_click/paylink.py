@@ -4,8 +4,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
-from auctions.models import AuctionPayment
 from clickuz.paylink import click_pay_url
+from fees.models import AuctionPayment
 
 # Click sends the payer back with this query; it proves nothing, it only
 # makes the page wait for Click's Complete by reloading itself.

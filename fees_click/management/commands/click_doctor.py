@@ -5,8 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from auctions.click_doctor import doctor_run
 from clickuz.troubleshooting import ERROR, INFO, OK, WARNING
+from fees_click.doctor import doctor_run
 
 LABELS = {
     "ru": {OK: "OK", INFO: "инфо", WARNING: "ВНИМАНИЕ", ERROR: "ОШИБКА"},

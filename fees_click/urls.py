@@ -1,14 +1,14 @@
 """The Click callback URLs registered in the Click cabinet (checklist step 2).
 
-Also answered without the trailing slash, so a URL typed without it still
-gets Click's JSON instead of a redirect.
+The callbacks are also answered without the trailing slash, so a URL typed
+without it still gets Click's JSON instead of a redirect.
 """
 
 from django.urls import path, re_path
 
-from auctions.services import AuctionFeeClickHandler
 from clickuz.protocol import Action
 from clickuz.views import ClickCallbackView
+from fees_click.adapter import AuctionFeeClickHandler
 
 _handler = AuctionFeeClickHandler()
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from auctions.demo import test_fee_payment_create
+from fees.demo import test_fee_payment_create
 
 TEST_SELLER_PHONE = "+998900000099"
 

@@ -1,4 +1,4 @@
-"""Seller-facing Click views beyond the pay link (Click in production)."""
+"""The seller's fee pages, paid through Click: start paying, and the invoice to the Click app."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,10 +10,30 @@ from django.views.decorators.http import require_POST
 
 from auctions.models import Auction
 from auctions.services import AuctionRuleError
-from auctions.services_click import payment_invoice_create
 from core.ratelimit import rate_limit_allows, rate_limited_message
+from fees.services import fee_initiate
+from fees_click.services import payment_invoice_create
 
 MAX_PHONE_INPUT = 32
+
+
+def _back_to_fee(auction: Auction) -> HttpResponse:
+    return redirect(reverse("auctions:detail", args=[auction.pk]) + "#payment")
+
+
+@login_required
+@require_POST
+def payment_initiate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open the fee payment (the service checks the seller and the auction)."""
+    auction = get_object_or_404(Auction, pk=pk)
+    if not rate_limit_allows(scope="payment_initiate", request=request):
+        messages.error(request, rate_limited_message())
+        return _back_to_fee(auction)
+    try:
+        fee_initiate(auction_id=auction.pk, user=request.user)  # type: ignore[arg-type]
+    except AuctionRuleError as exc:
+        messages.error(request, exc.message)
+    return _back_to_fee(auction)
 
 
 @login_required
@@ -24,7 +44,7 @@ def payment_invoice(request: HttpRequest, pk: int) -> HttpResponse:
     phone = request.POST.get("phone", "")[:MAX_PHONE_INPUT]
     if not rate_limit_allows(scope="payment_initiate", request=request):
         messages.error(request, rate_limited_message())
-        return redirect(reverse("auctions:detail", args=[auction.pk]) + "#payment")
+        return _back_to_fee(auction)
     try:
         invoice = payment_invoice_create(auction_id=auction.pk, user=request.user, phone=phone)  # type: ignore[arg-type]
     except AuctionRuleError as exc:
@@ -35,4 +55,4 @@ def payment_invoice(request: HttpRequest, pk: int) -> HttpResponse:
             _("Счёт отправлен в приложение Click на номер %(phone)s. Подтвердите оплату в Click.")
             % {"phone": invoice.phone_number},
         )
-    return redirect(reverse("auctions:detail", args=[auction.pk]) + "#payment")
+    return _back_to_fee(auction)

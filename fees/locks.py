@@ -1,0 +1,27 @@
+"""Every row lock the fee takes, in one place. Lock order: payment rows, then the
+auction (auctions.services.auction_lock), then attempts and refunds of that payment.
+Call inside transaction.atomic(); never hold one across a call to a gateway."""
+
+from django.db.models import QuerySet
+
+from fees.models import AuctionPayment, FeeRefund, PaymentAttempt
+
+
+def lock_payment_by_order(order: str) -> AuctionPayment | None:
+    return AuctionPayment.objects.select_for_update().filter(merchant_trans_id=order).first()
+
+
+def lock_payment(payment_id: int) -> AuctionPayment:
+    return AuctionPayment.objects.select_for_update().get(pk=payment_id)
+
+
+def lock_payments_of_auction(auction_id: int) -> list[AuctionPayment]:
+    return list(AuctionPayment.objects.select_for_update().filter(auction_id=auction_id).order_by("pk"))
+
+
+def lock_attempt(queryset: QuerySet[PaymentAttempt]) -> PaymentAttempt | None:
+    return queryset.select_for_update().first()
+
+
+def lock_refund(refund_id: int) -> FeeRefund:
+    return FeeRefund.objects.select_for_update().get(pk=refund_id)

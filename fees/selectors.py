@@ -1,0 +1,90 @@
+"""Reads of the fee: the auction page's fee block, the seller's payments, a payment's timeline."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from auctions.models import Auction
+from fees.models import AttemptStatus, AuctionPayment, PaymentEvent, PaymentStatus
+from fees.rules import payment_is_expired
+
+
+@dataclass(frozen=True)
+class AuctionFee:
+    open_payment: AuctionPayment | None
+    completed_payment: AuctionPayment | None
+
+
+def fee_payments_of_auction(auction: Auction, *, now: datetime | None = None) -> AuctionFee:
+    """The fee an auction page shows: the open payment (an expired one is not offered: the seller
+    starts a new one) and the completed one."""
+    now = now or timezone.now()
+    payments = list(auction.payments.order_by("-created_at", "-id"))
+    return AuctionFee(
+        open_payment=next(
+            (p for p in payments if p.status == PaymentStatus.PENDING and not payment_is_expired(p, now=now)), None
+        ),
+        completed_payment=next((p for p in payments if p.status == PaymentStatus.COMPLETED), None),
+    )
+
+
+def auctions_with_payments(auctions: QuerySet[Auction]) -> QuerySet[Auction]:
+    """`payments_newest_first` on each auction (the seller's dashboard)."""
+    return auctions.prefetch_related(
+        Prefetch(
+            "payments", queryset=AuctionPayment.objects.order_by("-created_at", "-id"), to_attr="payments_newest_first"
+        )
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    what: str
+    detail: str
+
+
+def payment_timeline(payment: AuctionPayment) -> list[TimelineEntry]:
+    """Initiated, prepared, completed or cancelled, expired, reconciled, refunded, invoices — in time order."""
+    entries = [TimelineEntry(payment.created_at, "initiated", f"{payment.amount} · {payment.merchant_trans_id}")]
+    for attempt in payment.attempts.order_by("created_at", "id"):
+        ids = f"{attempt.gateway} trans_id={attempt.gateway_trans_id}"
+        if attempt.gateway_paydoc_id:
+            ids += f" paydoc_id={attempt.gateway_paydoc_id}"
+        entries.append(
+            TimelineEntry(attempt.created_at, "prepared", f"{ids} attempt={attempt.pk} amount={attempt.amount}")
+        )
+        if attempt.finished_at is not None and attempt.status != AttemptStatus.PREPARED:
+            what = "completed" if attempt.status == AttemptStatus.COMPLETED else "cancelled"
+            note = f"{ids} error={attempt.gateway_error} {attempt.gateway_error_note}"
+            entries.append(TimelineEntry(attempt.finished_at, what, note.strip()))
+    for refund in payment.refunds.order_by("created_at", "id"):
+        entries.append(
+            TimelineEntry(
+                refund.updated_at, f"refund {refund.state}", f"{refund.amount} · {refund.reason} {refund.note}"
+            )
+        )
+    for event in payment.events.select_related("actor").order_by("created_at", "id"):
+        detail = ", ".join(f"{key}={value}" for key, value in event.data.items() if value not in (None, ""))
+        if event.actor_id:
+            detail = f"{detail} · {event.actor}" if detail else str(event.actor)
+        entries.append(TimelineEntry(event.created_at, str(event.kind), detail))
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def timeline_label(what: str) -> str:
+    labels = {
+        "initiated": _("Оплата инициирована"),
+        "prepared": _("Click: Prepare"),
+        "completed": _("Click: Complete — оплачено"),
+        "cancelled": _("Click: Complete — отменено"),
+    }
+    if what in labels:
+        return labels[what]
+    try:
+        return str(PaymentEvent.Kind(what).label)
+    except ValueError:
+        return what

@@ -1,0 +1,333 @@
+"""The auction fee's rules, whatever gateway pays it.
+
+Gateways speak through their adapters (fees_click, …): an adapter turns its
+protocol's request into one call here, with plain values (order, gateway,
+gateway transaction id, amount, outcome), and turns the FeeDecision back into
+its protocol's answer. Nothing here knows a gateway's error codes.
+
+Lock order (fees.locks): the payment row, then the auction, then the attempt.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from auctions.models import AuctionEvent, AuctionStatus
+from auctions.services import AuctionRuleError, auction_fee_paid, auction_lock, auction_record
+from fees import refunds
+from fees.locks import lock_attempt, lock_payment_by_order, lock_payments_of_auction
+from fees.models import AttemptStatus, AuctionPayment, PaymentAttempt, PaymentEvent, PaymentStatus
+from fees.rules import payment_is_expired, payment_mark_expired
+
+logger = logging.getLogger(__name__)
+
+TIYIN = Decimal("0.01")
+
+
+class FeeCode(StrEnum):
+    """What the fee core decided; each adapter maps these to its protocol's codes."""
+
+    OK = "ok"
+    ORDER_NOT_FOUND = "order_not_found"
+    ATTEMPT_CONFLICT = "attempt_conflict"  # the gateway's transaction id belongs to another order
+    ATTEMPT_NOT_FOUND = "attempt_not_found"
+    ALREADY_PAID = "already_paid"
+    CANCELLED = "cancelled"  # the order or the attempt can no longer be paid
+    AMOUNT_MISMATCH = "amount_mismatch"
+
+
+@dataclass(frozen=True)
+class FeeDecision:
+    code: FeeCode
+    attempt_id: int | None = None
+    detail: str = ""
+
+
+def amounts_equal(received: Decimal | None, expected: Decimal) -> bool:
+    """To the tiyin: 50000, 50000.0 and 50000.004 are 50000.00; 50000.009 is not; no amount is no match."""
+    if received is None or not received.is_finite():
+        return False
+    return received.quantize(TIYIN, rounding=ROUND_HALF_UP) == expected.quantize(TIYIN, rounding=ROUND_HALF_UP)
+
+
+# --- Initiating ---------------------------------------------------------------
+
+
+def fee_initiate(*, auction_id: int, user: User) -> AuctionPayment:
+    """Create the fee payment for an unpaid auction, or return the open one."""
+    with transaction.atomic():
+        lock_payments_of_auction(auction_id)
+        auction = auction_lock(auction_id=auction_id)
+        if auction.seller_id != user.pk:
+            raise AuctionRuleError(_("Оплатить сбор может только продавец."), "not_owner")
+        if auction.is_paid:
+            raise AuctionRuleError(_("Сбор за этот аукцион уже оплачен."), "already_paid")
+        if auction.status != AuctionStatus.PENDING_PAYMENT:
+            raise AuctionRuleError(_("Этот аукцион нельзя оплатить."), "not_payable")
+        if auction.ends_at <= timezone.now():
+            raise AuctionRuleError(
+                _("Время аукциона уже прошло: создайте новый аукцион с новыми датами."), "ends_in_past"
+            )
+        payment = AuctionPayment.objects.filter(auction=auction, status=PaymentStatus.PENDING).first()
+        if payment is not None and payment_is_expired(payment):
+            payment_mark_expired(payment, now=timezone.now())  # a new one replaces it
+            payment = None
+        if payment is None:
+            payment = AuctionPayment.objects.create(auction=auction, amount=settings.AUCTION_FEE)
+            auction_record(
+                auction,
+                AuctionEvent.Kind.PAYMENT_INITIATED,
+                actor=user,
+                merchant_trans_id=payment.merchant_trans_id,
+            )
+    return payment
+
+
+# --- A gateway's transaction ----------------------------------------------------------
+
+
+def fee_prepare(
+    *,
+    order: str,
+    gateway: str,
+    gateway_trans_id: str,
+    amount: Decimal | None,
+    paydoc_id: str = "",
+    gateway_data: dict[str, Any] | None = None,
+) -> FeeDecision:
+    """A gateway asks: is this order real, payable, and is this the amount? Records the attempt."""
+    now = timezone.now()
+    with transaction.atomic():
+        payment = lock_payment_by_order(order)
+        if payment is None:
+            return FeeDecision(FeeCode.ORDER_NOT_FOUND, detail="no payment with this order id")
+        attempt = PaymentAttempt.objects.filter(gateway=gateway, gateway_trans_id=gateway_trans_id).first()
+        if attempt is not None and attempt.payment_id != payment.pk:
+            return FeeDecision(FeeCode.ATTEMPT_CONFLICT, detail="the transaction belongs to another payment")
+        auction = auction_lock(auction_id=payment.auction_id)
+        attempt_id = attempt.pk if attempt else None
+        if payment.status == PaymentStatus.COMPLETED or auction.is_paid:
+            return FeeDecision(FeeCode.ALREADY_PAID, attempt_id, detail="already paid")
+        if payment.status == PaymentStatus.CANCELLED:
+            return FeeDecision(FeeCode.CANCELLED, detail="payment cancelled")
+        if attempt is not None and attempt.status == AttemptStatus.CANCELLED:
+            return FeeDecision(FeeCode.CANCELLED, attempt_id, detail="attempt cancelled")
+        if attempt is None and payment_is_expired(payment, now=now):
+            payment_mark_expired(payment, now=now)  # the seller initiates a new payment
+            return FeeDecision(FeeCode.CANCELLED, detail="payment expired")
+        if auction.status == AuctionStatus.CANCELLED or auction.ends_at <= now:
+            # Refused before the payer is charged.
+            return FeeDecision(FeeCode.CANCELLED, detail="the auction can no longer run")
+        if not amounts_equal(amount, payment.amount):
+            return FeeDecision(FeeCode.AMOUNT_MISMATCH, detail=f"expected {payment.amount}")
+        if attempt is None:
+            attempt = PaymentAttempt.objects.create(
+                payment=payment,
+                gateway=gateway,
+                gateway_trans_id=gateway_trans_id,
+                gateway_paydoc_id=paydoc_id,
+                amount=payment.amount,  # equal to the tiyin, checked above
+                gateway_data=gateway_data or {},
+            )
+        return FeeDecision(FeeCode.OK, attempt.pk)
+
+
+def fee_complete(
+    *,
+    order: str,
+    gateway: str,
+    attempt_id: int,
+    gateway_trans_id: str,
+    amount: Decimal | None,
+    succeeded: bool,
+    error: int | None = None,
+    note: str = "",
+) -> FeeDecision:
+    """A gateway reports the outcome of an attempt. Only `succeeded` means the money moved;
+    then the payment is completed and the auction activated, in one transaction. If the
+    auction can no longer run, the money is kept as paid and refunded."""
+    now = timezone.now()
+    with transaction.atomic():
+        payment = lock_payment_by_order(order)
+        if payment is None:
+            return FeeDecision(FeeCode.ORDER_NOT_FOUND, detail="no payment with this order id")
+        attempt = lock_attempt(
+            PaymentAttempt.objects.filter(
+                pk=attempt_id, payment=payment, gateway=gateway, gateway_trans_id=gateway_trans_id
+            )
+        )
+        if attempt is None:
+            return FeeDecision(FeeCode.ATTEMPT_NOT_FOUND, detail="unknown attempt")
+        if payment.status == PaymentStatus.COMPLETED:
+            if attempt.status == AttemptStatus.COMPLETED and succeeded:
+                # A retry of the report that paid: the same answer, nothing changes.
+                return FeeDecision(FeeCode.OK, attempt.pk, detail="repeat")
+            return FeeDecision(FeeCode.ALREADY_PAID, detail="paid by another attempt")
+        if attempt.status == AttemptStatus.CANCELLED:
+            return FeeDecision(FeeCode.CANCELLED, detail="attempt cancelled before")
+        if payment.status == PaymentStatus.CANCELLED:
+            # Cancelled with its auction after the attempt began: the gateway cancels the charge.
+            return FeeDecision(FeeCode.CANCELLED, detail="payment cancelled before")
+        if not succeeded:
+            _attempt_finish(attempt, AttemptStatus.CANCELLED, now=now, error=error, note=note)
+            return FeeDecision(FeeCode.CANCELLED, detail=f"gateway error {error}")
+        if not amounts_equal(amount, payment.amount):
+            return FeeDecision(FeeCode.AMOUNT_MISMATCH, detail=f"expected {payment.amount}")
+        _payment_record_paid(payment, attempt, now=now, error=error, note=note)
+        return FeeDecision(FeeCode.OK, attempt.pk)
+
+
+def fee_attempt_paid_at_gateway(
+    *, payment_id: int, attempt_id: int, gateway_payment_id: str = "", note: str = ""
+) -> FeeDecision:
+    """The gateway's own records say an attempt was charged (reconciliation): record it as paid,
+    whatever became of the fee or its auction since. What cannot be honoured is refunded."""
+    now = timezone.now()
+    with transaction.atomic():
+        payment = AuctionPayment.objects.select_for_update().get(pk=payment_id)
+        attempt = lock_attempt(PaymentAttempt.objects.filter(pk=attempt_id, payment=payment))
+        if attempt is None:
+            return FeeDecision(FeeCode.ATTEMPT_NOT_FOUND, detail="unknown attempt")
+        if gateway_payment_id and attempt.gateway_payment_id != gateway_payment_id:
+            attempt.gateway_payment_id = gateway_payment_id
+            attempt.save(update_fields=["gateway_payment_id"])
+        if attempt.status == AttemptStatus.COMPLETED:
+            return FeeDecision(FeeCode.OK, attempt.pk, detail="repeat")
+        if payment.status == PaymentStatus.COMPLETED:
+            # Charged twice for one fee: the second charge goes back.
+            # One completed attempt per fee: this one is closed, and the refund row tells the story.
+            _attempt_finish(attempt, AttemptStatus.CANCELLED, now=now, error=0, note="charged twice: refunded")
+            refunds.refund_request(payment=payment, attempt=attempt, reason="charged_twice")
+            return FeeDecision(FeeCode.ALREADY_PAID, attempt.pk, detail="charged twice: refund requested")
+        _payment_record_paid(payment, attempt, now=now, error=0, note=note)
+        return FeeDecision(FeeCode.OK, attempt.pk)
+
+
+def fee_attempt_failed_at_gateway(*, payment_id: int, attempt_id: int, error: int, note: str) -> FeeDecision:
+    """The gateway's records say an attempt failed: it can never be charged."""
+    with transaction.atomic():
+        AuctionPayment.objects.select_for_update().get(pk=payment_id)
+        attempt = lock_attempt(PaymentAttempt.objects.filter(pk=attempt_id, payment_id=payment_id))
+        if attempt is None:
+            return FeeDecision(FeeCode.ATTEMPT_NOT_FOUND, detail="unknown attempt")
+        if attempt.status == AttemptStatus.PREPARED:
+            _attempt_finish(attempt, AttemptStatus.CANCELLED, now=timezone.now(), error=error, note=note)
+        return FeeDecision(FeeCode.CANCELLED, attempt.pk, detail=f"gateway error {error}")
+
+
+def _attempt_finish(
+    attempt: PaymentAttempt,
+    status: str,
+    *,
+    now: datetime,
+    error: int | None,
+    note: str,
+) -> None:
+    attempt.status = status
+    attempt.gateway_error = error
+    attempt.gateway_error_note = note[:255]
+    attempt.finished_at = now
+    attempt.save(update_fields=["status", "gateway_error", "gateway_error_note", "finished_at"])
+
+
+def _payment_record_paid(
+    payment: AuctionPayment, attempt: PaymentAttempt, *, now: datetime, error: int | None, note: str
+) -> None:
+    """Complete a locked payment with a locked attempt; activate the auction, or refund."""
+    auction = auction_lock(auction_id=payment.auction_id)
+    _attempt_finish(attempt, AttemptStatus.COMPLETED, now=now, error=error, note=note)
+    payment.status = PaymentStatus.COMPLETED
+    payment.completed_at = now
+    payment.save(update_fields=["status", "completed_at", "updated_at"])
+    if not auction_fee_paid(auction=auction, now=now, order=payment.merchant_trans_id):
+        # The auction's time ran out (or it was cancelled) while the payer was paying.
+        # The gateway has charged the payer: accept, and send the money back.
+        PaymentEvent.objects.create(
+            payment=payment, kind=PaymentEvent.Kind.PAID_TOO_LATE, data={"auction_status": auction.status}
+        )
+        logger.error("fee %s paid for auction %s that cannot run: refunding", payment, auction.pk)
+        refunds.refund_request(payment=payment, attempt=attempt, reason="auction_cannot_run")
+
+
+# --- Reacting to the auction ------------------------------------------------------------
+
+
+def fees_settle_cancelled_auction(*, auction_id: int) -> int:
+    """After an auction is cancelled: its open fee is cancelled, and a fee paid for an
+    auction that never started goes back. Idempotent; returns the refunds requested."""
+    requested = 0
+    with transaction.atomic():
+        payments = lock_payments_of_auction(auction_id)
+        auction = auction_lock(auction_id=auction_id)
+        if auction.status != AuctionStatus.CANCELLED:
+            return 0
+        for payment in payments:
+            if payment.status == PaymentStatus.PENDING:
+                payment.status = PaymentStatus.CANCELLED
+                payment.save(update_fields=["status", "updated_at"])
+            elif payment.status == PaymentStatus.COMPLETED and (
+                auction.cancelled_at is None or auction.cancelled_at < auction.starts_at
+            ):
+                attempt = payment.attempts.filter(status=AttemptStatus.COMPLETED).first()
+                if attempt is not None and refunds.refund_request(
+                    payment=payment, attempt=attempt, reason="auction_cancelled"
+                ):
+                    requested += 1
+    return requested
+
+
+def fees_settle_cancelled_due() -> int:
+    """The periodic job: cancelled auctions whose fee has not been settled yet (a crash,
+    a lost after-commit hook, an unpaid auction the clock cancelled)."""
+    from auctions.models import Auction
+
+    auction_ids = (
+        Auction.objects.filter(status=AuctionStatus.CANCELLED, payments__status=PaymentStatus.PENDING)
+        .union(
+            Auction.objects.filter(
+                status=AuctionStatus.CANCELLED,
+                payments__status=PaymentStatus.COMPLETED,
+                payments__needs_refund=False,
+                payments__refund_status="",
+                is_paid=True,
+            )
+        )
+        .values_list("pk", flat=True)
+    )
+    count = 0
+    for auction_id in list(auction_ids):
+        try:
+            count += fees_settle_cancelled_auction(auction_id=auction_id)
+        except Exception:
+            logger.exception("settling the fee of cancelled auction %s failed", auction_id)
+    return count
+
+
+# --- Expiry ------------------------------------------------------------------------
+
+
+def fees_expire_due(*, now: datetime | None = None) -> int:
+    """The periodic job: expire initiated fees nobody paid in time."""
+    from datetime import timedelta
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.CLICK_PAYMENT_EXPIRES_AFTER_SECONDS)
+    count = 0
+    for payment_id in AuctionPayment.objects.filter(status=PaymentStatus.PENDING, created_at__lte=cutoff).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            payment = AuctionPayment.objects.select_for_update(skip_locked=True).filter(pk=payment_id).first()
+            if payment is not None and payment_is_expired(payment, now=now):
+                payment_mark_expired(payment, now=now)
+                count += 1
+    return count

@@ -1,0 +1,74 @@
+"""The auction page's fee block, paid through Click. The auction page knows nothing of
+the fee: its template loads this library, so the dependency stays one way."""
+
+from datetime import datetime
+from typing import Any
+
+from django import template
+from django.conf import settings
+from django.utils.html import format_html
+
+from auctions.models import Auction
+from clickuz.merchant import ClickMerchantClient
+from fees.models import AuctionPayment
+from fees.rules import payment_expires_at
+from fees.selectors import fee_payments_of_auction
+from fees_click.models import ClickInvoiceStatus
+from fees_click.paylink import RETURNED_FROM_CLICK, fee_pay_url
+
+register = template.Library()
+
+
+def _returned_from_click(request: Any) -> bool:
+    return request is not None and request.GET.get("from") == RETURNED_FROM_CLICK.split("=", 1)[1]
+
+
+@register.inclusion_tag("fees_click/_fee_panel.html", takes_context=True)
+def fee_panel(context: dict[str, Any], auction: Auction) -> dict[str, Any]:
+    """The seller's fee block: paid, waiting for Click, or the button that starts paying."""
+    request = context.get("request")
+    fee = fee_payments_of_auction(auction)
+    return {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "auction": auction,
+        "open_payment": fee.open_payment,
+        "completed_payment": fee.completed_payment,
+        "pay_url": fee_pay_url(request, fee.open_payment) if fee.open_payment and request is not None else "",
+        "awaiting_click": fee.open_payment is not None and _returned_from_click(request),
+        "fee": settings.AUCTION_FEE,
+        "sandbox": settings.CLICK_SANDBOX,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def fee_awaiting_refresh(context: dict[str, Any], auction: Auction) -> str:
+    """Back from Click with the fee still open: the page reloads until Click's Complete arrives."""
+    request = context.get("request")
+    if not context.get("is_seller") or not _returned_from_click(request):
+        return ""
+    if fee_payments_of_auction(auction).open_payment is None:
+        return ""
+    return format_html('<meta http-equiv="refresh" content="5">')
+
+
+@register.inclusion_tag("fees_click/_click_invoice.html", takes_context=True)
+def click_invoice_block(context: dict[str, Any], auction: Auction, payment: AuctionPayment | None) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    latest = payment.invoices.order_by("-created_at", "-id").first() if payment is not None else None
+    return {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "auction": auction,
+        "enabled": ClickMerchantClient().configured,
+        "invoice": latest,
+        "phone": latest.phone_number if latest else getattr(user, "phone", ""),
+        "waiting": latest is not None and latest.status == ClickInvoiceStatus.WAITING,
+    }
+
+
+@register.filter
+def payment_expiry(payment: AuctionPayment | None) -> datetime | None:
+    """When an open fee payment expires (CLICK_PAYMENT_EXPIRES_AFTER_SECONDS)."""
+    return payment_expires_at(payment) if payment is not None else None
