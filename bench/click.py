@@ -88,15 +88,16 @@ def main() -> int:
     django.setup()
     from django.conf import settings
 
-    from auctions.models import Auction, AuctionEvent, AuctionPayment, ClickTransaction, PaymentStatus
-    from auctions.services import payment_initiate
+    from auctions.models import Auction, AuctionEvent
     from clickuz.models import ClickCallback
+    from fees.models import AuctionPayment, PaymentAttempt, PaymentStatus
+    from fees.services import fee_initiate
 
     started = time.monotonic()
     payments = []
     for i in range(args.payments):
         auction = hot_auction_create(title=f"Click {i}", paid=False)
-        payments.append(payment_initiate(auction_id=auction.pk, user=auction.seller))
+        payments.append(fee_initiate(auction_id=auction.pk, user=auction.seller))
     print(f"  ({len(payments)} unpaid auctions with a payment each, created in {time.monotonic() - started:.0f} s)")
 
     server = Server.gunicorn(env, workers=args.workers, threads=args.threads)
@@ -160,7 +161,7 @@ def main() -> int:
         "paid auctions = successful pairs": Auction.objects.filter(is_paid=True).count() == len(used),
         "one `paid` event per paid auction": paid_events.count() == len(used)
         and paid_events.values("auction").distinct().count() == len(used),
-        "one completed Click transaction per pair": ClickTransaction.objects.filter(status="completed").count()
+        "one completed Click transaction per pair": PaymentAttempt.objects.filter(status="completed").count()
         == len(used),
         "retried Completes: same answer, nothing changed": retry_same
         and AuctionPayment.objects.filter(status=PaymentStatus.COMPLETED).count() == len(used),

@@ -47,14 +47,14 @@ def main() -> None:
     import django
 
     django.setup()
-    from auctions.demo import test_fee_payment_create
-    from auctions.services_click import payments_reconcile_due
     from django.conf import settings
     from django.core.management import call_command
     from django.utils import timezone
 
     from accounts.models import User
-    from auctions.models import AuctionPayment, ClickTransaction, PaymentStatus
+    from fees.demo import test_fee_payment_create
+    from fees.models import AuctionPayment, PaymentAttempt, PaymentStatus
+    from fees_click.services import payments_reconcile_due
     from listings.geo import geo_ensure
     from tests.fake_click_merchant import FakeClickMerchant, FakeClickMerchantServer
 
@@ -72,7 +72,7 @@ def main() -> None:
         payment = test_fee_payment_create(
             seller=seller, title=f"bench {i}", starts_at=now + timedelta(hours=1), ends_at=now + timedelta(days=2)
         )
-        attempt = ClickTransaction.objects.create(
+        attempt = PaymentAttempt.objects.create(
             payment=payment, click_trans_id=8_000_000_000 + i, amount_raw="50000.00", sign_time="2026-01-01 00:00:00"
         )
         fake.add_payment(

@@ -157,10 +157,11 @@ def hot_auction_create(*, title: str = "Бенчмарк", paid: bool = True) ->
     from datetime import timedelta
     from decimal import Decimal
 
-    from auctions.demo import fee_pay_offline
     from django.utils import timezone
 
-    from auctions.services import auction_create, payment_initiate
+    from auctions.services import auction_create
+    from fees.demo import fee_pay_offline
+    from fees.services import fee_initiate
 
     seller = seller_get()
     now = timezone.now()
@@ -173,7 +174,7 @@ def hot_auction_create(*, title: str = "Бенчмарк", paid: bool = True) ->
         bid_step=Decimal(STEP),
     )
     if paid:
-        fee_pay_offline(payment_initiate(auction_id=auction.pk, user=seller))
+        fee_pay_offline(fee_initiate(auction_id=auction.pk, user=seller))
     return auction
 
 

@@ -3,13 +3,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from auctions.demo import fee_pay_offline
 from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
-from auctions.models import Auction, AuctionPayment
-from auctions.services import auction_create, payment_initiate
+from auctions.models import Auction
+from auctions.services import auction_create
+from fees.demo import fee_pay_offline
+from fees.models import AuctionPayment
+from fees.services import fee_initiate
 from listings.geo import geo_ensure
 from listings.models import District, Listing, ListingStatus
 from listings.services import listing_prices
@@ -138,7 +140,7 @@ def auction(listing, make_auction) -> Auction:
 
 @pytest.fixture
 def payment(auction) -> AuctionPayment:
-    return payment_initiate(auction_id=auction.pk, user=auction.seller)
+    return fee_initiate(auction_id=auction.pk, user=auction.seller)
 
 
 @pytest.fixture
@@ -147,7 +149,7 @@ def make_paid_auction(make_auction):
 
     def _make(listing: Listing, **kwargs) -> Auction:
         auction = make_auction(listing, **kwargs)
-        fee_pay_offline(payment_initiate(auction_id=auction.pk, user=auction.seller))
+        fee_pay_offline(fee_initiate(auction_id=auction.pk, user=auction.seller))
         auction.refresh_from_db()
         return auction
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from auctions.models import AuctionPayment
+from fees.models import AuctionPayment
 from tests.test_click_endpoints import complete, prepared_attempt  # signed Click requests
 
 pytestmark = pytest.mark.django_db

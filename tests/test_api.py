@@ -10,7 +10,8 @@ from django.urls import URLPattern, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from auctions.models import Auction, AuctionPayment, AuctionStatus, Bid, PaymentStatus
+from auctions.models import Auction, AuctionStatus, Bid
+from fees.models import AuctionPayment, PaymentStatus
 from listings.models import Favorite, ListingStatus
 from tests.conftest import PASSWORD
 

@@ -10,7 +10,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from auctions.demo import fee_pay_offline
 from django.utils import timezone
 
 from auctions.models import Auction, AuctionEvent, AuctionStatus, Bid, BidKind
@@ -20,8 +19,9 @@ from auctions.services import (
     auction_close,
     auction_create,
     bid_place,
-    payment_initiate,
 )
+from fees.demo import fee_pay_offline
+from fees.services import fee_initiate
 from tests.test_bidding_concurrency import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -41,7 +41,7 @@ def _auction(listing, *, ends_in=timedelta(days=1), **extra) -> Auction:
         bid_step=STEP,
         **extra,
     )
-    fee_pay_offline(payment_initiate(auction_id=auction.pk, user=listing.seller))
+    fee_pay_offline(fee_initiate(auction_id=auction.pk, user=listing.seller))
     return Auction.objects.get(pk=auction.pk)
 
 

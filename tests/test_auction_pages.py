@@ -5,7 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from auctions.demo import fee_pay_offline
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,8 +15,9 @@ from auctions.services import (
     auction_close,
     auction_create,
     bid_place,
-    payment_initiate,
 )
+from fees.demo import fee_pay_offline
+from fees.services import fee_initiate
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def _auction(listing, **extra) -> Auction:
         bid_step=STEP,
         **extra,
     )
-    fee_pay_offline(payment_initiate(auction_id=auction.pk, user=listing.seller))
+    fee_pay_offline(fee_initiate(auction_id=auction.pk, user=listing.seller))
     return Auction.objects.get(pk=auction.pk)
 
 

@@ -221,9 +221,8 @@ def test_rejected_bids_and_maximum_raises_never_extend(listing, make_paid_auctio
 
 
 def test_extension_stops_at_the_hard_end(listing, rivals):
-    from auctions.demo import fee_pay_offline
-
-    from auctions.services import payment_initiate
+    from fees.demo import fee_pay_offline
+    from fees.services import fee_initiate
 
     now = timezone.now()
     auction = auction_create(
@@ -235,7 +234,7 @@ def test_extension_stops_at_the_hard_end(listing, rivals):
         starting_price=START,
         bid_step=STEP,
     )
-    fee_pay_offline(payment_initiate(auction_id=auction.pk, user=listing.seller))
+    fee_pay_offline(fee_initiate(auction_id=auction.pk, user=listing.seller))
     late = auction.ends_at - timedelta(minutes=1)
     bid_place(auction_id=auction.pk, bidder=rivals[0], amount=START, now=late)
     assert fresh(auction).ends_at == auction.hard_ends_at
@@ -246,9 +245,8 @@ def test_extension_stops_at_the_hard_end(listing, rivals):
 
 
 def _reserved(listing, reserve: Decimal, **extra) -> Auction:
-    from auctions.demo import fee_pay_offline
-
-    from auctions.services import payment_initiate
+    from fees.demo import fee_pay_offline
+    from fees.services import fee_initiate
 
     now = timezone.now()
     auction = auction_create(
@@ -261,7 +259,7 @@ def _reserved(listing, reserve: Decimal, **extra) -> Auction:
         reserve_price=reserve,
         **extra,
     )
-    fee_pay_offline(payment_initiate(auction_id=auction.pk, user=listing.seller))
+    fee_pay_offline(fee_initiate(auction_id=auction.pk, user=listing.seller))
     return fresh(auction)
 
 

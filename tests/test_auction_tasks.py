@@ -80,14 +80,13 @@ def _queued(client: redis.Redis) -> list[dict]:
 def test_paying_the_fee_and_an_extension_schedule_the_close_at_the_exact_end(
     broker, listing, make_auction, buyer, django_capture_on_commit_callbacks, settings
 ):
-    from auctions.demo import fee_pay_offline
-
-    from auctions.services import payment_initiate
+    from fees.demo import fee_pay_offline
+    from fees.services import fee_initiate
 
     settings.AUCTION_SOFT_CLOSE_MINUTES = 5
     auction = make_auction(listing, starts_in=-timedelta(minutes=1), duration=timedelta(minutes=3))
     with django_capture_on_commit_callbacks(execute=True):
-        fee_pay_offline(payment_initiate(auction_id=auction.pk, user=auction.seller))
+        fee_pay_offline(fee_initiate(auction_id=auction.pk, user=auction.seller))
     closes = [m for m in _queued(broker) if m["headers"]["task"] == auction_close_task.name]
     assert len(closes) == 1
     assert datetime.fromisoformat(closes[0]["headers"]["eta"]) == auction.ends_at

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from auctions.demo import fee_pay_offline
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,8 +22,9 @@ from auctions.services import (
     auction_create,
     bid_place,
     bid_remove,
-    payment_initiate,
 )
+from fees.demo import fee_pay_offline
+from fees.services import fee_initiate
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +154,7 @@ def test_random_bid_sequences_match_the_reference_model(
         reserve_price=reserve,
         hard_ends_at=hard_end,
     )
-    fee_pay_offline(payment_initiate(auction_id=auction.pk, user=seller))
+    fee_pay_offline(fee_initiate(auction_id=auction.pk, user=seller))
     model = Model(start=START, step=STEP, end=ends_at, hard_end=hard_end, reserve=reserve)
 
     now = base

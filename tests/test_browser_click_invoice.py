@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from auctions.models import ClickInvoice
+from fees_click.models import ClickInvoice
 from tests.browser import launch_browser
 from tests.conftest import PASSWORD
 

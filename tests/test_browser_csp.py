@@ -8,13 +8,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from auctions.demo import fee_pay_offline
 from django.core.cache import cache
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from auctions.models import Auction, AuctionStatus
-from auctions.services import auction_create, payment_initiate
+from auctions.services import auction_create
+from fees.demo import fee_pay_offline
+from fees.services import fee_initiate
 from tests.browser import launch_browser
 from tests.conftest import PASSWORD
 
@@ -38,7 +39,7 @@ def test_pages_keep_the_policy_and_confirmations_still_work(live_server, seller,
         bid_step=Decimal("1000000"),
         buy_now_price=Decimal("900000000"),
     )
-    fee_pay_offline(payment_initiate(auction_id=auction.pk, user=seller))
+    fee_pay_offline(fee_initiate(auction_id=auction.pk, user=seller))
     violations: list[str] = []
     with launch_browser() as browser:
         context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})

@@ -15,8 +15,9 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from auctions.models import Auction, AuctionPayment, Bid
+from auctions.models import Auction, Bid
 from clickuz.models import ClickCallback
+from fees.models import AuctionPayment
 from tests.browser import launch_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

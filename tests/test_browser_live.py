@@ -7,7 +7,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from auctions.demo import fee_pay_offline
 from channels.testing import ChannelsLiveServerTestCase
 from django.test import Client
 from django.utils import timezone
@@ -15,7 +14,9 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from auctions.models import Auction, Bid
-from auctions.services import auction_create, payment_initiate
+from auctions.services import auction_create
+from fees.demo import fee_pay_offline
+from fees.services import fee_initiate
 from listings.geo import geo_ensure
 from listings.models import District
 from listings.services import listing_create
@@ -56,7 +57,7 @@ class TestLiveAuctionPage(ChannelsLiveServerTestCase):
             starting_price=START,
             bid_step=Decimal("1000000"),
         )
-        fee_pay_offline(payment_initiate(auction_id=auction.pk, user=seller))
+        fee_pay_offline(fee_initiate(auction_id=auction.pk, user=seller))
         self.auction = Auction.objects.get(pk=auction.pk)
 
     def tearDown(self) -> None:
@@ -135,7 +136,7 @@ class TestLiveAuctionPage(ChannelsLiveServerTestCase):
             starting_price=START,
             bid_step=Decimal("1000000"),
         )
-        fee_pay_offline(payment_initiate(auction_id=short.pk, user=self.seller))
+        fee_pay_offline(fee_initiate(auction_id=short.pk, user=self.seller))
         self.auction = Auction.objects.get(pk=short.pk)
         with launch_browser() as browser:
             page = self._context(browser, self.alice)

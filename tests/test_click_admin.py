@@ -3,14 +3,15 @@
 from urllib.parse import urlencode
 
 import pytest
-from auctions.services_click import payment_refund
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from auctions.models import Auction, AuctionPayment, PaymentStatus, RefundStatus
+from auctions.models import Auction
 from auctions.services import auction_cancel
 from clickuz.models import ClickCallback
+from fees.models import AuctionPayment, PaymentStatus, RefundStatus
+from fees_click.services import payment_refund
 from tests.test_click_jobs import _day, click_pay, click_prepare
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

@@ -16,10 +16,11 @@ from threading import Barrier
 import httpx
 import pytest
 
-from auctions.models import Auction, AuctionEvent, AuctionPayment, AuctionStatus, ClickTransaction, PaymentStatus
+from auctions.models import Auction, AuctionEvent, AuctionStatus
 from clickuz.models import ClickCallback
 from clickuz.protocol import Action
 from clickuz.simulator import callback_fields_signed
+from fees.models import AuctionPayment, PaymentAttempt, PaymentStatus
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -109,8 +110,8 @@ def test_identical_completes_at_once_pay_exactly_once(live_server, payment):
     assert payment.completed_at is not None
     assert auction.is_paid is True
     assert auction.status == AuctionStatus.SCHEDULED
-    assert ClickTransaction.objects.count() == 1
-    assert ClickTransaction.objects.filter(status="completed").count() == 1
+    assert PaymentAttempt.objects.count() == 1
+    assert PaymentAttempt.objects.filter(status="completed").count() == 1
     assert AuctionEvent.objects.filter(auction=auction, kind=AuctionEvent.Kind.PAID).count() == 1
     assert AuctionPayment.objects.filter(auction=auction, status=PaymentStatus.COMPLETED).count() == 1
     assert ClickCallback.objects.filter(stage="complete", error=0).count() == CONCURRENCY
@@ -123,7 +124,7 @@ def test_identical_prepares_at_once_record_one_attempt(live_server, payment):
     answers = _fire_together("identical Prepare", prepare_url, [request] * CONCURRENCY)
 
     assert [answer["error"] for answer in answers] == [0] * CONCURRENCY
-    attempt = ClickTransaction.objects.get()
+    attempt = PaymentAttempt.objects.get()
     assert {answer["merchant_prepare_id"] for answer in answers} == {attempt.pk}
     assert attempt.click_trans_id == int(request["click_trans_id"])
     assert attempt.status == "prepared"
@@ -140,7 +141,7 @@ def test_completes_of_different_attempts_at_once_pay_exactly_once(live_server, p
         answer = _post_once(prepare_url, prepared)
         assert answer["error"] == 0
         requests.append(_complete_fields(payment, prepared, answer["merchant_prepare_id"]))
-    assert ClickTransaction.objects.count() == CONCURRENCY
+    assert PaymentAttempt.objects.count() == CONCURRENCY
 
     answers = _fire_together("Complete of different attempts", complete_url, requests)
 
@@ -148,10 +149,10 @@ def test_completes_of_different_attempts_at_once_pay_exactly_once(live_server, p
     assert Counter(answer["error"] for answer in answers) == {0: 1, -4: CONCURRENCY - 1}
     winner = next(answer for answer in answers if answer["error"] == 0)
 
-    completed = ClickTransaction.objects.get(status="completed")
+    completed = PaymentAttempt.objects.get(status="completed")
     assert completed.pk == winner["merchant_confirm_id"]
     assert completed.click_trans_id == winner["click_trans_id"]
-    assert ClickTransaction.objects.filter(status="prepared").count() == CONCURRENCY - 1
+    assert PaymentAttempt.objects.filter(status="prepared").count() == CONCURRENCY - 1
 
     payment.refresh_from_db()
     auction = Auction.objects.get(pk=payment.auction_id)

@@ -4,16 +4,17 @@ from io import StringIO
 from urllib.parse import urlencode
 
 import pytest
-from auctions.click_doctor import doctor_run
-from auctions.demo import fee_pay_offline
 from django.core.management import call_command
 from django.http import HttpResponse
 from django.test import Client
 
 from accounts.models import User
-from auctions.models import Auction, AuctionPayment, AuctionStatus, ClickTransaction, RefundStatus
-from auctions.services import payment_initiate
+from auctions.models import Auction, AuctionStatus
 from clickuz.models import ClickCallback
+from fees.demo import fee_pay_offline
+from fees.models import AuctionPayment, PaymentAttempt, RefundStatus
+from fees.services import fee_initiate
+from fees_click.doctor import doctor_run
 
 FORM = "application/x-www-form-urlencoded"
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -151,7 +152,7 @@ def test_recent_callback_errors_are_explained_with_the_fix(production_like, paym
 
 
 def test_a_completed_payment_whose_auction_is_not_running(production_like, auction):
-    fee_pay_offline(payment_initiate(auction_id=auction.pk, user=auction.seller))
+    fee_pay_offline(fee_initiate(auction_id=auction.pk, user=auction.seller))
     Auction.objects.filter(pk=auction.pk).update(is_paid=False, status=AuctionStatus.PENDING_PAYMENT)
     assert codes(doctor_run(self_test=False))["consistency.paid_not_active"] == "error"
 
@@ -175,7 +176,7 @@ def test_refunds_waiting_and_failed(production_like, paid_auction, settings):
 
 def test_stale_prepared_attempts_are_reported(production_like, payment):
     production_like.CLICK_RECONCILE_AFTER_SECONDS = 0
-    ClickTransaction.objects.create(payment=payment, click_trans_id=55, amount_raw="50000.00", sign_time="x")
+    PaymentAttempt.objects.create(payment=payment, gateway_trans_id="55", amount=payment.amount)
     assert codes(doctor_run(self_test=False))["reconcile.stale"] == "warning"
 
 
@@ -196,7 +197,7 @@ def test_a_cancelled_paid_auction_keeping_its_fee_is_a_warning_and_a_refunded_on
 
 
 def test_a_fee_paid_too_late_is_accounted_for_once_flagged(production_like, auction):
-    fee_pay_offline(payment_initiate(auction_id=auction.pk, user=auction.seller))
+    fee_pay_offline(fee_initiate(auction_id=auction.pk, user=auction.seller))
     Auction.objects.filter(pk=auction.pk).update(is_paid=False, status=AuctionStatus.PENDING_PAYMENT)
     AuctionPayment.objects.filter(auction=auction).update(needs_refund=True)
     found = codes(doctor_run(self_test=False))

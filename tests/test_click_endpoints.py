@@ -20,18 +20,12 @@ from django.test import Client
 from django.utils import timezone
 
 from auctions import services
-from auctions.models import (
-    Auction,
-    AuctionEvent,
-    AuctionPayment,
-    AuctionStatus,
-    ClickTransaction,
-    ClickTransactionStatus,
-    PaymentStatus,
-)
-from auctions.services import auction_cancel, payment_initiate
+from auctions.models import Auction, AuctionEvent, AuctionStatus
+from auctions.services import auction_cancel
 from clickuz.models import ClickCallback
 from clickuz.signing import sign_string
+from fees.models import AttemptStatus, AuctionPayment, PaymentAttempt, PaymentStatus
+from fees.services import fee_initiate
 
 PREPARE_URL = "/api/auctions/click/prepare/"
 COMPLETE_URL = "/api/auctions/click/complete/"
@@ -278,7 +272,7 @@ def end_auction_clock(payment: AuctionPayment) -> None:
 def other_payment(make_user, make_listing, make_auction) -> AuctionPayment:
     seller = make_user(first_name="Другой продавец")
     auction = make_auction(make_listing(seller))
-    return payment_initiate(auction_id=auction.pk, user=seller)
+    return fee_initiate(auction_id=auction.pk, user=seller)
 
 
 # --- 0: the paid flow -------------------------------------------------------------------------
@@ -289,14 +283,14 @@ def other_payment(make_user, make_listing, make_auction) -> AuctionPayment:
 def test_prepare_and_complete_pay_a_future_auction(client, payment, encoding):
     fields, answer = prepare(client, payment, encoding)
     assert answer["error"] == 0
-    attempt = ClickTransaction.objects.get()
+    attempt = PaymentAttempt.objects.get()
     assert answer["merchant_prepare_id"] == attempt.pk == attempt.merchant_prepare_id
     assert attempt.payment == payment
     assert attempt.click_trans_id == int(fields["click_trans_id"])
     assert attempt.click_paydoc_id == 5550001
     assert attempt.amount_raw == FEE
     assert attempt.sign_time == fields["sign_time"]
-    assert attempt.status == ClickTransactionStatus.PREPARED
+    assert attempt.status == AttemptStatus.PREPARED
     assert_unpaid(payment)  # Prepare alone pays nothing
 
     _, done = complete(client, payment, fields, answer, encoding)
@@ -313,8 +307,8 @@ def test_prepare_and_complete_pay_a_future_auction(client, payment, encoding):
     assert auction.is_paid is True
     assert auction.paid_at is not None
     assert auction.status == AuctionStatus.SCHEDULED == "scheduled"
-    assert attempt.status == ClickTransactionStatus.COMPLETED
-    assert attempt.click_error == 0
+    assert attempt.status == AttemptStatus.COMPLETED
+    assert attempt.gateway_error == 0
     assert paid_events(auction) == 1
 
 
@@ -322,7 +316,7 @@ def test_prepare_and_complete_pay_a_future_auction(client, payment, encoding):
 @pytest.mark.parametrize("encoding", ENCODINGS)
 def test_paying_an_auction_that_already_started_makes_it_active(client, listing, make_auction, encoding):
     auction = make_auction(listing, starts_in=-timedelta(minutes=5))
-    payment = payment_initiate(auction_id=auction.pk, user=auction.seller)
+    payment = fee_initiate(auction_id=auction.pk, user=auction.seller)
     fields, answer = prepare(client, payment, encoding)
     _, done = complete(client, payment, fields, answer, encoding)
     assert (answer["error"], done["error"]) == (0, 0)
@@ -337,7 +331,7 @@ def test_paying_an_auction_that_already_started_makes_it_active(client, listing,
 def test_amount_equal_to_the_tiyin_is_accepted_in_any_spelling(client, payment, amount):
     fields, answer = prepare(client, payment, amount=amount)
     assert answer["error"] == 0
-    assert ClickTransaction.objects.get().amount_raw == amount
+    assert PaymentAttempt.objects.get().amount_raw == amount
     _, done = complete(client, payment, fields, answer, amount=amount)
     assert done["error"] == 0
 
@@ -355,7 +349,7 @@ def test_prepare_without_paydoc_and_error_fields(client, payment):
     for optional in ("click_paydoc_id", "error", "error_note"):
         del fields[optional]
     assert post(client, PREPARE_URL, fields)["error"] == 0
-    assert ClickTransaction.objects.get().click_paydoc_id is None
+    assert PaymentAttempt.objects.get().click_paydoc_id is None
 
 
 @pytest.mark.django_db
@@ -395,8 +389,8 @@ def test_repeated_prepare_gets_the_same_answer_and_one_attempt(client, payment):
     resent = post(client, PREPARE_URL, resign(fields | {"sign_time": "2026-01-01 00:00:00"}))
     assert first["error"] == 0
     assert first == second == resent
-    assert ClickTransaction.objects.count() == 1
-    assert ClickTransaction.objects.get().pk == first["merchant_prepare_id"]
+    assert PaymentAttempt.objects.count() == 1
+    assert PaymentAttempt.objects.get().pk == first["merchant_prepare_id"]
 
 
 def snapshot(payment: AuctionPayment, auction: Auction) -> tuple:
@@ -425,7 +419,7 @@ def test_repeated_complete_gets_the_same_answer_and_changes_nothing(client, paym
     assert snapshot(payment, auction) == state
     assert list(AuctionEvent.objects.values_list("pk", flat=True)) == events
     assert paid_events(auction) == 1
-    assert ClickTransaction.objects.filter(status=ClickTransactionStatus.COMPLETED).count() == 1
+    assert PaymentAttempt.objects.filter(status=AttemptStatus.COMPLETED).count() == 1
 
 
 # --- -1: signature and service id --------------------------------------------------------------
@@ -437,7 +431,7 @@ def test_prepare_with_a_bad_signature(client, payment, encoding):
     fields = prepare_fields(payment.merchant_trans_id)
     fields["sign_string"] = "0" * 32
     assert post(client, PREPARE_URL, fields, encoding)["error"] == -1
-    assert ClickTransaction.objects.count() == 0
+    assert PaymentAttempt.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -448,7 +442,7 @@ def test_complete_with_a_bad_signature_pays_nothing(client, payment, encoding):
     request["sign_string"] = request["sign_string"][::-1]
     assert post(client, COMPLETE_URL, request, encoding)["error"] == -1
     assert_unpaid(payment)
-    assert ClickTransaction.objects.get().status == ClickTransactionStatus.PREPARED
+    assert PaymentAttempt.objects.get().status == AttemptStatus.PREPARED
 
 
 @pytest.mark.django_db
@@ -471,7 +465,7 @@ def test_a_field_changed_after_signing(client, payment, field):
         "service_id": "12346",
     }[field]
     assert post(client, PREPARE_URL, fields | {field: tampered})["error"] == -1
-    assert ClickTransaction.objects.count() == 0
+    assert PaymentAttempt.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -487,7 +481,7 @@ def test_complete_with_the_prepare_id_changed_after_signing(client, payment):
 def test_wrong_service_id_even_when_correctly_signed(client, payment):
     prepared = prepare_fields(payment.merchant_trans_id, service_id="54321")
     assert post(client, PREPARE_URL, prepared)["error"] == -1
-    assert ClickTransaction.objects.count() == 0
+    assert PaymentAttempt.objects.count() == 0
 
     fields, answer = prepared_attempt(client, payment)
     request = complete_fields(
@@ -511,7 +505,7 @@ BAD_AMOUNTS += ["abc", "0", "-50000.00", "NaN", "Infinity", "1e9", "50 000"]
 @pytest.mark.parametrize("amount", BAD_AMOUNTS)
 def test_prepare_with_a_wrong_amount(client, payment, amount):
     assert prepare(client, payment, amount=amount)[1]["error"] == -2
-    assert ClickTransaction.objects.count() == 0
+    assert PaymentAttempt.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -538,7 +532,7 @@ def test_a_genuine_complete_sent_to_the_prepare_url(client, payment):
 @pytest.mark.django_db
 def test_action_1_at_the_prepare_url(client, payment):
     assert prepare(client, payment, action="1")[1]["error"] == -3
-    assert ClickTransaction.objects.count() == 0
+    assert PaymentAttempt.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -564,7 +558,7 @@ def test_unknown_action_at_both_urls(client, payment, action):
 def test_prepare_for_a_completed_payment(client, payment):
     pay(client, payment)
     assert prepare(client, payment)[1]["error"] == -4
-    assert ClickTransaction.objects.count() == 1
+    assert PaymentAttempt.objects.count() == 1
 
 
 @pytest.mark.django_db
@@ -577,9 +571,9 @@ def test_complete_by_a_second_attempt_after_the_first_completed(client, payment)
     _, again = complete(client, payment, second_fields, second_answer)
     assert again["error"] == -4
 
-    second = ClickTransaction.objects.get(pk=second_answer["merchant_prepare_id"])
-    assert second.status == ClickTransactionStatus.PREPARED
-    assert ClickTransaction.objects.filter(status=ClickTransactionStatus.COMPLETED).count() == 1
+    second = PaymentAttempt.objects.get(pk=second_answer["merchant_prepare_id"])
+    assert second.status == AttemptStatus.PREPARED
+    assert PaymentAttempt.objects.filter(status=AttemptStatus.COMPLETED).count() == 1
     assert paid_events(payment.auction) == 1
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.COMPLETED
@@ -593,7 +587,7 @@ def test_complete_by_a_second_attempt_after_the_first_completed(client, payment)
 def test_prepare_for_an_unknown_merchant_trans_id(client, payment, encoding):
     fields = prepare_fields("AUCTION_NOSUCHPAYMENT00000000")
     assert post(client, PREPARE_URL, fields, encoding)["error"] == -5
-    assert ClickTransaction.objects.count() == 0
+    assert PaymentAttempt.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -656,7 +650,7 @@ def test_complete_with_the_prepare_id_of_another_click_trans_id(client, payment)
     )
     assert post(client, COMPLETE_URL, request)["error"] == -6
     assert_unpaid(payment)
-    assert set(ClickTransaction.objects.values_list("status", flat=True)) == {ClickTransactionStatus.PREPARED}
+    assert set(PaymentAttempt.objects.values_list("status", flat=True)) == {AttemptStatus.PREPARED}
 
 
 # --- -7: our side failed ------------------------------------------------------------------------
@@ -671,7 +665,7 @@ def test_prepare_when_our_side_fails(client, payment, monkeypatch):
     monkeypatch.setattr(services, "payment_prepare", _database_down)
     fields, answer = prepare(client, payment)
     assert answer["error"] == -7
-    assert ClickTransaction.objects.count() == 0
+    assert PaymentAttempt.objects.count() == 0
     row = ClickCallback.objects.order_by("-id").first()
     assert row.error == -7
     assert row.merchant_trans_id == payment.merchant_trans_id
@@ -695,7 +689,7 @@ def test_a_failure_midway_through_complete_rolls_everything_back(client, payment
     monkeypatch.setattr(services, "_event", _database_down)
     assert complete(client, payment, fields, answer)[1]["error"] == -7
     assert_unpaid(payment)
-    assert ClickTransaction.objects.get().status == ClickTransactionStatus.PREPARED
+    assert PaymentAttempt.objects.get().status == AttemptStatus.PREPARED
 
     # Click retries on -7; once we are back, the retry pays.
     monkeypatch.undo()
@@ -764,7 +758,7 @@ def test_prepare_missing_a_field(client, payment, missing):
         f'"{missing}": '.encode(), f'"{missing}": null, "_": '.encode()
     )
     assert raw_post(client, PREPARE_URL, null, "application/json")["error"] == -8
-    assert ClickTransaction.objects.count() == 0
+    assert PaymentAttempt.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -801,7 +795,7 @@ MALFORMED = [
 def test_prepare_with_a_malformed_field_even_when_signed(client, payment, field, value):
     fields = resign(prepare_fields(payment.merchant_trans_id) | {field: value})
     assert post(client, PREPARE_URL, fields)["error"] == -8
-    assert ClickTransaction.objects.count() == 0
+    assert PaymentAttempt.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -838,10 +832,10 @@ def test_complete_with_a_negative_error_cancels_the_attempt(client, payment, cod
     fields, answer = prepared_attempt(client, payment)
     _, done = complete(client, payment, fields, answer, error=code, error_note=note)
     assert done["error"] == -9
-    attempt = ClickTransaction.objects.get()
-    assert attempt.status == ClickTransactionStatus.CANCELLED
-    assert attempt.click_error == int(code)
-    assert attempt.click_error_note == note
+    attempt = PaymentAttempt.objects.get()
+    assert attempt.status == AttemptStatus.CANCELLED
+    assert attempt.gateway_error == int(code)
+    assert attempt.gateway_error_note == note
     assert_unpaid(payment)
 
 
@@ -855,7 +849,7 @@ def test_after_a_cancelled_attempt_nothing_can_revive_it(client, payment):
     assert complete(client, payment, fields, answer, error="-5017")[1]["error"] == -9
     assert post(client, PREPARE_URL, resign(fields | {"sign_time": now_sign_time()}))["error"] == -9
     assert_unpaid(payment)
-    assert ClickTransaction.objects.get().status == ClickTransactionStatus.CANCELLED
+    assert PaymentAttempt.objects.get().status == AttemptStatus.CANCELLED
 
     # The payment itself is still open: a new attempt (another card) pays it.
     pay(client, payment)
@@ -868,14 +862,14 @@ def test_after_a_cancelled_attempt_nothing_can_revive_it(client, payment):
 def test_prepare_for_a_cancelled_auction(client, payment):
     auction_cancel(auction_id=payment.auction_id, user=payment.auction.seller)
     assert prepare(client, payment)[1]["error"] == -9
-    assert ClickTransaction.objects.count() == 0
+    assert PaymentAttempt.objects.count() == 0
 
 
 @pytest.mark.django_db
 def test_prepare_for_an_auction_whose_end_passed(client, payment):
     end_auction_clock(payment)
     assert prepare(client, payment)[1]["error"] == -9
-    assert ClickTransaction.objects.count() == 0
+    assert PaymentAttempt.objects.count() == 0
     assert_unpaid(payment)
 
 
@@ -902,7 +896,7 @@ def test_complete_after_the_auction_was_cancelled_is_minus_9(client, payment):
 @pytest.mark.django_db
 def test_complete_after_the_auction_time_ran_out_is_accepted_and_flagged_for_refund(client, listing, make_auction):
     auction = make_auction(listing, starts_in=-timedelta(seconds=1), duration=timedelta(seconds=3))
-    payment = payment_initiate(auction_id=auction.pk, user=auction.seller)
+    payment = fee_initiate(auction_id=auction.pk, user=auction.seller)
     fields, answer = prepared_attempt(client, payment)
     time.sleep(max(0.0, (auction.ends_at - timezone.now()).total_seconds()) + 0.05)
 
@@ -928,7 +922,7 @@ def test_complete_with_a_positive_error_credits_nothing(client, payment, error):
     fields, answer = prepared_attempt(client, payment)
     assert complete(client, payment, fields, answer, error=error)[1]["error"] == -9
     assert_unpaid(payment)
-    assert ClickTransaction.objects.get().status == "cancelled"
+    assert PaymentAttempt.objects.get().status == "cancelled"
 
 
 @pytest.mark.django_db
@@ -1053,7 +1047,7 @@ def test_cancelled_attempt_with_a_wrong_amount_is_minus_9_not_minus_2(client, pa
 def test_decline_with_a_wrong_amount_is_minus_9_and_credits_nothing(client, payment):
     fields, answer = prepared_attempt(client, payment)
     assert complete(client, payment, fields, answer, amount="1.00", error="-5017")[1]["error"] == -9
-    assert ClickTransaction.objects.get().status == ClickTransactionStatus.CANCELLED
+    assert PaymentAttempt.objects.get().status == AttemptStatus.CANCELLED
     assert_unpaid(payment)
 
 

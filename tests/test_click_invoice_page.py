@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from auctions.models import ClickInvoice, ClickInvoiceStatus
+from fees_click.models import ClickInvoice, ClickInvoiceStatus
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

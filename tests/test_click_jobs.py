@@ -7,7 +7,18 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
-from auctions.services_click import (
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from auctions.models import Auction, AuctionStatus
+from auctions.selectors import auction_panel
+from auctions.services import AuctionRuleError, auction_cancel
+from clickuz.signing import sign_string
+from fees.models import AttemptStatus, AuctionPayment, PaymentAttempt, PaymentEvent, PaymentStatus, RefundStatus
+from fees.services import fee_initiate
+from fees_click.models import ClickInvoice, ClickInvoiceStatus
+from fees_click.services import (
     click_jobs_run,
     invoices_check_due,
     payment_invoice_create,
@@ -17,25 +28,6 @@ from auctions.services_click import (
     payments_reconcile_due,
     payments_refund_due,
 )
-from django.core.management import call_command
-from django.test import Client
-from django.utils import timezone
-
-from auctions.models import (
-    Auction,
-    AuctionPayment,
-    AuctionStatus,
-    ClickInvoice,
-    ClickInvoiceStatus,
-    ClickTransaction,
-    ClickTransactionStatus,
-    PaymentEvent,
-    PaymentStatus,
-    RefundStatus,
-)
-from auctions.selectors import auction_panel
-from auctions.services import AuctionRuleError, auction_cancel, payment_initiate
-from clickuz.signing import sign_string
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -74,15 +66,15 @@ def _post(url: str, fields: dict[str, str]) -> dict:
     return Client().post(url, urlencode(fields), content_type="application/x-www-form-urlencoded").json()
 
 
-def click_prepare(payment: AuctionPayment) -> ClickTransaction:
+def click_prepare(payment: AuctionPayment) -> PaymentAttempt:
     """Click's real Prepare over the callback URL; its Complete never arrives."""
     click_trans_id = str(next(_ids))
     answer = _post("/api/auctions/click/prepare/", _signed(payment, click_trans_id, action=0))
     assert answer["error"] == 0, answer
-    return ClickTransaction.objects.get(pk=answer["merchant_prepare_id"])
+    return PaymentAttempt.objects.get(pk=answer["merchant_prepare_id"])
 
 
-def click_pay(payment: AuctionPayment) -> ClickTransaction:
+def click_pay(payment: AuctionPayment) -> PaymentAttempt:
     attempt = click_prepare(payment)
     fields = _signed(payment, str(attempt.click_trans_id), action=1, merchant_prepare_id=str(attempt.pk))
     assert _post("/api/auctions/click/complete/", fields)["error"] == 0
@@ -112,7 +104,7 @@ def test_paid_at_click_completes_the_payment_and_activates_the_auction(click_mer
     payment.refresh_from_db()
     attempt.refresh_from_db()
     auction = Auction.objects.get(pk=payment.auction_id)
-    assert payment.status == PaymentStatus.COMPLETED and attempt.status == ClickTransactionStatus.COMPLETED
+    assert payment.status == PaymentStatus.COMPLETED and attempt.status == AttemptStatus.COMPLETED
     assert auction.is_paid and auction.status == AuctionStatus.SCHEDULED
     event = PaymentEvent.objects.get(payment=payment, kind=PaymentEvent.Kind.RECONCILED)
     assert event.data["outcome"] == "paid"
@@ -133,8 +125,8 @@ def test_paid_at_click_without_any_callback_is_prepared_and_completed(click_merc
     result = payment_reconcile(payment_id=payment.pk)
 
     assert result.outcome == "paid"
-    attempt = ClickTransaction.objects.get(payment=payment)
-    assert attempt.click_trans_id == 6_000_000_001 and attempt.status == ClickTransactionStatus.COMPLETED
+    attempt = PaymentAttempt.objects.get(payment=payment)
+    assert attempt.click_trans_id == 6_000_000_001 and attempt.status == AttemptStatus.COMPLETED
     assert Auction.objects.get(pk=payment.auction_id).is_paid
 
 
@@ -147,7 +139,7 @@ def test_failed_at_click_cancels_the_attempt_and_leaves_the_fee_payable(click_me
     assert result.outcome == "failed"
     attempt.refresh_from_db()
     payment.refresh_from_db()
-    assert attempt.status == ClickTransactionStatus.CANCELLED and attempt.click_error == -5017
+    assert attempt.status == AttemptStatus.CANCELLED and attempt.gateway_error == -5017
     assert payment.status == PaymentStatus.PENDING
     assert Auction.objects.get(pk=payment.auction_id).status == AuctionStatus.PENDING_PAYMENT
     assert payments_reconcile_due() == []  # settled: not asked again
@@ -166,7 +158,7 @@ def test_an_unclear_answer_changes_nothing_and_is_retried(click_merchant, paymen
     assert result.outcome == "unknown"
     attempt.refresh_from_db()
     payment.refresh_from_db()
-    assert attempt.status == ClickTransactionStatus.PREPARED and payment.status == PaymentStatus.PENDING
+    assert attempt.status == AttemptStatus.PREPARED and payment.status == PaymentStatus.PENDING
     assert PaymentEvent.objects.filter(payment=payment, kind=PaymentEvent.Kind.RECONCILE_UNKNOWN).count() == 1
     click_merchant.fail_next = 0
     assert len(payments_reconcile_due()) == 1  # still due: asked again next run
@@ -177,7 +169,7 @@ def test_an_unclear_answer_changes_nothing_and_is_retried(click_merchant, paymen
 
 def test_the_job_stops_asking_about_week_old_attempts(click_merchant, payment, due_now):
     attempt = click_prepare(payment)
-    ClickTransaction.objects.filter(pk=attempt.pk).update(created_at=timezone.now() - timedelta(days=8))
+    PaymentAttempt.objects.filter(pk=attempt.pk).update(created_at=timezone.now() - timedelta(days=8))
     assert payments_reconcile_due() == []
     assert click_merchant.requests == []
     assert payment_reconcile(payment_id=payment.pk).outcome == "unknown"  # an operator can still ask
@@ -218,7 +210,7 @@ def test_an_unpaid_payment_expires_and_a_new_one_can_be_initiated(payment, setti
 
     settings.CLICK_PAYMENT_EXPIRES_AFTER_SECONDS = 3600
     auction = Auction.objects.get(pk=payment.auction_id)
-    fresh = payment_initiate(auction_id=auction.pk, user=auction.seller)
+    fresh = fee_initiate(auction_id=auction.pk, user=auction.seller)
     assert fresh.pk != payment.pk and fresh.status == PaymentStatus.PENDING
     assert auction_panel(auction).open_payment == fresh
 
@@ -227,7 +219,7 @@ def test_initiate_replaces_an_expired_payment_even_before_the_job_runs(payment, 
     settings.CLICK_PAYMENT_EXPIRES_AFTER_SECONDS = 0
     auction = Auction.objects.get(pk=payment.auction_id)
     assert auction_panel(auction).open_payment is None  # the page offers "Initiate payment"
-    fresh = payment_initiate(auction_id=auction.pk, user=auction.seller)
+    fresh = fee_initiate(auction_id=auction.pk, user=auction.seller)
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.CANCELLED and fresh.status == PaymentStatus.PENDING
 
@@ -243,7 +235,7 @@ def test_a_payment_with_an_attempt_in_flight_does_not_expire(payment, settings):
 # --- Refunds -----------------------------------------------------------------------
 
 
-def _paid_then_cancelled(payment: AuctionPayment, click_merchant, **fake) -> ClickTransaction:
+def _paid_then_cancelled(payment: AuctionPayment, click_merchant, **fake) -> PaymentAttempt:
     attempt = click_pay(payment)
     registered = click_merchant.add_payment(attempt.click_trans_id, payment.merchant_trans_id, _day(payment))
     for name, value in fake.items():
@@ -283,7 +275,7 @@ def test_a_failed_reversal_stays_flagged_with_the_reason(click_merchant, payment
     assert payment.refund_attempts == 2 and payment.needs_refund
     assert len(click_merchant.calls("DELETE")) == 2
     # The operator's retry (admin action) goes through once Click allows it.
-    click_merchant.payments[ClickTransaction.objects.get(payment=payment).click_trans_id].reversal_error = None
+    click_merchant.payments[PaymentAttempt.objects.get(payment=payment).click_trans_id].reversal_error = None
     payment_refund(payment_id=payment.pk, retry=True)
     payment.refresh_from_db()
     assert payment.refund_status == RefundStatus.REFUNDED and not payment.needs_refund
@@ -292,7 +284,7 @@ def test_a_failed_reversal_stays_flagged_with_the_reason(click_merchant, payment
 def test_without_the_merchant_api_a_refund_waits_flagged(payment, settings):
     assert settings.CLICK_MERCHANT_API_URL == ""
     attempt = click_pay(payment)
-    assert attempt.status == ClickTransactionStatus.COMPLETED
+    assert attempt.status == AttemptStatus.COMPLETED
     auction = Auction.objects.get(pk=payment.auction_id)
     auction_cancel(auction_id=auction.pk, user=auction.seller)
     payment.refresh_from_db()
@@ -380,10 +372,10 @@ def test_the_auction_jobs_loop_runs_the_click_jobs(click_merchant, payment, due_
 def test_beat_schedule_runs_the_click_jobs(settings):
     from config.celery import app
 
-    assert settings.CELERY_BEAT_SCHEDULE["click-jobs"]["task"] == "auctions.tasks_payments.click_jobs"
+    assert settings.CELERY_BEAT_SCHEDULE["click-jobs"]["task"] == "fees_click.tasks.click_jobs"
     app.loader.import_default_modules()
-    assert "auctions.tasks_payments.click_jobs" in app.tasks
-    assert "auctions.tasks_payments.payment_refund" in app.tasks
+    assert "fees_click.tasks.click_jobs" in app.tasks
+    assert "fees_click.tasks.payment_refund" in app.tasks
 
 
 def test_expired_then_reinitiated_payment_can_be_paid(payment, settings):
@@ -391,7 +383,7 @@ def test_expired_then_reinitiated_payment_can_be_paid(payment, settings):
     payments_expire_due()
     settings.CLICK_PAYMENT_EXPIRES_AFTER_SECONDS = 3600
     auction = Auction.objects.get(pk=payment.auction_id)
-    fresh = payment_initiate(auction_id=auction.pk, user=auction.seller)
+    fresh = fee_initiate(auction_id=auction.pk, user=auction.seller)
     click_pay(fresh)
     auction.refresh_from_db()
     assert auction.is_paid and timezone.now() < auction.starts_at + timedelta(hours=2)

@@ -10,19 +10,12 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from auctions.services_click import payment_reconcile, payment_refund
 from django.db import connection
 
-from auctions.models import (
-    Auction,
-    AuctionEvent,
-    AuctionPayment,
-    ClickTransactionStatus,
-    PaymentEvent,
-    PaymentStatus,
-    RefundStatus,
-)
+from auctions.models import Auction, AuctionEvent
 from auctions.services import auction_cancel
+from fees.models import AttemptStatus, AuctionPayment, PaymentEvent, PaymentStatus, RefundStatus
+from fees_click.services import payment_reconcile, payment_refund
 from tests.test_click_jobs import _day, _signed, click_pay, click_prepare
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -66,7 +59,7 @@ def test_reconciliation_racing_the_late_complete_pays_exactly_once(live_server, 
     assert set(outcomes) <= {"paid", "confirmed"}
     payment.refresh_from_db()
     attempt.refresh_from_db()
-    assert payment.status == PaymentStatus.COMPLETED and attempt.status == ClickTransactionStatus.COMPLETED
+    assert payment.status == PaymentStatus.COMPLETED and attempt.status == AttemptStatus.COMPLETED
     auction = Auction.objects.get(pk=payment.auction_id)
     assert auction.is_paid
     assert AuctionEvent.objects.filter(auction=auction, kind=AuctionEvent.Kind.PAID).count() == 1
@@ -92,10 +85,9 @@ def test_concurrent_refunds_reverse_once(click_merchant, payment, settings):
 
 
 def test_two_presses_of_send_invoice_at_once_send_one_invoice(click_merchant, payment):
-    from auctions.services_click import payment_invoice_create
-
-    from auctions.models import ClickInvoice
     from auctions.services import AuctionRuleError
+    from fees_click.models import ClickInvoice
+    from fees_click.services import payment_invoice_create
 
     seller = payment.auction.seller
 

@@ -11,8 +11,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from auctions.models import Auction, AuctionPayment, AuctionStatus, ClickTransaction
+from auctions.models import Auction, AuctionStatus
 from clickuz.models import ClickCallback
+from fees.models import AuctionPayment, PaymentAttempt
 
 MTI = re.compile(r"^AUCTION_[A-Z0-9]{20}$")
 
@@ -57,7 +58,7 @@ def test_click_simulate_decline_and_wrong_amount(live_server):
     output = _run("click_simulate", base_url=live_server.url, merchant_trans_id=mti, decline=True)
     assert '"error": -9' in output and "declined" in output
     assert AuctionPayment.objects.get(merchant_trans_id=mti).status == "pending"
-    assert ClickTransaction.objects.get().status == "cancelled"
+    assert PaymentAttempt.objects.get().status == "cancelled"
     with pytest.raises(CommandError, match="did not accept"):
         _run("click_simulate", base_url=live_server.url, merchant_trans_id=mti, amount="100.00")
     assert list(ClickCallback.objects.order_by("id").values_list("stage", "error")) == [
@@ -93,7 +94,7 @@ def test_sandbox_pay_and_decline_buttons(live_server):
         assert paid.status_code == 302
     auction.refresh_from_db()
     assert auction.is_paid and auction.status == "scheduled"
-    assert list(ClickTransaction.objects.order_by("id").values_list("status", flat=True)) == ["cancelled", "completed"]
+    assert list(PaymentAttempt.objects.order_by("id").values_list("status", flat=True)) == ["cancelled", "completed"]
 
 
 @pytest.mark.django_db

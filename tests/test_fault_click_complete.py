@@ -18,10 +18,11 @@ import httpx
 import psycopg
 import pytest
 
-from auctions.models import Auction, AuctionEvent, AuctionPayment, AuctionStatus, ClickTransaction, PaymentStatus
+from auctions.models import Auction, AuctionEvent, AuctionStatus
 from clickuz.models import ClickCallback
 from clickuz.protocol import Action
 from clickuz.simulator import callback_fields_signed
+from fees.models import AuctionPayment, PaymentAttempt, PaymentStatus
 from tests.procs import Server, dsn_of_test_database, server_env, url_of_test_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -156,7 +157,7 @@ def test_server_killed_during_complete_then_click_retries(payment, kill_point):
     assert payment.status == PaymentStatus.COMPLETED and payment.completed_at is not None
     assert auction.is_paid is True and auction.status == AuctionStatus.SCHEDULED
     assert AuctionPayment.objects.filter(auction=auction, status=PaymentStatus.COMPLETED).count() == 1
-    assert list(ClickTransaction.objects.values_list("status", flat=True)) == ["completed"]
+    assert list(PaymentAttempt.objects.values_list("status", flat=True)) == ["completed"]
     assert AuctionEvent.objects.filter(auction=auction, kind=AuctionEvent.Kind.PAID).count() == 1
     assert ClickCallback.objects.filter(stage="complete").count() == 3  # the killed request and two retries
     unanswered = 1 if kill_point == "before_commit" else 0

@@ -23,8 +23,9 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auctions.models import Auction, AuctionEvent, AuctionPayment, ClickTransaction, ClickTransactionStatus
+from auctions.models import Auction, AuctionEvent
 from clickuz.signing import sign_string
+from fees.models import AttemptStatus, AuctionPayment, PaymentAttempt
 from tests.test_click_endpoints import (
     COMPLETE_URL,
     NOTES,
@@ -106,7 +107,7 @@ def snapshot() -> tuple:
     """What a refused request must not change."""
     return (
         sorted(AuctionPayment.objects.values_list("pk", "status", "needs_refund", "completed_at")),
-        sorted(ClickTransaction.objects.values_list("pk", "status", "click_error", "finished_at")),
+        sorted(PaymentAttempt.objects.values_list("pk", "status", "click_error", "finished_at")),
         sorted(Auction.objects.values_list("pk", "status", "is_paid", "paid_at")),
         AuctionEvent.objects.count(),
     )
@@ -156,7 +157,7 @@ def click_world(seller, make_listing, make_paid_auction, payment):
     body, content_type = encode(prepared)
     answer = client.post(PREPARE_URL, data=body, content_type=content_type).json()
     assert answer["error"] == 0
-    attempt = ClickTransaction.objects.get(pk=answer["merchant_prepare_id"])
+    attempt = PaymentAttempt.objects.get(pk=answer["merchant_prepare_id"])
     return {
         "client": client,
         "values": {
@@ -247,7 +248,7 @@ def test_mutated_click_requests(click_world, base, mutations, extras, signing, e
             changed = [(old, new) for old, new in zip(before[1], after[1], strict=True) if old != new]
             assert len(changed) == 1, changed
             ((old, new),) = changed
-            assert (old[1], new[1]) == (ClickTransactionStatus.PREPARED, ClickTransactionStatus.CANCELLED)
+            assert (old[1], new[1]) == (AttemptStatus.PREPARED, AttemptStatus.CANCELLED)
             assert new[2] == int(fields["error"]) != 0
         else:
             assert after == before, (answer, fields)

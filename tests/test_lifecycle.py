@@ -7,12 +7,11 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from auctions.demo import fee_pay_offline
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from auctions.models import Auction, AuctionEvent, AuctionPayment, AuctionStatus, PaymentStatus
+from auctions.models import Auction, AuctionEvent, AuctionStatus
 from auctions.selectors import auction_effective_status, auction_min_next_bid
 from auctions.services import (
     AuctionRuleError,
@@ -21,8 +20,10 @@ from auctions.services import (
     auction_sync,
     auctions_sync_due,
     bid_place,
-    payment_initiate,
 )
+from fees.demo import fee_pay_offline
+from fees.models import AuctionPayment, PaymentStatus
+from fees.services import fee_initiate
 
 START = Decimal("800000000")
 STEP = Decimal("1000000")
@@ -161,7 +162,7 @@ def test_create_allows_a_new_auction_after_cancel_or_end(listing, make_paid_auct
 
 
 def test_payment_initiate_creates_the_fee(auction):
-    payment = payment_initiate(auction_id=auction.pk, user=auction.seller)
+    payment = fee_initiate(auction_id=auction.pk, user=auction.seller)
 
     payment.refresh_from_db()
     assert payment.auction == auction
@@ -175,8 +176,8 @@ def test_payment_initiate_creates_the_fee(auction):
 
 
 def test_payment_initiate_reuses_the_open_payment(auction):
-    first = payment_initiate(auction_id=auction.pk, user=auction.seller)
-    second = payment_initiate(auction_id=auction.pk, user=auction.seller)
+    first = fee_initiate(auction_id=auction.pk, user=auction.seller)
+    second = fee_initiate(auction_id=auction.pk, user=auction.seller)
 
     assert second.pk == first.pk
     assert second.merchant_trans_id == first.merchant_trans_id
@@ -186,27 +187,27 @@ def test_payment_initiate_reuses_the_open_payment(auction):
 
 def test_merchant_trans_ids_differ_between_auctions(listing, make_listing, make_auction, payment):
     other = make_auction(make_listing(listing.seller))
-    other_payment = payment_initiate(auction_id=other.pk, user=other.seller)
+    other_payment = fee_initiate(auction_id=other.pk, user=other.seller)
 
     assert MERCHANT_TRANS_ID.match(other_payment.merchant_trans_id)
     assert other_payment.merchant_trans_id != payment.merchant_trans_id
 
 
 def test_payment_initiate_only_by_the_seller(auction, buyer, make_user):
-    refused("not_owner", payment_initiate, auction_id=auction.pk, user=buyer)
-    refused("not_owner", payment_initiate, auction_id=auction.pk, user=make_user(is_staff=True))
+    refused("not_owner", fee_initiate, auction_id=auction.pk, user=buyer)
+    refused("not_owner", fee_initiate, auction_id=auction.pk, user=make_user(is_staff=True))
     assert not AuctionPayment.objects.exists()
 
 
 def test_payment_initiate_refused_once_paid(paid_auction):
-    refused("already_paid", payment_initiate, auction_id=paid_auction.pk, user=paid_auction.seller)
+    refused("already_paid", fee_initiate, auction_id=paid_auction.pk, user=paid_auction.seller)
     assert list(paid_auction.payments.values_list("status", flat=True)) == [PaymentStatus.COMPLETED]
 
 
 def test_payment_initiate_refused_for_cancelled_auction(auction, payment):
     auction_cancel(auction_id=auction.pk, user=auction.seller)
 
-    refused("not_payable", payment_initiate, auction_id=auction.pk, user=auction.seller)
+    refused("not_payable", fee_initiate, auction_id=auction.pk, user=auction.seller)
     assert list(auction.payments.values_list("status", flat=True)) == [PaymentStatus.CANCELLED]
 
 
@@ -214,13 +215,13 @@ def test_payment_initiate_refused_after_the_end(auction):
     now = timezone.now()
     move_times(auction, starts_at=now - timedelta(days=2), ends_at=now - timedelta(seconds=1))
 
-    refused("ends_in_past", payment_initiate, auction_id=auction.pk, user=auction.seller)
+    refused("ends_in_past", fee_initiate, auction_id=auction.pk, user=auction.seller)
     assert not AuctionPayment.objects.exists()
 
 
 def test_paying_the_fee_opens_the_auction(listing, make_auction):
     future = make_auction(listing, starts_in=timedelta(hours=1))
-    payment = payment_initiate(auction_id=future.pk, user=future.seller)
+    payment = fee_initiate(auction_id=future.pk, user=future.seller)
 
     fee_pay_offline(payment)
 
@@ -345,7 +346,7 @@ def test_sync_of_a_scheduled_auction_past_its_end_starts_and_ends_it(listing, ma
 
 def test_sync_cancels_an_unpaid_auction_whose_time_ran_out(listing, make_listing, make_auction):
     unpaid = make_auction(listing)
-    payment = payment_initiate(auction_id=unpaid.pk, user=unpaid.seller)
+    payment = fee_initiate(auction_id=unpaid.pk, user=unpaid.seller)
     cancelled = make_auction(make_listing(listing.seller))
     auction_cancel(auction_id=cancelled.pk, user=cancelled.seller)
     later = unpaid.ends_at + timedelta(days=1)
@@ -485,7 +486,7 @@ def test_an_unpaid_auction_whose_time_passed_does_not_block_the_listing(auction,
     """The fee can no longer be paid ("create a new auction"): the seller must be able to."""
     now = timezone.now()
     move_times(auction, starts_at=now - timedelta(days=1), ends_at=now - timedelta(seconds=1))
-    refused("ends_in_past", payment_initiate, auction_id=auction.pk, user=auction.seller)
+    refused("ends_in_past", fee_initiate, auction_id=auction.pk, user=auction.seller)
 
     auction_cancel(auction_id=auction.pk, user=auction.seller)
 

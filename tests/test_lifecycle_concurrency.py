@@ -7,9 +7,10 @@ import pytest
 from django.db import connection
 
 from auctions import services
-from auctions.models import Auction, AuctionStatus, PaymentStatus
+from auctions.models import Auction, AuctionStatus
 from clickuz.errors import ClickError
 from clickuz.protocol import Action, ClickRequest
+from fees.models import PaymentStatus
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

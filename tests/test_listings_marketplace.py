@@ -4,12 +4,12 @@ import io
 from decimal import Decimal
 
 import pytest
-from auctions.demo import fee_pay_offline
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from auctions.services import payment_initiate
+from fees.demo import fee_pay_offline
+from fees.services import fee_initiate
 from listings import services
 from listings.models import District, Favorite, Listing, ListingStatus, Region
 
@@ -291,7 +291,7 @@ def test_cannot_favorite_an_unpublished_listing(client, buyer, seller, make_list
 
 
 def test_dashboard_lists_listings_auctions_payments_and_receipt(client, seller, buyer, auction):
-    payment = payment_initiate(auction_id=auction.pk, user=seller)
+    payment = fee_initiate(auction_id=auction.pk, user=seller)
     fee_pay_offline(payment)
     client.force_login(seller)
     page = client.get("/dashboard/").content.decode()

@@ -130,15 +130,14 @@ def test_watchers_hear_started_ending_soon_and_extended(
 
 
 def test_fee_paid_is_sent_to_the_seller(listing, make_auction, django_capture_on_commit_callbacks):
-    from auctions.demo import fee_pay_offline
-
-    from auctions.services import payment_initiate
+    from fees.demo import fee_pay_offline
+    from fees.services import fee_initiate
 
     listing.seller.email = "seller@example.uz"
     listing.seller.save()
     auction = make_auction(listing)
     with django_capture_on_commit_callbacks(execute=True):
-        fee_pay_offline(payment_initiate(auction_id=auction.pk, user=auction.seller))
+        fee_pay_offline(fee_initiate(auction_id=auction.pk, user=auction.seller))
     assert [m.subject for m in mail.outbox] == [f"Сбор за аукцион #{auction.pk} оплачен"]
 
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
-from auctions.models import Auction, AuctionPayment
+from auctions.models import Auction
+from fees.models import AuctionPayment
 from listings.models import Listing
 from tests.conftest import PASSWORD
 
@@ -302,7 +303,7 @@ def test_page_waits_for_click_after_the_payer_returns(client, payment):
     page = client.get(url + "?from=click").content.decode()
     assert 'http-equiv="refresh"' in page and "Ждём подтверждения оплаты от Click" in page
     assert 'http-equiv="refresh"' not in client.get(url).content.decode()
-    from auctions.demo import fee_pay_offline
+    from fees.demo import fee_pay_offline
 
     fee_pay_offline(payment)
     page = client.get(url + "?from=click").content.decode()

@@ -16,9 +16,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.models import User
-from auctions.models import Auction, AuctionPayment, Bid
-from auctions.services import payment_initiate
+from auctions.models import Auction, Bid
 from core.clientip import RealClientAddressMiddleware, client_address
+from fees.models import AuctionPayment
+from fees.services import fee_initiate
 from notifications.sms import sms_outbox
 from tests.conftest import PASSWORD
 
@@ -62,7 +63,7 @@ def _assert_csp_clean(response) -> None:
 
 def test_pages_send_a_csp_and_carry_no_inline_script(client, seller, buyer, paid_auction, make_auction, make_listing):
     unpaid = make_auction(make_listing(seller, title="Вторая квартира"))
-    payment = payment_initiate(auction_id=unpaid.pk, user=seller)
+    payment = fee_initiate(auction_id=unpaid.pk, user=seller)
     # Anonymous pages.
     for url in ("/", "/listings/?sort=price", paid_auction.listing.get_absolute_url(), "/login/", "/login/phone/"):
         response = client.get(url)
