@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from auctions.models import Auction, AuctionWatch
 from auctions.services import auction_close, auctions_ending_soon_mark, bid_place
-from notifications import sms
+from core import sms
 from notifications.models import TelegramLink
 from notifications.services import preference_update, telegram_link_url, telegram_updates_process
 from tests.fakehttp import fake_http_server

@@ -19,7 +19,7 @@ from accounts.models import User
 from auctions.models import Auction, AuctionPayment, Bid
 from auctions.services import payment_initiate
 from core.clientip import RealClientAddressMiddleware, client_address
-from notifications.sms import sms_outbox
+from core.sms import sms_outbox
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
