@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import PhoneCode, User
 from accounts.phone import phone_normalize
 from core.ratelimit import Limit, rate_limit_hit
-from notifications.sms import sms_send
+from core.sms import sms_send
 
 CODE_DIGITS = 6
 HOUR = 3600

@@ -2,14 +2,15 @@
 
 Services register these with `transaction.on_commit`; none of them decides
 anything: they push the new state to open pages (Channels), schedule the close
-at the exact end (Celery) and enqueue notifications. A failure here is logged
-and never undoes the committed change.
+at the exact end (Celery) and tell the auction event listeners (notifications
+registers one). A failure here is logged and never undoes the committed change.
 """
 
 import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -18,6 +19,18 @@ logger = logging.getLogger(__name__)
 
 _background: ThreadPoolExecutor | None = None
 _background_lock = threading.Lock()
+
+# Called as listener(kind, auction_id=..., user_id=...) after an auction event commits; a listener only
+# enqueues work. notifications registers its task here in AppConfig.ready(): auctions sits below
+# notifications and does not import it.
+auction_event_listeners: list[Callable[..., None]] = []
+
+
+def listen_auction_events(fn: Callable[..., None]) -> Callable[..., None]:
+    """Register fn for every auction event ("outbid", "started", "ended", ...); registering twice is a no-op."""
+    if fn not in auction_event_listeners:
+        auction_event_listeners.append(fn)
+    return fn
 
 
 def _safely(name: str, func: Callable[[], object]) -> None:
@@ -62,13 +75,17 @@ def _in_background(name: str, func: Callable[[], object]) -> None:
 
 
 def _notify(kind: str, **kwargs: object) -> Future[None] | None:
-    """Enqueue the notification task. Without a broker the task runs in this process: on a
-    background thread (NOTIFY_IN_BACKGROUND, the default), so a bid is not answered only after
-    the SMS provider and the mail server have been called for the outbid bidder."""
-    from notifications.tasks import notify_auction_event
+    """Tell the listeners (notifications enqueues its task). Without a broker that task runs in this
+    process: on a background thread (NOTIFY_IN_BACKGROUND, the default), so a bid is not answered only
+    after the SMS provider and the mail server have been called for the outbid bidder."""
+    listeners = list(auction_event_listeners)
+    if not listeners:
+        return None
 
     def send() -> None:
-        notify_auction_event.delay(kind=kind, **kwargs)
+        # One failing listener does not keep the event from the others.
+        for listener in listeners:
+            _safely(kind, partial(listener, kind, **kwargs))
 
     if settings.CELERY_TASK_ALWAYS_EAGER and settings.NOTIFY_IN_BACKGROUND:
         return _background_executor().submit(_in_background, kind, send)

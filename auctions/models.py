@@ -5,18 +5,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from listings.models import Listing
+from listings.models import AUCTION_ACTIVE, AUCTION_OPEN_STATUSES, AUCTION_PENDING_PAYMENT, AUCTION_SCHEDULED, Listing
 
 
 class AuctionStatus(models.TextChoices):
-    PENDING_PAYMENT = "pending_payment", _("Ожидает оплаты")
-    SCHEDULED = "scheduled", _("Запланирован")
-    ACTIVE = "active", _("Активен")
+    # The values listings needs are defined in listings.models (it may not import auctions).
+    PENDING_PAYMENT = AUCTION_PENDING_PAYMENT, _("Ожидает оплаты")
+    SCHEDULED = AUCTION_SCHEDULED, _("Запланирован")
+    ACTIVE = AUCTION_ACTIVE, _("Активен")
     ENDED = "ended", _("Завершён")
     CANCELLED = "cancelled", _("Отменён")
 
 
-OPEN_AUCTION_STATUSES = (AuctionStatus.PENDING_PAYMENT, AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE)
+OPEN_AUCTION_STATUSES = tuple(AuctionStatus(value) for value in AUCTION_OPEN_STATUSES)
 PAID_AUCTION_STATUSES = (AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE, AuctionStatus.ENDED)
 
 

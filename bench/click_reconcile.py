@@ -26,7 +26,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_
 os.environ.setdefault("CLICK_SANDBOX", "1")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("FAST_PASSWORD_HASHER", "1")
-os.environ.setdefault("SMS_BACKEND", "notifications.sms.LocmemSmsBackend")
+os.environ.setdefault("SMS_BACKEND", "core.sms.LocmemSmsBackend")
 os.environ.setdefault("EMAIL_URL", "memorymail://")
 
 

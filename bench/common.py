@@ -53,7 +53,7 @@ def bench_env(database_url: str, **extra: str) -> dict[str, str]:
         "CONN_MAX_AGE": "60",
         "FAST_PASSWORD_HASHER": "1",
         "CELERY_TASK_ALWAYS_EAGER": "1",
-        "SMS_BACKEND": "notifications.sms.LocmemSmsBackend",
+        "SMS_BACKEND": "core.sms.LocmemSmsBackend",
         "EMAIL_URL": "memorymail://",
         "LOG_LEVEL": "ERROR",
         "SECURE_SSL_REDIRECT": "0",

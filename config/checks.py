@@ -97,9 +97,9 @@ def messaging_settings_check(
     if sms_backend.rsplit(".", 1)[-1] in {"ConsoleSmsBackend", "LocmemSmsBackend"}:
         problems.append(
             f"SMS_BACKEND is {sms_backend!r} while DEBUG is off: sign-in codes would be logged, not sent. "
-            "Use notifications.sms.EskizSmsBackend with ESKIZ_EMAIL and ESKIZ_PASSWORD."
+            "Use core.sms.EskizSmsBackend with ESKIZ_EMAIL and ESKIZ_PASSWORD."
         )
-    elif sms_backend == "notifications.sms.EskizSmsBackend" and not (eskiz_email and eskiz_password):
+    elif sms_backend == "core.sms.EskizSmsBackend" and not (eskiz_email and eskiz_password):
         problems.append("ESKIZ_EMAIL and ESKIZ_PASSWORD must be set for the Eskiz SMS backend.")
     if not site_url.startswith("https://"):
         problems.append(f"SITE_URL must be the public https:// address of the site, got {site_url!r}.")

@@ -251,10 +251,8 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kvartirabar <noreply@kvartirabar.uz>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# notifications.sms: ConsoleSmsBackend (development), LocmemSmsBackend (tests), EskizSmsBackend (production).
-SMS_BACKEND = env.str(
-    "SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend" if DEBUG else "notifications.sms.EskizSmsBackend"
-)
+# core.sms: ConsoleSmsBackend (development), LocmemSmsBackend (tests), EskizSmsBackend (production).
+SMS_BACKEND = env.str("SMS_BACKEND", default="core.sms.ConsoleSmsBackend" if DEBUG else "core.sms.EskizSmsBackend")
 ESKIZ_BASE_URL = env.str("ESKIZ_BASE_URL", default="https://notify.eskiz.uz/api")
 ESKIZ_EMAIL = env.str("ESKIZ_EMAIL", default="")
 ESKIZ_PASSWORD = env.str("ESKIZ_PASSWORD", default="")

@@ -64,6 +64,16 @@ class ListingStatus(models.TextChoices):
     REJECTED = "rejected", _("Отклонено")
 
 
+# Auction status values that listings' own rules and search need. Listings sits below auctions and may
+# not import it, so the values are written here once; auctions.models.AuctionStatus is built from them.
+AUCTION_PENDING_PAYMENT = "pending_payment"
+AUCTION_SCHEDULED = "scheduled"
+AUCTION_ACTIVE = "active"
+# Open: a listing with such an auction may not be edited or rejected. Running: shown on search cards.
+AUCTION_OPEN_STATUSES = (AUCTION_PENDING_PAYMENT, AUCTION_SCHEDULED, AUCTION_ACTIVE)
+AUCTION_RUNNING_STATUSES = (AUCTION_SCHEDULED, AUCTION_ACTIVE)
+
+
 class BuildingType(models.TextChoices):
     PANEL = "panel", _("Панельный")
     BRICK = "brick", _("Кирпичный")

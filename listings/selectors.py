@@ -3,16 +3,24 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import BooleanField, Exists, F, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from auctions.models import Auction, AuctionStatus
-from listings.models import Currency, District, Favorite, Listing, ListingPhoto, ListingStatus, Region
+from listings.models import (
+    AUCTION_RUNNING_STATUSES,
+    Currency,
+    District,
+    Favorite,
+    Listing,
+    ListingPhoto,
+    ListingStatus,
+    Region,
+)
 
 # Must stay identical to the expression of the GIN index (migration 0007) so PostgreSQL uses it.
 SEARCH_DOCUMENT_SQL = (
@@ -96,10 +104,12 @@ def regions_with_districts() -> list[Region]:
     return list(Region.objects.prefetch_related(Prefetch("districts", queryset=District.objects.order_by("name_ru"))))
 
 
-def _running_auctions(now: datetime) -> QuerySet[Auction]:
-    return Auction.objects.filter(
+def _running_auctions(now: datetime) -> QuerySet[Any]:
+    # The Auction model as the far end of Listing.auctions: listings sits below auctions and may not import it.
+    auction_model = cast("type[Model]", Listing._meta.get_field("auctions").related_model)
+    return auction_model._default_manager.filter(
         listing_id=OuterRef("pk"),
-        status__in=[AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE],
+        status__in=AUCTION_RUNNING_STATUSES,
         is_paid=True,
         starts_at__lte=now,
         ends_at__gt=now,

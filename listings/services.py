@@ -16,8 +16,15 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import User
-from auctions.models import OPEN_AUCTION_STATUSES, Auction
-from listings.models import LISTING_SELLER_FIELDS, Currency, Favorite, Listing, ListingPhoto, ListingStatus
+from listings.models import (
+    AUCTION_OPEN_STATUSES,
+    LISTING_SELLER_FIELDS,
+    Currency,
+    Favorite,
+    Listing,
+    ListingPhoto,
+    ListingStatus,
+)
 
 MAX_PHOTOS = 10
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -143,7 +150,7 @@ def listing_update(*, listing: Listing, user: User, photos: Sequence[UploadedFil
         raise TypeError(f"unknown listing fields: {sorted(unknown)}")
     with transaction.atomic():
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
-        if Auction.objects.filter(listing_id=locked.pk, status__in=OPEN_AUCTION_STATUSES).exists():
+        if locked.auctions.filter(status__in=AUCTION_OPEN_STATUSES).exists():
             # Buyers bid on what they saw: no bait-and-switch while an auction is open, and a listing
             # with an open auction stays published (an edit would send it back to moderation).
             raise ValidationError(
@@ -200,7 +207,7 @@ def listing_reject(*, listing: Listing, moderator: User, reason: str) -> Listing
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
         if locked.status not in (ListingStatus.REVIEW, ListingStatus.PUBLISHED):
             raise ValidationError(_("Проверять можно только объявления на проверке."), code="not_on_review")
-        if Auction.objects.filter(listing_id=locked.pk, status__in=OPEN_AUCTION_STATUSES).exists():
+        if locked.auctions.filter(status__in=AUCTION_OPEN_STATUSES).exists():
             # Bidders are on it: the auction is cancelled first (admin, with a reason; the fee is refunded).
             raise ValidationError(
                 _("У объявления открытый аукцион: сначала отмените его в админке."), code="auction_open"

@@ -4,10 +4,12 @@ from listings import views
 
 app_name = "listings"
 
+# The listing page ("listings:detail", listings/<int:pk>/) shows the listing's auction, so its view is
+# auctions.views_pages.listing_detail, added to this namespace in config/urls.py.
+
 urlpatterns = [
     path("listings/", views.listing_list, name="list"),
     path("listings/new/", views.listing_create, name="create"),
-    path("listings/<int:pk>/", views.listing_detail, name="detail"),
     path("listings/<int:pk>/edit/", views.listing_edit, name="edit"),
     path("listings/<int:pk>/submit/", views.listing_submit, name="submit"),
     path("listings/<int:pk>/favorite/", views.favorite_toggle, name="favorite"),

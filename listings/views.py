@@ -4,42 +4,19 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from auctions.selectors import auction_open_for_listing, auction_panel, auctions_active, auctions_upcoming
 from core.http import safe_next
 from listings import services
 from listings.forms import ListingForm, RejectForm, SearchForm
 from listings.models import Listing, ListingPhoto, ListingStatus
-from listings.selectors import (
-    listing_is_favorite,
-    listing_visible_to,
-    listings_favorite_of,
-    listings_moderation_queue,
-    listings_newest,
-    listings_search,
-    regions_with_districts,
-)
+from listings.selectors import listings_favorite_of, listings_moderation_queue, listings_search
 
 PAGE_SIZE = 24
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "home.html",
-        {
-            "active_auctions": list(auctions_active()[:8]),
-            "upcoming_auctions": list(auctions_upcoming()[:8]),
-            "listings": list(listings_newest(limit=12)),
-            "search_form": SearchForm(),
-            "regions": regions_with_districts(),
-        },
-    )
 
 
 def listing_list(request: HttpRequest) -> HttpResponse:
@@ -54,31 +31,6 @@ def listing_list(request: HttpRequest) -> HttpResponse:
         request,
         "listings/listing_list.html",
         {"page": page, "form": form, "query": query.urlencode(), "params": params},
-    )
-
-
-def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user_id = request.user.pk if request.user.is_authenticated else None
-    listing = listing_visible_to(pk=pk, user_id=user_id, is_staff=request.user.is_staff)
-    if listing is None:
-        raise Http404
-    seen = request.session.get("seen_listings", [])
-    if listing.status == ListingStatus.PUBLISHED and listing.pk not in seen and listing.seller_id != user_id:
-        services.listing_view_register(listing_id=listing.pk)
-        listing.views_count += 1
-        request.session["seen_listings"] = [*seen[-199:], listing.pk]
-    auction = auction_open_for_listing(listing_id=listing.pk)
-    return render(
-        request,
-        "listings/listing_detail.html",
-        {
-            "listing": listing,
-            "photos": list(listing.photos.all()),
-            "auction": auction,
-            "panel": auction_panel(auction) if auction else None,
-            "is_seller": user_id is not None and user_id == listing.seller_id,
-            "is_favorite": listing_is_favorite(listing_id=listing.pk, user_id=user_id),
-        },
     )
 
 

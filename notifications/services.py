@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.sms import sms_send
 from notifications.models import NotificationPreference, TelegramLink
-from notifications.sms import sms_send
 from notifications.telegram import TelegramClient
 
 logger = logging.getLogger(__name__)

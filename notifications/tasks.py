@@ -1,6 +1,7 @@
-"""Notification tasks, enqueued after commit by auctions.effects."""
+"""Notification tasks, enqueued after commit by auctions.effects (through the listener notifications.apps registers)."""
 
 import logging
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -80,3 +81,8 @@ def notify_auction_event(*, kind: str, auction_id: int, user_id: int | None = No
         if notification_send(user=user, message=message):
             sent += 1
     return sent
+
+
+def auction_event_enqueue(kind: str, **kwargs: Any) -> None:
+    """The auctions.effects listener: a Celery worker sends the messages (in-process without a broker)."""
+    notify_auction_event.delay(kind=kind, **kwargs)

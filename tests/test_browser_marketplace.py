@@ -9,8 +9,8 @@ from django.core.cache import cache
 from playwright.sync_api import expect
 
 from accounts.models import User
+from core.sms import sms_outbox
 from listings.models import District
-from notifications.sms import sms_outbox
 from tests.browser import launch_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from auctions.models import Auction, AuctionWatch
 from auctions.services import auction_close, auctions_ending_soon_mark, bid_place
-from notifications import sms
+from core import sms
 from notifications.models import TelegramLink
 from notifications.services import preference_update, telegram_link_url, telegram_updates_process
 from tests.fakehttp import fake_http_server
@@ -68,6 +68,31 @@ def test_outbid_goes_by_email_and_sms_after_commit(paid_auction, make_user, djan
     assert "перебили" in mail.outbox[0].subject and "801\u00a0000\u00a0000" in mail.outbox[0].body
     assert len(sent_to(first.phone)) == 1 and f"/auctions/{paid_auction.pk}/" in sent_to(first.phone)[0]
     assert not sent_to(second.phone)
+
+
+def test_notifications_hear_auction_events_through_the_listener_they_registered():
+    # auctions does not import notifications: NotificationsConfig.ready() registers the enqueue function.
+    from auctions.effects import auction_event_listeners
+    from notifications.tasks import auction_event_enqueue
+
+    assert auction_event_listeners.count(auction_event_enqueue) == 1
+
+
+def test_a_failing_auction_event_listener_does_not_stop_the_others(
+    paid_auction, make_user, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    from auctions import effects
+
+    def broken(kind, **kwargs):
+        raise RuntimeError("a listener bug")
+
+    monkeypatch.setattr(effects, "auction_event_listeners", [broken, *effects.auction_event_listeners])
+    first = make_user()
+    bid_place(auction_id=paid_auction.pk, bidder=first, amount=START)
+    with django_capture_on_commit_callbacks(execute=True):
+        bid_place(auction_id=paid_auction.pk, bidder=make_user(), amount=START + STEP)
+    assert len(sent_to(first.phone)) == 1
+    assert "auction effect outbid failed" in caplog.text
 
 
 def test_opt_out_per_channel(paid_auction, make_user, django_capture_on_commit_callbacks):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import PhoneCode, User
 from accounts.services import PhoneCodeError, phone_code_request, phone_code_verify
-from notifications.sms import sms_outbox
+from core.sms import sms_outbox
 
 pytestmark = pytest.mark.django_db
 

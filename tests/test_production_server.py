@@ -72,7 +72,7 @@ def server(tmp_path) -> Iterator[str]:
         "MEDIA_ROOT": str(tmp_path / "media"),
         "LOG_LEVEL": "WARNING",
         # Production refuses a console or in-memory SMS backend; this Eskiz points at a closed local port.
-        "SMS_BACKEND": "notifications.sms.EskizSmsBackend",
+        "SMS_BACKEND": "core.sms.EskizSmsBackend",
         "ESKIZ_EMAIL": "smoke@kvartirabar.uz",
         "ESKIZ_PASSWORD": "smoke",
         "ESKIZ_BASE_URL": "http://127.0.0.1:9/api",

@@ -18,9 +18,9 @@ from django.urls import reverse
 from accounts.models import User
 from auctions.models import Auction, Bid
 from core.clientip import RealClientAddressMiddleware, client_address
+from core.sms import sms_outbox
 from fees.models import AuctionPayment
 from fees.services import fee_initiate
-from notifications.sms import sms_outbox
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -94,7 +94,7 @@ PRODUCTION_ENV = {
     "CLICK_MERCHANT_ID": "23456",
     "CLICK_SECRET_KEY": "real-secret-from-cabinet",
     "SITE_URL": "https://kvartirabar.uz",
-    "SMS_BACKEND": "notifications.sms.EskizSmsBackend",
+    "SMS_BACKEND": "core.sms.EskizSmsBackend",
     "ESKIZ_EMAIL": "ops@kvartirabar.uz",
     "ESKIZ_PASSWORD": "eskiz-password",
 }
@@ -103,7 +103,7 @@ PRODUCTION_ENV = {
 @pytest.mark.parametrize(
     ("override", "named"),
     [
-        ({"SMS_BACKEND": "notifications.sms.ConsoleSmsBackend"}, "SMS_BACKEND"),
+        ({"SMS_BACKEND": "core.sms.ConsoleSmsBackend"}, "SMS_BACKEND"),
         ({"SMS_BACKEND": "", "ESKIZ_PASSWORD": ""}, "ESKIZ_EMAIL and ESKIZ_PASSWORD"),
         ({"SITE_URL": "http://kvartirabar.uz"}, "SITE_URL"),
         ({"SITE_URL": ""}, "SITE_URL"),

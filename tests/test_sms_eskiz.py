@@ -3,13 +3,13 @@
 import pytest
 from django.core.cache import cache
 
-from notifications.sms import EskizSmsBackend, SmsError, SmsMessage, sms_send
+from core.sms import EskizSmsBackend, SmsError, SmsMessage, sms_send
 from tests.fakehttp import fake_http_server
 
 
 @pytest.fixture
 def eskiz(settings):
-    settings.SMS_BACKEND = "notifications.sms.EskizSmsBackend"
+    settings.SMS_BACKEND = "core.sms.EskizSmsBackend"
     settings.ESKIZ_EMAIL = "ops@kvartirabar.uz"
     settings.ESKIZ_PASSWORD = "eskiz-pass"
     settings.ESKIZ_FROM = "4546"

@@ -10,7 +10,7 @@ from django.core import mail
 
 from accounts.models import User
 from auctions.services import bid_place
-from notifications import sms
+from core import sms
 
 pytestmark = pytest.mark.django_db
 CYRILLIC = re.compile("[а-яА-ЯёЁ]")

@@ -21,7 +21,7 @@ TEST_DEFAULTS = {
     "SECURE_SSL_REDIRECT": "0",
     "LOG_LEVEL": "WARNING",
     "FAST_PASSWORD_HASHER": "1",
-    "SMS_BACKEND": "notifications.sms.LocmemSmsBackend",
+    "SMS_BACKEND": "core.sms.LocmemSmsBackend",
     "EMAIL_URL": "memorymail://",
     "CELERY_TASK_ALWAYS_EAGER": "1",
     # Rate limits off by default: concurrency, fault and browser tests place many bids from

@@ -1,4 +1,6 @@
-"""Pluggable SMS sending, shared by sign-in codes and notifications.
+"""Pluggable SMS sending, shared by sign-in codes (accounts) and notifications.
+
+Infrastructure, so it lives in core: accounts sits below notifications and may not import it.
 
 `sms_send(phone=..., text=...)` hands the message to the backend named by
 settings.SMS_BACKEND:
@@ -55,6 +57,7 @@ class EskizSmsBackend:
     A 401 means the cached token expired: log in again once and retry.
     """
 
+    # The key predates the move from notifications.sms; kept so a cached token survives the deploy.
     token_cache_key = "notifications:eskiz-token"  # noqa: S105 (a cache key, not a secret)
 
     def __init__(self) -> None:

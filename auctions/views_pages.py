@@ -1,0 +1,53 @@
+"""The home page and the listing page: they show auctions, so they live above listings.
+
+Listings may not import auctions; config/urls.py routes these two under their old names
+("home" and "listings:detail").
+"""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from auctions.selectors import auction_open_for_listing, auction_panel, auctions_active, auctions_upcoming
+from listings import services as listing_services
+from listings.forms import SearchForm
+from listings.models import ListingStatus
+from listings.selectors import listing_is_favorite, listing_visible_to, listings_newest, regions_with_districts
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "home.html",
+        {
+            "active_auctions": list(auctions_active()[:8]),
+            "upcoming_auctions": list(auctions_upcoming()[:8]),
+            "listings": list(listings_newest(limit=12)),
+            "search_form": SearchForm(),
+            "regions": regions_with_districts(),
+        },
+    )
+
+
+def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user_id = request.user.pk if request.user.is_authenticated else None
+    listing = listing_visible_to(pk=pk, user_id=user_id, is_staff=request.user.is_staff)
+    if listing is None:
+        raise Http404
+    seen = request.session.get("seen_listings", [])
+    if listing.status == ListingStatus.PUBLISHED and listing.pk not in seen and listing.seller_id != user_id:
+        listing_services.listing_view_register(listing_id=listing.pk)
+        listing.views_count += 1
+        request.session["seen_listings"] = [*seen[-199:], listing.pk]
+    auction = auction_open_for_listing(listing_id=listing.pk)
+    return render(
+        request,
+        "listings/listing_detail.html",
+        {
+            "listing": listing,
+            "photos": list(listing.photos.all()),
+            "auction": auction,
+            "panel": auction_panel(auction) if auction else None,
+            "is_seller": user_id is not None and user_id == listing.seller_id,
+            "is_favorite": listing_is_favorite(listing_id=listing.pk, user_id=user_id),
+        },
+    )
