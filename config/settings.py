@@ -9,6 +9,7 @@ start-up with a message naming the setting to fix.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 from config import checks
 
@@ -54,6 +55,8 @@ CLICK_PAYMENT_EXPIRES_AFTER_SECONDS = env.int("CLICK_PAYMENT_EXPIRES_AFTER_SECON
 CLICK_REFUND_MAX_ATTEMPTS = env.int("CLICK_REFUND_MAX_ATTEMPTS", default=3)
 # Seconds between runs of the Click jobs (Celery beat).
 CLICK_JOBS_INTERVAL = env.int("CLICK_JOBS_INTERVAL", default=60)
+# Days the raw Click callback log (clickuz.ClickCallback) is kept; pruned daily. 0 keeps it forever.
+CLICK_CALLBACK_LOG_RETENTION_DAYS = env.int("CLICK_CALLBACK_LOG_RETENTION_DAYS", default=90)
 # The public address of the site (the callback URLs registered at Click start with it).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 # Logs: "json" (one object per line, for log collectors) or "plain".
@@ -223,6 +226,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # Click in production: reconciliation, expiry, refunds, invoices (auctions/tasks_payments.py).
 CELERY_IMPORTS = ["auctions.tasks_payments"]
 CELERY_BEAT_SCHEDULE["click-jobs"] = {"task": "auctions.tasks_payments.click_jobs", "schedule": CLICK_JOBS_INTERVAL}
+# The callback log's retention (clickuz/tasks.py, found by autodiscovery): daily, at night in Tashkent.
+CELERY_BEAT_SCHEDULE["click-callbacks-prune"] = {
+    "task": "clickuz.tasks.click_callbacks_prune",
+    "schedule": crontab(hour=4, minute=20),
+}
 
 if REDIS_URL:
     # socket_timeout None: redis-py 8 defaults to 5 s, which cuts the channel layer's blocking 5 s
