@@ -27,9 +27,9 @@ def callbacks_prune(*, now: datetime | None = None, days: int | None = None, bat
     deleted = 0
     while True:
         ids = list(
-            ClickCallback.objects.filter(created_at__lt=cutoff).order_by("created_at").values_list("pk", flat=True)[
-                :batch_size
-            ]
+            ClickCallback.objects.filter(created_at__lt=cutoff)
+            .order_by("created_at")
+            .values_list("pk", flat=True)[:batch_size]
         )
         if not ids:
             return deleted

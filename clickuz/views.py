@@ -33,12 +33,16 @@ def _printable(text: str) -> str:
     return text.replace("\x00", "\\x00")
 
 
+def _cut(text: str) -> str:
+    return text.encode()[:BODY_EXCERPT_BYTES].decode("utf-8", errors="ignore")
+
+
 def _excerpt(body: bytes) -> tuple[str, bool]:
     """At most BODY_EXCERPT_BYTES of stored text, and whether that is less than the whole body."""
     whole = len(body) <= BODY_EXCERPT_BYTES
     text = _printable(body[:BODY_EXCERPT_BYTES].decode("utf-8", errors="replace"))
     # Invalid bytes (U+FFFD) and NULs (\x00) take more room as text than as bytes: bound the text.
-    stored = text.encode()[:BODY_EXCERPT_BYTES].decode("utf-8", errors="ignore")
+    stored = _cut(text)
     return stored, not (whole and stored == text)
 
 
@@ -203,10 +207,8 @@ class ClickCallbackView(View):
         outcome: dict[str, Any] = {
             "merchant_trans_id": merchant_trans_id,
             "click_trans_id": click_trans_id,
-            # Our answer echoes the sender's ids, whatever their length.
-            "response": {
-                key: value[:_FIELD_CHARS] if isinstance(value, str) else value for key, value in payload.items()
-            },
+            # Our answer echoes the sender's ids, whatever their length: store an excerpt of each.
+            "response": {key: _cut(value) if isinstance(value, str) else value for key, value in payload.items()},
             "error": int(answer.error),
             "detail": detail,
             "duration_ms": duration_ms,
