@@ -9,7 +9,6 @@ start-up with a message naming the setting to fix.
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 
 from config import checks
 
@@ -226,11 +225,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # Click in production: reconciliation, expiry, refunds, invoices (auctions/tasks_payments.py).
 CELERY_IMPORTS = ["auctions.tasks_payments"]
 CELERY_BEAT_SCHEDULE["click-jobs"] = {"task": "auctions.tasks_payments.click_jobs", "schedule": CLICK_JOBS_INTERVAL}
-# The callback log's retention (clickuz/tasks.py, found by autodiscovery): daily, at night in Tashkent.
-CELERY_BEAT_SCHEDULE["click-callbacks-prune"] = {
-    "task": "clickuz.tasks.click_callbacks_prune",
-    "schedule": crontab(hour=4, minute=20),
-}
+# The callback log's retention (clickuz/tasks.py, found by autodiscovery): once a day.
+CELERY_BEAT_SCHEDULE["click-callbacks-prune"] = {"task": "clickuz.tasks.click_callbacks_prune", "schedule": 24 * 3600}
 
 if REDIS_URL:
     # socket_timeout None: redis-py 8 defaults to 5 s, which cuts the channel layer's blocking 5 s
