@@ -49,8 +49,19 @@ class RecentFilter(admin.SimpleListFilter):
 class ClickCallbackAdmin(admin.ModelAdmin):
     """The raw callback log: read-only, it is evidence."""
 
-    list_display = ["created_at", "stage", "merchant_trans_id", "error", "error_note", "detail", "remote_addr"]
-    list_filter = [ErrorCodeFilter, RecentFilter, "stage", "created_at"]
+    list_display = [
+        "created_at",
+        "stage",
+        "merchant_trans_id",
+        "error",
+        "error_note",
+        "detail",
+        "remote_addr",
+        "body_bytes",
+        "is_probe",
+    ]
+    # "is_probe": the operator's own test requests (click_doctor), not Click's traffic.
+    list_filter = [ErrorCodeFilter, RecentFilter, "is_probe", "stage", "body_truncated", "created_at"]
     search_fields = ["merchant_trans_id", "click_trans_id", "remote_addr"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in ClickCallback._meta.fields] + ["error_note", "explanation"]

@@ -3,6 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 from clickuz.errors import ClickError
 
+# Click's requests are a dozen short fields (a few hundred bytes): an excerpt this long
+# shows what an unsigned request was without storing what it carried.
+BODY_EXCERPT_BYTES = 1024
+
 
 class ClickCallback(models.Model):
     """Every request that reached a Click callback URL, stored before processing.
@@ -18,7 +22,11 @@ class ClickCallback(models.Model):
     stage = models.CharField(_("этап"), max_length=8, choices=Stage.choices)
     method = models.CharField(_("метод"), max_length=10)
     content_type = models.CharField(_("тип тела"), max_length=200, blank=True)
+    # The whole body of a signed request; of anything else, at most BODY_EXCERPT_BYTES
+    # (anyone can post to these URLs: the log must not let them fill the disk).
     body = models.TextField(_("тело запроса"), blank=True)
+    body_bytes = models.PositiveIntegerField(_("размер тела, байт"), null=True, blank=True)
+    body_truncated = models.BooleanField(_("тело обрезано"), default=False)
     headers = models.JSONField(_("заголовки"), default=dict)
     remote_addr = models.GenericIPAddressField(_("адрес"), null=True, blank=True)
     merchant_trans_id = models.CharField(max_length=255, blank=True, db_index=True)

@@ -13,17 +13,54 @@ from django.views.decorators.csrf import csrf_exempt
 
 from clickuz.errors import ClickError, ClickProtocolError
 from clickuz.handlers import ClickAnswer, ClickPaymentHandler
-from clickuz.models import ClickCallback
+from clickuz.models import BODY_EXCERPT_BYTES, ClickCallback
+from clickuz.probe import PROBE_META_KEY, probe_header_valid
 from clickuz.protocol import MAX_BODY_BYTES, Action, build_response, parse_body, verify_request
 
 logger = logging.getLogger("clickuz.callbacks")
 
 _LOGGED_HEADERS = ("Content-Type", "User-Agent", "X-Forwarded-For", "X-Real-Ip", "Content-Length")
+# merchant_trans_id is at most 255 characters (protocol.py); longer unsigned values are cut.
+_FIELD_CHARS = 255
+# Each stored header value is cut to this many characters (nginx lets a header reach 8 KB).
+_HEADER_CHARS = 256
+# Our answers that need a person: a forged or misconfigured signature, and our own failure.
+_ERROR_LEVEL_CODES = frozenset({ClickError.SIGN_CHECK_FAILED, ClickError.FAILED_TO_UPDATE})
 
 
 def _printable(text: str) -> str:
     # PostgreSQL text cannot store NUL: keep the evidence, visibly escaped.
     return text.replace("\x00", "\\x00")
+
+
+def _cut(text: str) -> str:
+    return text.encode()[:BODY_EXCERPT_BYTES].decode("utf-8", errors="ignore")
+
+
+def _excerpt(body: bytes) -> tuple[str, bool]:
+    """At most BODY_EXCERPT_BYTES of stored text, and whether that is less than the whole body."""
+    whole = len(body) <= BODY_EXCERPT_BYTES
+    text = _printable(body[:BODY_EXCERPT_BYTES].decode("utf-8", errors="replace"))
+    # Invalid bytes (U+FFFD) and NULs (\x00) take more room as text than as bytes: bound the text.
+    stored = _cut(text)
+    return stored, not (whole and stored == text)
+
+
+def _declared_length(request: HttpRequest) -> int | None:
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    return declared if 0 <= declared < 2**31 else None
+
+
+def _log_level(error: ClickError, *, is_probe: bool) -> int:
+    """The callback line's level: the operator's probes stay out of the way, failures stand out."""
+    if is_probe:
+        return logging.DEBUG
+    if error in _ERROR_LEVEL_CODES:
+        return logging.ERROR
+    return logging.INFO if error == ClickError.SUCCESS else logging.WARNING
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -37,8 +74,10 @@ class ClickCallbackView(View):
         # Any method, any body: Click gets JSON. The signature is the only auth.
         started = time.monotonic()
         body = self._read_body(request)
-        callback = self._record(request, body)
+        is_probe = probe_header_valid(request.META.get(PROBE_META_KEY), secret_key=settings.CLICK_SECRET_KEY)
+        callback = self._record(request, body, is_probe=is_probe)
         fields: dict[str, str] = {}
+        signed = False
         try:
             if request.method != "POST":
                 raise ClickProtocolError(ClickError.BAD_REQUEST, f"{request.method} instead of POST")
@@ -51,17 +90,22 @@ class ClickCallbackView(View):
                 service_id=settings.CLICK_SERVICE_ID,
                 secret_key=settings.CLICK_SECRET_KEY,
             )
+            signed = True
             answer = self._handle(click_request)
         except ClickProtocolError as exc:
+            # verify_request checks the action (-3) only after the signature matched.
+            signed = signed or exc.code == ClickError.ACTION_NOT_FOUND
             answer = ClickAnswer(exc.code, detail=exc.detail)
         except UnicodeDecodeError:
             answer = ClickAnswer(ClickError.BAD_REQUEST, detail="body is not UTF-8")
         except Exception as exc:
             # Our side failed to record the result: Click retries on -7.
-            logger.exception("Click %s failed for %s", self.action.name, fields.get("merchant_trans_id"))
+            logger.exception(
+                "Click %s failed for %s", self.action.name, (fields.get("merchant_trans_id") or "")[:_FIELD_CHARS]
+            )
             answer = ClickAnswer(ClickError.FAILED_TO_UPDATE, detail=f"{type(exc).__name__}: {exc}")
         payload = build_response(action=self.action, fields=fields, error=answer.error, merchant_id=answer.merchant_id)
-        self._finish(callback, fields, payload, answer, started)
+        self._finish(callback, fields, payload, answer, started, full_body=body if signed else None, is_probe=is_probe)
         return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
 
     def _handle(self, click_request: Any) -> ClickAnswer:
@@ -86,16 +130,33 @@ class ClickCallbackView(View):
             return None
         return body if len(body) <= MAX_BODY_BYTES else None
 
-    def _record(self, request: HttpRequest, body: bytes | None) -> ClickCallback | None:
-        text = "(body larger than 64 KiB, not stored)" if body is None else body.decode("utf-8", errors="replace")
+    def _record(self, request: HttpRequest, body: bytes | None, *, is_probe: bool) -> ClickCallback | None:
+        """Store the request before it is processed, with at most an excerpt of its body.
+
+        Nothing is verified yet, so nothing here may grow with what the sender chose to send;
+        _finish stores the whole body once the signature has matched.
+        """
+        if body is None:
+            # Not read at all (larger than any Click request): its declared size is all we know.
+            text, size, truncated = "", _declared_length(request), True
+        else:
+            text, truncated = _excerpt(body)
+            size = len(body)
         try:
             return ClickCallback.objects.create(
                 stage=ClickCallback.Stage.PREPARE if self.action is Action.PREPARE else ClickCallback.Stage.COMPLETE,
                 method=(request.method or "")[:10],
                 content_type=_printable(request.META.get("CONTENT_TYPE", ""))[:200],
-                body=_printable(text),
-                headers={name: _printable(value) for name in _LOGGED_HEADERS if (value := request.headers.get(name))},
+                body=text,
+                body_bytes=size,
+                body_truncated=truncated,
+                headers={
+                    name: _printable(value[:_HEADER_CHARS])
+                    for name in _LOGGED_HEADERS
+                    if (value := request.headers.get(name))
+                },
                 remote_addr=request.META.get("REMOTE_ADDR") or None,
+                is_probe=is_probe,
             )
         except Exception:
             # The log must never stop a payment from being answered.
@@ -109,39 +170,53 @@ class ClickCallbackView(View):
         payload: dict[str, Any],
         answer: ClickAnswer,
         started: float,
+        *,
+        full_body: bytes | None,
+        is_probe: bool,
     ) -> None:
         duration_ms = (time.monotonic() - started) * 1000
-        logger.info(
+        # Unsigned fields may be any length: the log line and the row keep a bounded part.
+        merchant_trans_id = (fields.get("merchant_trans_id") or "")[:_FIELD_CHARS]
+        click_trans_id = (fields.get("click_trans_id") or "")[:32]
+        detail = answer.detail[:_FIELD_CHARS]
+        logger.log(
+            _log_level(answer.error, is_probe=is_probe),
             "click %s merchant_trans_id=%s click_trans_id=%s error=%s detail=%s %.1fms",
             self.action.name.lower(),
-            fields.get("merchant_trans_id"),
-            fields.get("click_trans_id"),
+            merchant_trans_id or None,
+            click_trans_id or None,
             int(answer.error),
-            answer.detail,
+            detail,
             duration_ms,
             extra={
                 "event": "click_callback",
                 "stage": self.action.name.lower(),
-                "merchant_trans_id": fields.get("merchant_trans_id"),
-                "click_trans_id": fields.get("click_trans_id"),
-                "click_error": fields.get("error"),
+                "merchant_trans_id": merchant_trans_id or None,
+                "click_trans_id": click_trans_id or None,
+                "click_error": (fields.get("error") or "")[:_FIELD_CHARS] or None,
                 "error_code": int(answer.error),
-                "detail": answer.detail,
+                "detail": detail,
                 "remote_addr": callback.remote_addr if callback else None,
                 "callback_id": callback.pk if callback else None,
                 "duration_ms": round(duration_ms, 1),
+                "is_probe": is_probe,
             },
         )
         if callback is None:
             return
+        outcome: dict[str, Any] = {
+            "merchant_trans_id": merchant_trans_id,
+            "click_trans_id": click_trans_id,
+            # Our answer echoes the sender's ids, whatever their length: store an excerpt of each.
+            "response": {key: _cut(value) if isinstance(value, str) else value for key, value in payload.items()},
+            "error": int(answer.error),
+            "detail": detail,
+            "duration_ms": duration_ms,
+        }
+        if full_body is not None and callback.body_truncated:
+            # Signed with our secret: the whole request is evidence worth keeping.
+            outcome |= {"body": _printable(full_body.decode("utf-8", errors="replace")), "body_truncated": False}
         try:
-            ClickCallback.objects.filter(pk=callback.pk).update(
-                merchant_trans_id=(fields.get("merchant_trans_id") or "")[:255],
-                click_trans_id=(fields.get("click_trans_id") or "")[:32],
-                response=payload,
-                error=int(answer.error),
-                detail=answer.detail[:255],
-                duration_ms=duration_ms,
-            )
+            ClickCallback.objects.filter(pk=callback.pk).update(**outcome)
         except Exception:
             logger.exception("could not update Click callback %s", callback.pk)

@@ -59,6 +59,8 @@ FEE_REFUND_SENDING_STALE_SECONDS = env.int("FEE_REFUND_SENDING_STALE_SECONDS", d
 FEE_REFUND_RECHECK_AFTER_SECONDS = env.int("FEE_REFUND_RECHECK_AFTER_SECONDS", default=600)
 # Seconds between runs of the Click jobs (Celery beat).
 CLICK_JOBS_INTERVAL = env.int("CLICK_JOBS_INTERVAL", default=60)
+# Days the raw Click callback log (clickuz.ClickCallback) is kept; pruned daily. 0 keeps it forever.
+CLICK_CALLBACK_LOG_RETENTION_DAYS = env.int("CLICK_CALLBACK_LOG_RETENTION_DAYS", default=90)
 # The public address of the site (the callback URLs registered at Click start with it).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 # Logs: "json" (one object per line, for log collectors) or "plain".
@@ -233,6 +235,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 CELERY_IMPORTS = ["fees.tasks", "fees.refunds", "fees_click.tasks"]
 CELERY_BEAT_SCHEDULE["fee-jobs"] = {"task": "fees.tasks.fee_jobs", "schedule": CLICK_JOBS_INTERVAL}
 CELERY_BEAT_SCHEDULE["click-jobs"] = {"task": "fees_click.tasks.click_jobs", "schedule": CLICK_JOBS_INTERVAL}
+# The callback log's retention (clickuz/tasks.py, found by autodiscovery): once a day.
+CELERY_BEAT_SCHEDULE["click-callbacks-prune"] = {"task": "clickuz.tasks.click_callbacks_prune", "schedule": 24 * 3600}
 
 if REDIS_URL:
     # socket_timeout None: redis-py 8 defaults to 5 s, which cuts the channel layer's blocking 5 s

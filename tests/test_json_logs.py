@@ -34,7 +34,8 @@ def test_a_callback_is_logged_as_one_json_object(json_log, payment):
     Client().post("/api/auctions/click/prepare/", urlencode(body), content_type="application/x-www-form-urlencoded")
     lines = [json.loads(line) for line in json_log.getvalue().splitlines()]
     [entry] = [line for line in lines if line.get("event") == "click_callback"]
-    assert entry["logger"] == "clickuz.callbacks" and entry["level"] == "INFO"
+    # -8 is a non-zero Click code: WARNING (issue 10, item 6).
+    assert entry["logger"] == "clickuz.callbacks" and entry["level"] == "WARNING"
     assert entry["merchant_trans_id"] == payment.merchant_trans_id and entry["click_trans_id"] == "77"
     assert entry["stage"] == "prepare" and entry["error_code"] == -8 and entry["callback_id"]
     assert isinstance(entry["duration_ms"], float) and entry["time"].endswith("+00:00")

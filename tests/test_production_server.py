@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -265,3 +266,54 @@ def test_nginx_config_terminates_tls_and_proxies_pages_static_and_websockets(ngi
         assert json.loads(ws.recv(timeout=10))["bid_count"] == 0
         bid_place(auction_id=paid_auction.pk, bidder=buyer, amount=paid_auction.starting_price)
         assert json.loads(ws.recv(timeout=10))["bid_count"] == 1
+
+
+def _tls_connect(address: tuple[str, int]) -> ssl.SSLSocket:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # self-signed, local
+    return context.wrap_socket(socket.create_connection(address, timeout=60), server_hostname="kvartirabar.uz")
+
+
+def _read_answer(sock: ssl.SSLSocket) -> tuple[int, bytes]:
+    """Status and body of an HTTP/1.0 answer (read to the end of the connection)."""
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    sock.close()
+    head, _sep, body = data.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), body
+
+
+def test_nginx_rate_limits_the_click_callbacks(nginx):
+    """One client far over 20 requests/s gets 429 from nginx beyond the burst of 40; the first
+    ones get Click's JSON, and only those reach Django and its callback log."""
+    _http, https = nginx
+    host, port = https.removeprefix("https://").split(":")
+    count = 120  # plus the connections to the app: within the test nginx's 256
+    # The TLS handshakes first (slow on a busy machine), then every request at once: the rate
+    # nginx sees does not depend on how fast this machine or the app is.
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        sockets = list(pool.map(lambda _: _tls_connect((host, int(port))), range(count)))
+    request = (
+        b"POST /api/auctions/click/complete/ HTTP/1.0\r\nHost: kvartirabar.uz\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 0\r\n\r\n"
+    )
+    before = ClickCallback.objects.count()
+    started = time.monotonic()
+    for sock in sockets:
+        sock.sendall(request)
+    sending = time.monotonic() - started
+    answers = [_read_answer(sock) for sock in sockets]
+
+    answered = [body for status, body in answers if status == 200]
+    limited = [body for status, body in answers if status == 429]
+    assert len(answered) + len(limited) == count, [status for status, _ in answers]
+    assert all(json.loads(body)["error"] == -8 for body in answered)
+    # The burst of 40 passes at once; beyond it, 20 requests per second.
+    assert 41 <= len(answered) <= 41 + 20 * sending + 2, (len(answered), sending)
+    assert limited
+    assert ClickCallback.objects.count() - before == len(answered)
+    # Other locations are not limited by it.
+    with httpx.Client(base_url=https, verify=False, timeout=10) as client:  # noqa: S501 - self-signed, local
+        assert client.get("/healthz").status_code == 200
