@@ -10,6 +10,7 @@ Click would, which is what catches nginx, TLS and not-restarted mistakes.
 """
 
 import json
+import logging
 import secrets
 import ssl
 from collections.abc import Callable, Iterator, Sequence
@@ -601,6 +602,11 @@ def _http_findings(target: _Target) -> list[Finding]:
 # --- Merchant API credentials ------------------------------------------------------------------------
 
 _AUTH_WORDS = ("auth", "sign", "access", "forbidden", "denied", "credential")
+MERCHANT_PROBE_REF = "click_doctor"
+
+
+def _drop_probe_lines(record: logging.LogRecord) -> bool:
+    return getattr(record, "merchant_trans_id", None) != MERCHANT_PROBE_REF
 
 
 def _merchant_findings() -> list[Finding]:
@@ -610,11 +616,16 @@ def _merchant_findings() -> list[Finding]:
     if config.problems() or (parts.scheme != "https" and parts.hostname not in LOOPBACK):
         return []  # the config findings already say what is missing or unsafe
     client = ClickMerchantClient(replace(config, retries=0, timeout=min(config.timeout, HTTP_TIMEOUT)))
-    result = client.payment_status_by_mti(
-        merchant_trans_id=PROBE_ORDER_PREFIX + secrets.token_hex(6).upper(),
-        created_on=datetime.now(TASHKENT).date(),
-        payment_ref="click_doctor",
-    )
+    merchant_log = logging.getLogger("clickuz.merchant")
+    merchant_log.addFilter(_drop_probe_lines)  # a cron run every few minutes must not fill the log
+    try:
+        result = client.payment_status_by_mti(
+            merchant_trans_id=PROBE_ORDER_PREFIX + secrets.token_hex(6).upper(),
+            created_on=datetime.now(TASHKENT).date(),
+            payment_ref=MERCHANT_PROBE_REF,
+        )
+    finally:
+        merchant_log.removeFilter(_drop_probe_lines)
     note = result.error_note.lower()
     if result.http_status is None:
         return [
@@ -708,8 +719,8 @@ def _callback_findings(*, since: datetime) -> list[Finding]:
             Finding(
                 f"callbacks.{code}",
                 INFO if cleared else level,
-                f"{code} ({stage}): {ru} — {count}× ({seen_ru})",
-                f"{code} ({stage}): {en} — {count}× ({seen_en})",
+                f"{code}: {ru} — {count}× {stage} ({seen_ru})",
+                f"{code}: {en} — {count}× {stage} ({seen_en})",
                 fix_ru,
                 fix_en,
             )
