@@ -1,11 +1,16 @@
 """`manage.py click_doctor`: every finding, its level, both languages and the exit status (PostgreSQL)."""
 
+import contextlib
+import shutil
+import socket
 import ssl
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
+from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
@@ -484,3 +489,61 @@ def test_an_unreachable_merchant_api_is_a_warning(production_like):
     production_like.CLICK_MERCHANT_API_URL = f"http://127.0.0.1:{free_port()}/v2/merchant/"
     found = codes(doctor_run(self_test=False, merchant_api=True))
     assert found["merchant.unreachable"] == "warning"
+
+
+@contextlib.contextmanager
+def _nginx(config_text: str, folder, https_port: int):
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    config = folder / "nginx.conf"
+    config.write_text(config_text)
+    check = subprocess.run([binary, "-t", "-c", str(config)], capture_output=True, text=True)  # noqa: S603
+    assert check.returncode == 0, check.stderr
+    process = subprocess.Popen([binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", https_port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"https://127.0.0.1:{https_port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@http_test
+def test_real_nginx_with_a_wrong_proxy_pass_path(production_like, app_server, tmp_path, monkeypatch):
+    """The shipped nginx config in front of the application, then the same with a path in proxy_pass."""
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()) or not Path("/usr/bin/openssl").exists():
+        pytest.skip("nginx or openssl is not installed (apt-get install nginx openssl)")
+    from tests.test_production_server import _nginx_config
+
+    folder = tmp_path / "nginx"
+    folder.mkdir()
+    https_port = free_port()
+    shipped = _nginx_config(
+        folder, app=app_server.removeprefix("http://"), http_port=free_port(), https_port=https_port
+    )
+    # A certificate for 127.0.0.1 that this test trusts, as Click trusts the real one.
+    subprocess.run(  # noqa: S603 - a fixed command line
+        ["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    monkeypatch.setenv("SSL_CERT_FILE", str(folder / "cert.pem"))
+    text = shipped.read_text()
+    at = text.index("location /api/auctions/click/")
+    right = "proxy_pass http://kvartirabar_app;"
+    assert text.index(right, at) > at
+    wrong = text[:at] + text[at:].replace(right, "proxy_pass http://kvartirabar_app/;", 1)
+    with _nginx(text, folder, https_port) as site:
+        production_like.SITE_URL = site
+        assert [f.code for f in http_findings()] == ["http.ok"]
+    with _nginx(wrong, folder, https_port) as site:
+        production_like.SITE_URL = site
+        assert codes(doctor_run(self_test=False))["routes.ok"] == "ok"  # inside Django all is well
+        found = http_findings(upstreams=[app_server])
+    assert [f.code for f in found] == ["http.not_found", "http.not_found", "http.ok"]
+    assert "HTTP 404" in found[0].en and "proxy_pass" in found[0].fix_en
