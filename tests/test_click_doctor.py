@@ -527,8 +527,9 @@ def test_real_nginx_with_a_wrong_proxy_pass_path(production_like, app_server, tm
     )
     # A certificate for 127.0.0.1 that this test trusts, as Click trusts the real one.
     subprocess.run(  # noqa: S603 - a fixed command line
-        ["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
+        ["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
         check=True,
         capture_output=True,
     )  # fmt: skip
