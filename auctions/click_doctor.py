@@ -45,7 +45,7 @@ from auctions.models import (
 from auctions.services_click import attempts_due_for_reconcile
 from clickuz.merchant import ClickMerchantClient, MerchantConfig
 from clickuz.models import ClickCallback
-from clickuz.probe import PROBE_HEADER, PROBE_META_KEY, probe_header_value
+from clickuz.probe import PROBE_HEADER, probe_header_value
 from clickuz.protocol import Action
 from clickuz.simulator import TASHKENT, callback_fields_signed
 from clickuz.troubleshooting import CALLBACK_ERRORS, ERROR, INFO, OK, WARNING
@@ -225,7 +225,7 @@ def _probe_host() -> str:
 def _client() -> Client:
     # Tagged as the operator's probe: the callback log does not count it as Click's traffic.
     probe = probe_header_value(secret_key=settings.CLICK_SECRET_KEY)
-    return Client(HTTP_HOST=_probe_host(), raise_request_exception=False, **{PROBE_META_KEY: probe})
+    return Client(HTTP_HOST=_probe_host(), raise_request_exception=False, headers={PROBE_HEADER: probe})
 
 
 def _post(client: Client, path: str, fields: dict[str, str] | None) -> tuple[int, Any]:
