@@ -24,7 +24,13 @@ from api.schema import errors, search_parameters
 from api.throttling import AnonThrottle, BidThrottle, PaymentThrottle, TokenThrottle, UserThrottle
 from auctions import services as auction_services
 from auctions.models import Auction, AuctionStatus, Bid
-from auctions.selectors import auction_public_bids, auctions_active, auctions_of_seller, auctions_upcoming
+from auctions.selectors import (
+    auction_public_bids,
+    auctions_active,
+    auctions_of_seller,
+    auctions_public,
+    auctions_upcoming,
+)
 from fees.models import AuctionPayment, PaymentStatus
 from fees.rules import payment_is_expired
 from fees.services import fee_initiate
@@ -140,7 +146,8 @@ AUCTION_FILTERS = ["active", "scheduled", "ended"]
 def _auction_visible(*, pk: int, user: User | AnonymousUser) -> Auction:
     """Paid auctions are public; an unpaid one only for its seller and staff."""
     auction = Auction.objects.select_related("listing", "leader").filter(pk=pk).first()
-    if auction is None or not (auction.is_paid or user.is_staff or auction.seller_id == user.pk):
+    public = auction is not None and auction.is_paid and not auction.listing.operator_test
+    if auction is None or not (public or user.is_staff or auction.seller_id == user.pk):
         raise ApiError(message=_not_found(), code="not_found", status_code=404)
     return auction
 
@@ -161,7 +168,7 @@ class AuctionListView(ApiLanguageMixin, generics.ListAPIView):
         elif wanted == "scheduled":
             qs = auctions_upcoming(now=now)
         else:
-            qs = Auction.objects.filter(is_paid=True).order_by("-created_at", "-id")
+            qs = auctions_public().filter(is_paid=True).order_by("-created_at", "-id")
             if wanted == "ended":
                 qs = qs.exclude(status=AuctionStatus.CANCELLED).filter(ends_at__lte=now).order_by("-ends_at", "-id")
         return qs.select_related("listing", "leader")

@@ -17,6 +17,8 @@ from django.db import close_old_connections, connection
 
 logger = logging.getLogger(__name__)
 
+AUCTION_CLOSE_TASK = "auctions.tasks.auction_close_task"
+
 _background: ThreadPoolExecutor | None = None
 _background_lock = threading.Lock()
 
@@ -50,12 +52,17 @@ def auction_close_schedule(*, auction_id: int) -> None:
     """Schedule the close for the exact (current) end; earlier schedules find nothing to do."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return  # embedded default: `auction_jobs --loop` closes auctions
+    from celery import current_app
+
     from auctions.models import Auction
-    from auctions.tasks import auction_close_task
 
     ends_at = Auction.objects.filter(pk=auction_id).values_list("ends_at", flat=True).first()
     if ends_at is not None:
-        _safely("schedule", lambda: auction_close_task.apply_async(kwargs={"auction_id": auction_id}, eta=ends_at))
+        # By name: the task module imports the services, which import this module.
+        _safely(
+            "schedule",
+            lambda: current_app.send_task(AUCTION_CLOSE_TASK, kwargs={"auction_id": auction_id}, eta=ends_at),
+        )
 
 
 def _background_executor() -> ThreadPoolExecutor:

@@ -116,20 +116,25 @@ def _with_listing(qs: QuerySet[Auction]) -> QuerySet[Auction]:
     )
 
 
+def auctions_public() -> QuerySet[Auction]:
+    """Auctions anyone may see: not the operator's test objects (click_test_order)."""
+    return Auction.objects.filter(listing__operator_test=False)
+
+
 def auctions_active(*, now: datetime | None = None) -> QuerySet[Auction]:
     """Paid auctions running now (by the clock, whatever the recorded status)."""
     now = now or timezone.now()
     return _with_listing(
-        Auction.objects.filter(
-            status__in=[AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE], starts_at__lte=now, ends_at__gt=now
-        ).order_by("ends_at")
+        auctions_public()
+        .filter(status__in=[AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE], starts_at__lte=now, ends_at__gt=now)
+        .order_by("ends_at")
     )
 
 
 def auctions_upcoming(*, now: datetime | None = None) -> QuerySet[Auction]:
     now = now or timezone.now()
     return _with_listing(
-        Auction.objects.filter(status=AuctionStatus.SCHEDULED, starts_at__gt=now).order_by("starts_at")
+        auctions_public().filter(status=AuctionStatus.SCHEDULED, starts_at__gt=now).order_by("starts_at")
     )
 
 

@@ -2,20 +2,31 @@
 
 Each check returns Findings with a stable `code`, a level, and the message
 and fix in Russian and English. Errors make the command exit non-zero.
+
+Migrations come first: without the tables nothing else can be asked. The
+in-process checks (routes, a rolled-back Prepare+Complete) test the fee rules;
+the HTTP self-test sends signed requests to SITE_URL (and a local upstream) as
+Click would, which is what catches nginx, TLS and not-restarted mistakes.
 """
 
 import json
-from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import logging
+import secrets
+import ssl
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import httpx
+from django.apps import apps
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.http.request import validate_host
 from django.test import Client
 from django.urls import Resolver404, resolve
@@ -24,16 +35,21 @@ from django.utils import timezone
 from accounts.models import User
 from auctions.models import PAID_AUCTION_STATUSES, Auction, AuctionStatus
 from clickuz.credentials import click_settings_problems
-from clickuz.merchant import MerchantConfig
+from clickuz.merchant import ClickMerchantClient, MerchantConfig
 from clickuz.models import ClickCallback
+from clickuz.probe import PROBE_HEADER, probe_header_value
 from clickuz.protocol import Action
-from clickuz.simulator import callback_fields_signed
-from clickuz.troubleshooting import CALLBACK_ERRORS, ERROR, OK, WARNING
+from clickuz.simulator import TASHKENT, callback_fields_signed
+from clickuz.troubleshooting import CALLBACK_ERRORS, ERROR, INFO, OK, WARNING
 from fees.demo import test_fee_payment_create
 from fees.models import AuctionPayment, PaymentStatus, RefundStatus
 from fees_click.services import attempts_due_for_reconcile
 
-SELF_TEST_PHONE = "+998900000098"
+# Operator code 00 is not assigned in Uzbekistan: never a real person's phone.
+SELF_TEST_PHONE = "+998000000098"
+# An order id no fee can have (ours are AUCTION_ + 20 characters): the server answers -5 and changes nothing.
+PROBE_ORDER_PREFIX = "AUCTION_DOCTORPROBE"
+HTTP_TIMEOUT = 10.0
 # A Merchant API on the machine itself (a local proxy or test double) may be plain HTTP.
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -49,6 +65,60 @@ class Finding:
 
     def text(self, lang: str) -> tuple[str, str]:
         return (self.en, self.fix_en) if lang == "en" else (self.ru, self.fix_ru)
+
+
+def _migration_findings(using: str = DEFAULT_DB_ALIAS) -> list[Finding]:
+    """Unapplied migrations or missing tables: the one finding that matters, the other checks need the tables."""
+    connection = connections[using]
+    fix_ru = "выполните python manage.py migrate и перезапустите сервер"
+    fix_en = "run python manage.py migrate, then restart the server"
+    try:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        tables = set(connection.introspection.table_names())
+    except Exception as exc:  # no database, no rights, a broken migration history: say so, no traceback
+        return [
+            Finding(
+                "migrations.unknown",
+                ERROR,
+                f"не удалось проверить миграции: {type(exc).__name__}: {exc}",
+                f"could not check the migrations: {type(exc).__name__}: {exc}",
+                "проверьте DATABASE_URL и доступ к базе, затем python manage.py migrate",
+                "check DATABASE_URL and access to the database, then python manage.py migrate",
+            )
+        ]
+    if plan:
+        names = [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+        shown = ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
+        fresh = "django_migrations" not in tables
+        return [
+            Finding(
+                "migrations.pending",
+                ERROR,
+                ("база пуста: таблиц нет" if fresh else f"не применены миграции: {len(names)}") + f" ({shown})",
+                ("the database is empty: no tables" if fresh else f"{len(names)} unapplied migration(s)")
+                + f" ({shown})",
+                fix_ru,
+                fix_en,
+            )
+        ]
+    missing = sorted(
+        model._meta.db_table
+        for model in apps.get_models()
+        if model._meta.managed and not model._meta.proxy and model._meta.db_table not in tables
+    )
+    if missing:
+        return [
+            Finding(
+                "migrations.tables_missing",
+                ERROR,
+                f"миграции отмечены применёнными, но таблиц нет: {', '.join(missing[:5])}",
+                f"the migrations are marked applied but tables are missing: {', '.join(missing[:5])}",
+                "восстановите базу из резервной копии или пересоздайте её и выполните python manage.py migrate",
+                "restore the database from a backup, or recreate it and run python manage.py migrate",
+            )
+        ]
+    return []
 
 
 def _config_findings() -> Iterator[Finding]:
@@ -147,7 +217,9 @@ def _probe_host() -> str:
 
 
 def _client() -> Client:
-    return Client(HTTP_HOST=_probe_host(), raise_request_exception=False)
+    # Tagged as the operator's probe: the callback log does not count it as Click's traffic.
+    probe = probe_header_value(secret_key=settings.CLICK_SECRET_KEY)
+    return Client(HTTP_HOST=_probe_host(), raise_request_exception=False, headers={PROBE_HEADER: probe})
 
 
 def _post(client: Client, path: str, fields: dict[str, str] | None) -> tuple[int, Any]:
@@ -219,8 +291,8 @@ def _route_findings() -> list[Finding]:
                 Finding(
                     "routes.ok",
                     OK,
-                    "адреса Prepare и Complete отвечают JSON Click",
-                    "the Prepare and Complete URLs answer Click's JSON",
+                    "внутри Django адреса Prepare и Complete отвечают JSON Click",
+                    "inside Django the Prepare and Complete URLs answer Click's JSON",
                 )
             )
         return found
@@ -298,11 +370,313 @@ def _self_test_findings() -> list[Finding]:
         ]
 
 
-def _callback_findings(*, since: datetime) -> list[Finding]:
-    found = []
-    recent = ClickCallback.objects.filter(created_at__gte=since)
-    if not ClickCallback.objects.exists():
+# --- What Click sees: signed requests over HTTP ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Target:
+    label: str  # "SITE_URL" or "upstream"
+    base_url: str
+    host: str | None = None  # the Host header nginx would pass to the upstream
+
+
+def _http_targets(upstreams: Sequence[str]) -> list[_Target]:
+    targets = []
+    site = urlsplit(settings.SITE_URL or "")
+    if site.scheme in ("http", "https") and site.netloc:
+        targets.append(_Target("SITE_URL", settings.SITE_URL))
+    for upstream in upstreams:
+        targets.append(_Target("upstream", upstream, host=site.hostname or _probe_host()))
+    return targets
+
+
+def _is_tls_error(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "SSL" in str(exc) or "CERTIFICATE" in str(exc).upper()
+
+
+def _snippet(raw: bytes, limit: int = 120) -> str:
+    text = raw[:limit].decode("utf-8", errors="replace")
+    return " ".join(text.split()) or "(пусто)"
+
+
+def _http_transport_finding(target: _Target, url: str, exc: httpx.HTTPError) -> Finding:
+    where = f"{target.label}: POST {url}"
+    if isinstance(exc, httpx.TimeoutException):
+        return Finding(
+            "http.timeout",
+            ERROR,
+            f"{where}: нет ответа за {HTTP_TIMEOUT:.0f} с ({type(exc).__name__})",
+            f"{where}: no answer within {HTTP_TIMEOUT:.0f} s ({type(exc).__name__})",
+            "сервер или nginx не отвечает: systemctl status kvartirabar-web nginx; firewall (443)",
+            "the server or nginx does not answer: systemctl status kvartirabar-web nginx; the firewall (443)",
+        )
+    if _is_tls_error(exc):
+        return Finding(
+            "http.tls",
+            ERROR,
+            f"{where}: ошибка TLS, Click не примет такой сертификат: {exc}",
+            f"{where}: TLS error, Click will not accept this certificate: {exc}",
+            "проверьте сертификат (certbot certificates; полная цепочка fullchain.pem в nginx; имя хоста в SITE_URL)",
+            "check the certificate (certbot certificates; the full chain fullchain.pem in nginx; SITE_URL's host)",
+        )
+    return Finding(
+        "http.unreachable",
+        ERROR,
+        f"{where}: соединение не установлено: {type(exc).__name__}: {exc}",
+        f"{where}: could not connect: {type(exc).__name__}: {exc}",
+        "запущен ли сервер (systemctl status kvartirabar-web nginx)? верны ли адрес и порт, DNS и firewall?",
+        "is the server running (systemctl status kvartirabar-web nginx)? "
+        "are the address, port, DNS and firewall right?",
+    )
+
+
+def _http_answer_finding(
+    target: _Target, url: str, action: Action, response: httpx.Response, expected: set[int]
+) -> Finding | None:
+    """None when the answer is what a correct server gives a signed request for an unknown order."""
+    where = f"{target.label}: POST {url}"
+    status = response.status_code
+    first = _snippet(response.content)
+    if status == 404:
+        return Finding(
+            "http.not_found",
+            ERROR,
+            f"{where} → HTTP 404, Click получит страницу ошибки: {first}",
+            f"{where} → HTTP 404, Click gets an error page: {first}",
+            "путь теряется по дороге к Django: проверьте location /api/auctions/click/ и proxy_pass в nginx "
+            "(proxy_pass http://kvartirabar_app; без пути, как в deploy/nginx/kvartirabar.conf), "
+            "затем nginx -t и reload",
+            "the path is lost on the way to Django: check location /api/auctions/click/ and proxy_pass in nginx "
+            "(proxy_pass http://kvartirabar_app; with no path, as in deploy/nginx/kvartirabar.conf), "
+            "then nginx -t, reload",
+        )
+    if 300 <= status < 400:
+        location = response.headers.get("Location", "")
+        return Finding(
+            "http.redirect",
+            ERROR,
+            f"{where} → HTTP {status} на {location or '?'}: Click не следует перенаправлениям",
+            f"{where} → HTTP {status} to {location or '?'}: Click does not follow redirects",
+            "SITE_URL должен быть конечным https:// адресом; в кабинете Click — тот же адрес со слэшем в конце",
+            "SITE_URL must be the final https:// address; the Click cabinet needs the same URL with the trailing slash",
+        )
+    if status in (502, 503, 504):
+        return Finding(
+            "http.upstream",
+            ERROR,
+            f"{where} → HTTP {status}: {first}",
+            f"{where} → HTTP {status}: {first}",
+            "nginx не достучался до приложения: systemctl status kvartirabar-web, адрес в upstream kvartirabar_app",
+            "nginx did not reach the application: systemctl status kvartirabar-web, the address in upstream "
+            "kvartirabar_app",
+        )
+    if status != 200:
+        return Finding(
+            "http.status",
+            ERROR,
+            f"{where} → HTTP {status} вместо 200: {first}",
+            f"{where} → HTTP {status} instead of 200: {first}",
+            "Click ждёт HTTP 200 и JSON; проверьте nginx (location, proxy_pass, лимиты), ALLOWED_HOSTS и логи сервера",
+            "Click expects HTTP 200 and JSON; check nginx (location, proxy_pass, limits), ALLOWED_HOSTS, "
+            "the server log",
+        )
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if body is None:
+        kind = response.headers.get("Content-Type", "?")
+        return Finding(
+            "http.not_json",
+            ERROR,
+            f"{where} → HTTP 200, но не JSON ({kind}): {first}",
+            f"{where} → HTTP 200 but not JSON ({kind}): {first}",
+            "на этот путь отвечает не Django (страница-заглушка, другой location или сайт в nginx); "
+            "проверьте server_name и location /api/auctions/click/",
+            "something other than Django answers this path (a stub page, another location or site in nginx); "
+            "check server_name and location /api/auctions/click/",
+        )
+    code = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(code, int) or isinstance(code, bool) or "click_trans_id" not in body:
+        return Finding(
+            "http.not_click",
+            ERROR,
+            f"{where} → JSON без полей Click (error, click_trans_id): {first}",
+            f"{where} → JSON without Click's fields (error, click_trans_id): {first}",
+            "этот путь ведёт не на обработчик Click: сравните CLICK_PREPARE_PATH/CLICK_COMPLETE_PATH и nginx",
+            "this path does not reach the Click handler: compare CLICK_PREPARE_PATH/CLICK_COMPLETE_PATH and nginx",
+        )
+    if code in expected:
+        return None
+    if code == -1:
+        return Finding(
+            "http.secret",
+            ERROR,
+            f"{where} → -1: работающий сервер не принимает подпись с текущими CLICK_SECRET_KEY и CLICK_SERVICE_ID",
+            f"{where} → -1: the running server rejects a signature made with the current CLICK_SECRET_KEY and "
+            "CLICK_SERVICE_ID",
+            "сервер работает со старыми настройками: после изменения .env перезапустите его "
+            "(systemctl restart kvartirabar-web kvartirabar-worker); проверьте, что doctor и сервер читают один .env",
+            "the server runs with old settings: restart it after changing .env "
+            "(systemctl restart kvartirabar-web kvartirabar-worker); "
+            "check that the doctor and the server read one .env",
+        )
+    help_ = CALLBACK_ERRORS.get(code)
+    return Finding(
+        "http.unexpected",
+        ERROR,
+        f"{where} ({action.name}) → {code}"
+        + (f": {help_.ru}" if help_ else "")
+        + f"; ожидался {' или '.join(map(str, sorted(expected, reverse=True)))}",
+        f"{where} ({action.name}) → {code}"
+        + (f": {help_.en}" if help_ else "")
+        + f"; expected {' or '.join(map(str, sorted(expected, reverse=True)))}",
+        help_.fix_ru if help_ and help_.fix_ru else "смотрите логи clickuz.callbacks",
+        help_.fix_en if help_ and help_.fix_en else "read the clickuz.callbacks log",
+    )
+
+
+def _http_findings(target: _Target) -> list[Finding]:
+    """A signed Prepare and Complete for an order that cannot exist: a correct server answers -5 and writes no fee."""
+    order = PROBE_ORDER_PREFIX + secrets.token_hex(6).upper()
+    sign = partial(
+        callback_fields_signed,
+        click_trans_id=str(10**12 + secrets.randbelow(9 * 10**12)),
+        service_id=str(settings.CLICK_SERVICE_ID),
+        secret_key=settings.CLICK_SECRET_KEY,
+        merchant_trans_id=order,
+        amount=f"{Decimal(settings.AUCTION_FEE):.2f}",
+        paydoc_id=str(10**12 + secrets.randbelow(9 * 10**12)),
+    )
+    headers = {PROBE_HEADER: probe_header_value(secret_key=settings.CLICK_SECRET_KEY)}
+    if target.host:
+        # What nginx adds in front of the upstream.
+        headers.update({"Host": target.host, "X-Forwarded-Proto": "https"})
+    found: list[Finding] = []
+    # Any merchant_prepare_id: the unknown order is refused first (-5), or the id (-6).
+    stages = (
+        (Action.PREPARE, settings.CLICK_PREPARE_PATH, {-5}, sign(action=Action.PREPARE)),
+        (
+            Action.COMPLETE,
+            settings.CLICK_COMPLETE_PATH,
+            {-5, -6},
+            sign(action=Action.COMPLETE, merchant_prepare_id="1"),
+        ),
+    )
+    with httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=False) as client:
+        for action, path, expected, fields in stages:
+            url = target.base_url.rstrip("/") + path
+            try:
+                response = client.post(url, data=fields, headers=headers)
+            except httpx.HTTPError as exc:
+                found.append(_http_transport_finding(target, url, exc))
+                break  # the same address: the other stage would fail the same way
+            finding = _http_answer_finding(target, url, action, response, expected)
+            if finding is not None:
+                found.append(finding)
+    if not found:
         found.append(
+            Finding(
+                "http.ok",
+                OK,
+                f"{target.label} {target.base_url}: подписанные Prepare и Complete по HTTP приняты "
+                "(подпись верна, заказ-проверка неизвестен: -5; ничего не изменено)",
+                f"{target.label} {target.base_url}: signed Prepare and Complete over HTTP accepted "
+                "(signature valid, the probe order unknown: -5; nothing changed)",
+            )
+        )
+    return found
+
+
+# --- Merchant API credentials ------------------------------------------------------------------------
+
+_AUTH_WORDS = ("auth", "sign", "access", "forbidden", "denied", "credential")
+MERCHANT_PROBE_REF = "click_doctor"
+
+
+def _drop_probe_lines(record: logging.LogRecord) -> bool:
+    return getattr(record, "merchant_trans_id", None) != MERCHANT_PROBE_REF
+
+
+def _merchant_findings() -> list[Finding]:
+    """One cheap read (status by a made-up order id): an auth refusal means the credentials are wrong."""
+    config = MerchantConfig.from_settings()
+    parts = urlsplit(config.base_url)
+    if config.problems() or (parts.scheme != "https" and parts.hostname not in LOOPBACK):
+        return []  # the config findings already say what is missing or unsafe
+    client = ClickMerchantClient(replace(config, retries=0, timeout=min(config.timeout, HTTP_TIMEOUT)))
+    merchant_log = logging.getLogger("clickuz.merchant")
+    merchant_log.addFilter(_drop_probe_lines)  # a cron run every few minutes must not fill the log
+    try:
+        result = client.payment_status_by_mti(
+            merchant_trans_id=PROBE_ORDER_PREFIX + secrets.token_hex(6).upper(),
+            created_on=datetime.now(TASHKENT).date(),
+            payment_ref=MERCHANT_PROBE_REF,
+        )
+    finally:
+        merchant_log.removeFilter(_drop_probe_lines)
+    note = result.error_note.lower()
+    if result.http_status is None:
+        return [
+            Finding(
+                "merchant.unreachable",
+                WARNING,
+                f"Merchant API Click не ответил: {result.error_note}",
+                f"Click's Merchant API did not answer: {result.error_note}",
+                f"проверьте доступ с сервера к {config.base_url} (DNS, исходящий firewall)",
+                f"check that the server reaches {config.base_url} (DNS, the outgoing firewall)",
+            )
+        ]
+    if result.http_status in (401, 403) or any(word in note for word in _AUTH_WORDS):
+        return [
+            Finding(
+                "merchant.auth",
+                ERROR,
+                f"Merchant API Click отверг наши учётные данные ({result.summary}, HTTP {result.http_status}): "
+                "сверка и возвраты не работают",
+                f"Click's Merchant API refused our credentials ({result.summary}, HTTP {result.http_status}): "
+                "reconciliation and refunds do not work",
+                "сравните CLICK_MERCHANT_USER_ID и CLICK_SECRET_KEY с кабинетом Click (раздел Merchant API) и "
+                "часы сервера (timedatectl)",
+                "compare CLICK_MERCHANT_USER_ID and CLICK_SECRET_KEY with the Click cabinet (Merchant API) and the "
+                "server clock (timedatectl)",
+            )
+        ]
+    if result.http_status in (200, 201) and result.answered:
+        return [
+            Finding(
+                "merchant.ok",
+                OK,
+                f"Merchant API Click принимает наши учётные данные (ответ на проверку: {result.summary})",
+                f"Click's Merchant API accepts our credentials (the probe's answer: {result.summary})",
+            )
+        ]
+    return [
+        Finding(
+            "merchant.unexpected",
+            WARNING,
+            f"Merchant API Click ответил неожиданно: {result.summary}",
+            f"Click's Merchant API answered unexpectedly: {result.summary}",
+            f"проверьте CLICK_MERCHANT_API_URL ({config.base_url})",
+            f"check CLICK_MERCHANT_API_URL ({config.base_url})",
+        )
+    ]
+
+
+def _when(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _callback_findings(*, since: datetime) -> list[Finding]:
+    """Recent error codes of Click's own callbacks (never our probes); one cleared by a later success is info."""
+    real = ClickCallback.objects.filter(is_probe=False)
+    if not real.exists():
+        return [
             Finding(
                 "callbacks.none",
                 WARNING,
@@ -312,27 +686,35 @@ def _callback_findings(*, since: datetime) -> list[Finding]:
                 "check the URLs in the Click cabinet (https://, trailing slash), outside reachability (curl), "
                 "the firewall (443)",
             )
-        )
-        return found
-    counts: Counter[int] = Counter(
-        code for code in recent.exclude(error=0).values_list("error", flat=True) if code is not None
+        ]
+    failures = real.filter(created_at__gte=since, error__isnull=False).exclude(error=0)
+    groups = failures.values("error", "stage").annotate(count=Count("id"), last_id=Max("id")).order_by("error", "stage")
+    # Row ids follow arrival (the row is stored before processing): a success with a larger id came later.
+    last_success = dict(
+        real.filter(error=0).values("stage").annotate(last_id=Max("id")).values_list("stage", "last_id")
     )
-    for code, count in sorted(counts.items()):
+    found = []
+    for group in groups:
+        code, stage, count = int(group["error"]), group["stage"], group["count"]
+        last = ClickCallback.objects.get(pk=group["last_id"])
         help_ = CALLBACK_ERRORS.get(code)
         level, ru, en, fix_ru, fix_en = (
             (help_.level, help_.ru, help_.en, help_.fix_ru, help_.fix_en)
             if help_
             else (WARNING, "неизвестный код", "unknown code", "", "")
         )
-        last = recent.filter(error=code).first()
-        where = f" (последний: {last.merchant_trans_id or '?'}, {last.detail})" if last else ""
-        where_en = f" (last: {last.merchant_trans_id or '?'}, {last.detail})" if last else ""
+        cleared = (last_success.get(stage) or 0) > last.pk
+        seen_ru = f"последний раз {_when(last.created_at)}: {last.merchant_trans_id or '?'}, {last.detail}"
+        seen_en = f"last seen {_when(last.created_at)}: {last.merchant_trans_id or '?'}, {last.detail}"
+        if cleared:
+            seen_ru += "; позже Click прошёл успешно — исправлено"
+            seen_en += "; a later callback succeeded — resolved"
         found.append(
             Finding(
                 f"callbacks.{code}",
-                level,
-                f"{code}: {ru} — {count}×{where}",
-                f"{code}: {en} — {count}×{where_en}",
+                INFO if cleared else level,
+                f"{code}: {ru} — {count}× {stage} ({seen_ru})",
+                f"{code}: {en} — {count}× {stage} ({seen_en})",
                 fix_ru,
                 fix_en,
             )
@@ -403,12 +785,28 @@ def _consistency_findings(*, now: datetime) -> list[Finding]:
     return found
 
 
-def doctor_run(*, since_hours: int = 24, self_test: bool = True) -> list[Finding]:
+def doctor_run(
+    *,
+    since_hours: int = 24,
+    self_test: bool = True,
+    http: bool = False,
+    upstreams: Sequence[str] = (),
+    merchant_api: bool = False,
+) -> list[Finding]:
+    """Every check in order. `http` and `merchant_api` reach outside the process (the command turns them on)."""
+    blocking = _migration_findings()
+    if blocking:
+        return blocking
     now = timezone.now()
     findings = list(_config_findings())
     findings += _route_findings()
     if self_test:
         findings += _self_test_findings()
+    if http:
+        for target in _http_targets(upstreams):
+            findings += _http_findings(target)
+    if merchant_api:
+        findings += _merchant_findings()
     findings += _callback_findings(since=now - timedelta(hours=since_hours))
     findings += _consistency_findings(now=now)
     return findings

@@ -222,6 +222,8 @@ class Listing(models.Model):
     views_count = models.PositiveIntegerField(_("просмотров"), default=0)
     submitted_at = models.DateTimeField(_("отправлено на проверку"), null=True, blank=True)
     published_at = models.DateTimeField(_("опубликовано"), null=True, blank=True)
+    # The operator's own test object (click_test_order, click_doctor): never shown to the public, never notified.
+    operator_test = models.BooleanField(_("тест оператора"), default=False, editable=False)
     created_at = models.DateTimeField(_("создано"), auto_now_add=True)
     updated_at = models.DateTimeField(_("изменено"), auto_now=True)
 

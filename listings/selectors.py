@@ -71,7 +71,8 @@ def listings_with_photos(qs: QuerySet[Listing] | None = None) -> QuerySet[Listin
 
 
 def listings_public() -> QuerySet[Listing]:
-    return listings_with_photos(Listing.objects.filter(status=ListingStatus.PUBLISHED))
+    # The operator's test objects (click_test_order) are published for Click's tester, never for the public.
+    return listings_with_photos(Listing.objects.filter(status=ListingStatus.PUBLISHED, operator_test=False))
 
 
 def listings_newest(*, limit: int = 12) -> QuerySet[Listing]:
@@ -91,7 +92,11 @@ def listing_visible_to(*, pk: int, user_id: int | None, is_staff: bool) -> Listi
     listing = listings_with_photos().filter(pk=pk).first()
     if listing is None:
         return None
-    if listing.status == ListingStatus.PUBLISHED or is_staff or listing.seller_id == user_id:
+    if (
+        (listing.status == ListingStatus.PUBLISHED and not listing.operator_test)
+        or is_staff
+        or listing.seller_id == user_id
+    ):
         return listing
     return None
 

@@ -121,8 +121,9 @@ def listing_create(
 ) -> Listing:
     """A new listing: sent to moderation (or published when auto-approval is on) unless submit=False.
 
-    operator_test=True publishes at once: only for the operator's own test objects
-    (Click's certification tester, click_doctor's self-test), never for a seller's listing.
+    operator_test=True publishes at once, yet the listing stays out of every public read and its
+    auctions send no notifications: only for the operator's own test objects (Click's certification
+    tester, click_doctor's self-test), never for a seller's listing.
     """
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
@@ -133,6 +134,7 @@ def listing_create(
         if submit:
             _mark_submitted(listing)
         if operator_test:
+            listing.operator_test = True  # hidden from every public read (listings/auctions selectors)
             listing.status = ListingStatus.PUBLISHED
             listing.published_at = timezone.now()
         listing.full_clean()

@@ -54,8 +54,8 @@ def auction_recipients(*, kind: str, auction: Auction, user_id: int | None = Non
 @shared_task(name="notifications.tasks.notify_auction_event", ignore_result=True)
 def notify_auction_event(*, kind: str, auction_id: int, user_id: int | None = None) -> int:
     auction = Auction.objects.select_related("listing", "seller", "winner").filter(pk=auction_id).first()
-    if auction is None:
-        return 0
+    if auction is None or auction.listing.operator_test:
+        return 0  # gone, or the operator's test auction (click_test_order): nobody is told
     pairs = auction_recipients(kind=kind, auction=auction, user_id=user_id)
     # Preferences and Telegram links come with the users: no per-recipient queries.
     recipients = User.objects.filter(Q(pk__in=[uid for _k, uid in pairs])).select_related(

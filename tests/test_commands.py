@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from auctions.models import Auction, AuctionStatus
 from clickuz.models import ClickCallback
-from fees.models import AuctionPayment, PaymentAttempt
+from fees.models import AuctionPayment, PaymentAttempt, PaymentEvent
 
 MTI = re.compile(r"^AUCTION_[A-Z0-9]{20}$")
 
@@ -178,3 +178,112 @@ Auction.objects.filter(status='pending_payment', is_paid=False)
     assert MTI.match(lines[2].removeprefix("Merchant Trans ID: "))
     assert lines[3] == "Auction Status: active"
     assert lines[4] == "Is Paid: True"
+
+
+# --- click_test_order: the operator's test order is never public, never notifies, and cleans up ---
+
+
+def _test_orders(*starts_in_minutes: int) -> list[AuctionPayment]:
+    return [
+        AuctionPayment.objects.get(
+            merchant_trans_id=_run("click_test_order", starts_in_minutes=m).strip().splitlines()[-1]
+        )
+        for m in starts_in_minutes
+    ]
+
+
+@pytest.mark.django_db
+def test_click_test_order_is_never_public(client, paid_auction, django_capture_on_commit_callbacks):
+    from auctions.demo import fee_pay_offline
+
+    # Paid, one running now and one upcoming: the states in which a seller's auction is shown everywhere.
+    running, upcoming = _test_orders(0, 60)
+    with django_capture_on_commit_callbacks(execute=True):
+        fee_pay_offline(running)
+        fee_pay_offline(upcoming)
+    tests = [running.auction, upcoming.auction]
+    assert [a.listing.operator_test for a in tests] == [True, True]
+    ours = paid_auction.listing.title  # the control: a seller's paid, running auction is public
+    pages = {
+        "home": client.get("/").content.decode(),
+        "search": client.get("/listings/", {"q": "квартира"}).content.decode(),
+        "api listings": client.get("/api/v1/listings/", {"q": "квартира"}).content.decode(),
+        "api auctions": client.get("/api/v1/auctions/").content.decode(),
+        "api active": client.get("/api/v1/auctions/", {"status": "active"}).content.decode(),
+        "api scheduled": client.get("/api/v1/auctions/", {"status": "scheduled"}).content.decode(),
+    }
+    for name, text in pages.items():
+        assert "Click test" not in text, name
+    for name in ("home", "search", "api listings"):
+        assert ours in pages[name], name
+    assert f'"id":{paid_auction.pk}' in pages["api active"].replace(" ", "")
+    for auction in tests:
+        assert client.get(f"/api/v1/auctions/{auction.pk}/").status_code == 404
+        assert client.get(f"/api/v1/listings/{auction.listing_id}/").status_code == 404
+        assert client.get(f"/listings/{auction.listing_id}/").status_code == 404
+    assert client.get(f"/api/v1/auctions/{paid_auction.pk}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_click_test_order_sends_no_notifications(make_user, paid_auction, django_capture_on_commit_callbacks):
+    from auctions.demo import fee_pay_offline
+
+    from auctions.models import AuctionWatch
+    from notifications import sms
+    from notifications.tasks import notify_auction_event
+
+    [payment] = _test_orders(0)
+    seller = payment.auction.seller
+    assert seller.phone == "+998000000099"  # operator code 00: nobody's phone
+    watcher = make_user()
+    AuctionWatch.objects.create(auction=payment.auction, user=watcher)
+    AuctionWatch.objects.create(auction=paid_auction, user=watcher)
+    sms.sms_outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        fee_pay_offline(payment)  # fee_paid would go to the seller
+    assert notify_auction_event(kind="cancelled", auction_id=payment.auction_id) == 0
+    assert notify_auction_event(kind="started", auction_id=payment.auction_id) == 0
+    assert sms.sms_outbox == []
+    # The control: the same events of a seller's auction do reach the watcher.
+    assert notify_auction_event(kind="started", auction_id=paid_auction.pk) == 1
+    assert [m.phone for m in sms.sms_outbox] == [watcher.phone]
+
+
+@pytest.mark.django_db
+def test_click_test_order_cleanup_removes_everything_it_made(paid_auction, django_capture_on_commit_callbacks):
+    from auctions.demo import fee_pay_offline
+
+    from listings.models import Listing
+
+    before = {
+        "auctions": Auction.objects.count(),
+        "payments": AuctionPayment.objects.count(),
+        "attempts": PaymentAttempt.objects.count(),
+        "events": PaymentEvent.objects.count(),
+        "listings": Listing.objects.count(),
+    }
+    paid, pending = _test_orders(0, 60)
+    with django_capture_on_commit_callbacks(execute=True):
+        fee_pay_offline(paid)  # an attempt and a paid, running auction
+    # The jobs' timeline rows (PROTECT, like the attempts): reconciliation of one, expiry of the other.
+    PaymentEvent.objects.create(payment=paid, kind=PaymentEvent.Kind.RECONCILED)
+    PaymentEvent.objects.create(payment=pending, kind=PaymentEvent.Kind.EXPIRED)
+    assert PaymentAttempt.objects.count() > before["attempts"]
+    output = _run("click_test_order", cleanup=True)
+    assert paid.merchant_trans_id in output and "completed" in output  # told what goes
+    after = {
+        "auctions": Auction.objects.count(),
+        "payments": AuctionPayment.objects.count(),
+        "attempts": PaymentAttempt.objects.count(),
+        "events": PaymentEvent.objects.count(),
+        "listings": Listing.objects.count(),
+    }
+    assert after == before
+    assert not Listing.objects.filter(operator_test=True).exists()
+    from accounts.models import User
+
+    assert not User.objects.filter(phone="+998000000099").exists()
+    # The seller's own auction is untouched; a second cleanup finds nothing.
+    paid_auction.refresh_from_db()
+    assert paid_auction.is_paid
+    assert "nothing to remove" in _run("click_test_order", cleanup=True)
