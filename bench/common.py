@@ -75,11 +75,11 @@ def migrate(env: dict[str, str]) -> None:
 class Server:
     """A server process (gunicorn, uvicorn…) in its own process group, waited for on /bench/ping/."""
 
-    def __init__(self, command: Sequence[str], env: dict[str, str], port: int) -> None:
+    def __init__(self, command: Sequence[str], env: dict[str, str], port: int, *, cwd: Path = ROOT) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            list(command), cwd=ROOT, env=env, start_new_session=True
+            list(command), cwd=cwd, env=env, start_new_session=True
         )
         for _ in range(300):
             if self.process.poll() is not None:
