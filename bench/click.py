@@ -24,6 +24,7 @@ answered 0").
 """
 
 import argparse
+import contextlib
 import glob
 import itertools
 import json
@@ -397,11 +398,23 @@ class Load:
         return retried
 
 
-def gunicorn(python: str, app: str, args: argparse.Namespace, env: dict[str, str], cwd: Path) -> Server:
+def gunicorn(python: str, app: str, args: argparse.Namespace, env: dict[str, str], cwd: Path, log: Path) -> Server:
     port = free_port()
     command = [python, "-m", "gunicorn", app, "-b", f"127.0.0.1:{port}", "-w", str(args.workers)]
     command += ["-k", "sync" if args.threads == 1 else "gthread", "--threads", str(args.threads)]
-    return Server([*command, "--log-level", "warning"], env, port, cwd=cwd)
+    return Server([*command, "--log-level", "warning"], env, port, cwd=cwd, log=log)
+
+
+def log_summary(log: Path) -> str:
+    """The server's error output in one line: how many lines, and the first error message."""
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    if not lines:
+        return "nothing"
+    errors = [line for line in lines if "ERROR" in line or "Error" in line]
+    first = (errors or lines)[0]
+    with contextlib.suppress(ValueError, AttributeError):  # our logs are JSON lines
+        first = json.loads(first).get("message", first)
+    return f"{len(lines)} lines, {len(errors)} with an error; first: {first[:160]}"
 
 
 # --- one database kind ---------------------------------------------------------------------------
@@ -474,9 +487,10 @@ def run_one(args: argparse.Namespace, kind: str, venv: Path, folder: Path) -> in
 
     # Both servers run side by side (an idle sync worker costs nothing); the phases alternate, ours
     # first then theirs, then theirs first, so a change of the machine's load falls on both alike.
-    servers = [gunicorn(sys.executable, "bench.wsgi", args, env, ROOT)]
+    logs = {"ours": folder / "ours.log", "django-click-uz": folder / "theirs.log"}
+    servers = [gunicorn(sys.executable, "bench.wsgi", args, env, ROOT, logs["ours"])]
     try:
-        servers.append(gunicorn(python, "dcu_bench.wsgi", args, theirs_env, project))
+        servers.append(gunicorn(python, "dcu_bench.wsgi", args, theirs_env, project, logs["django-click-uz"]))
         ours_orders = [(p.merchant_trans_id, f"{p.amount:.2f}") for p in payments]
         ours = Load(servers[0].url, OURS_PATHS, ours_orders, args.clients)
         theirs_orders = [(f"dcu-{i}", THEIRS_AMOUNT) for i in range(args.orders)]
@@ -552,6 +566,7 @@ def run_one(args: argparse.Namespace, kind: str, venv: Path, folder: Path) -> in
             f"  {name:<16} good pair latency: p50 {figures['p50']:.1f} ms, p95 {figures['p95']:.1f} ms,"
             f" max {figures['max']:.1f} ms"
         )
+        print(f"  {name:<16} server's output : {log_summary(logs[name])}")
         if run.warmup_failed:
             print(f"  ({name}: failed pairs during the warm-up: {dict(run.warmup_failed)})")
         if run.exhausted:
