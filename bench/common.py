@@ -75,12 +75,18 @@ def migrate(env: dict[str, str]) -> None:
 class Server:
     """A server process (gunicorn, uvicorn…) in its own process group, waited for on /bench/ping/."""
 
-    def __init__(self, command: Sequence[str], env: dict[str, str], port: int) -> None:
+    def __init__(
+        self, command: Sequence[str], env: dict[str, str], port: int, *, cwd: Path = ROOT, log: Path | None = None
+    ) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
+        self.log = log  # the server's output goes there instead of the terminal
+        output = log.open("ab") if log else None
         self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            list(command), cwd=ROOT, env=env, start_new_session=True
+            list(command), cwd=cwd, env=env, start_new_session=True, stdout=output, stderr=output
         )
+        if output:
+            output.close()  # the child has its own copy
         for _ in range(300):
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}")
