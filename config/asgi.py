@@ -5,7 +5,8 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-# Django must be set up before anything imports models (the consumers do).
+# Django must be set up before anything imports models (the consumers do). The settings load
+# here, and seeing this module they keep no database connection across requests (CONN_MAX_AGE).
 django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402

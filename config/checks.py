@@ -5,7 +5,8 @@ says which setting to fix instead of failing later at the first payment.
 """
 
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Container, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -17,6 +18,14 @@ from clickuz.credentials import click_settings_problems
 # real credentials.
 SECRET_KEY_PLACEHOLDERS = ("change-me", "changeme", "your_secret", "secret_key", "dev-only")
 MIN_SECRET_KEY_LENGTH = 50
+
+
+def served_by_asgi(argv: Sequence[str] | None = None, modules: Container[str] | None = None) -> bool:
+    """Whether this process serves requests through ASGI: an ASGI server imports config.asgi,
+    whose get_asgi_application() loads the settings; `runserver` is daphne's (INSTALLED_APPS)."""
+    argv = sys.argv if argv is None else argv
+    modules = sys.modules if modules is None else modules
+    return "config.asgi" in modules or list(argv[1:2]) == ["runserver"]
 
 
 def secret_key_problems(secret_key: str) -> list[str]:

@@ -161,11 +161,29 @@ DATABASES = {
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_kvartirabar")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {}
-    # Wait for a write lock instead of failing at once when the sandbox's
-    # callbacks and a page request write at the same moment.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    # The embedded default must serialise concurrent writers the way PostgreSQL's row locks do,
+    # never answer Click -7 ("database is locked"). A plain (DEFERRED) transaction starts as a
+    # reader; when it then writes after another writer, SQLite fails it at once, whatever the
+    # timeout (its snapshot is stale: waiting cannot help). BEGIN IMMEDIATE takes the write lock
+    # first, so the second writer waits (up to `timeout` s), then sees the first one's commit.
+    # WAL lets readers go on meanwhile; synchronous=NORMAL is safe with WAL (a power cut may
+    # lose the last commits, a crashed process loses none) and spares an fsync per commit.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        timeout=20,
+    )
+# Keep database connections open across requests (saves the connect and authentication on
+# each one), health-checked when a request first uses one, so a connection broken by a PostgreSQL
+# restart is replaced instead of failing the request. Only where
+# a thread serves request after request: WSGI servers (gunicorn sync/gthread workers on
+# config.wsgi), Celery workers, `auction_jobs --loop`. Under ASGI (config.asgi: gunicorn's
+# uvicorn workers in deploy/, daphne, `runserver`) each request runs on a thread of its own, so
+# a kept connection is never reused and one stays open per request until PostgreSQL refuses
+# clients (docs/benchmarks.md); Django says to disable them there. Hence 0 by default under
+# ASGI. Either way, processes × threads must stay below PostgreSQL's max_connections.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if checks.served_by_asgi() else 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -205,3 +205,65 @@ def test_any_command_without_settings_names_them_without_a_traceback():
     assert "kvartirabar cannot start with these settings" in result.stderr
     assert "CLICK_SECRET_KEY is not set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+_DATABASE_SETTINGS = """
+import importlib, json, sys
+importlib.import_module(sys.argv[1])  # what the server imports: settings load inside it
+from django.db import connection
+s = connection.settings_dict
+answer = {"max_age": s["CONN_MAX_AGE"], "health_checks": s["CONN_HEALTH_CHECKS"]}
+if connection.vendor == "sqlite":
+    answer["journal_mode"] = connection.cursor().execute("PRAGMA journal_mode").fetchone()[0]
+    answer["synchronous"] = connection.cursor().execute("PRAGMA synchronous").fetchone()[0]
+    answer["transaction_mode"] = connection.transaction_mode
+    answer["timeout"] = s["OPTIONS"]["timeout"]
+print(json.dumps(answer))
+"""
+
+
+def _database_settings(module: str, database_url: str, **env: str) -> dict:
+    import json
+
+    base = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(ROOT)), "DEBUG": "1"}
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", _DATABASE_SETTINGS, module],
+        cwd=ROOT,
+        env=base | {"DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": database_url} | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+POSTGRES_URL = "postgres://kvartirabar@127.0.0.1:5432/kvartirabar"  # never connected to
+
+
+def test_wsgi_keeps_database_connections_and_asgi_does_not():
+    # A WSGI thread serves request after request: its connection is kept, health-checked.
+    assert _database_settings("config.wsgi", POSTGRES_URL) == {"max_age": 60, "health_checks": True}
+    # Under ASGI every request has a thread of its own: a kept connection would leak.
+    assert _database_settings("config.asgi", POSTGRES_URL) == {"max_age": 0, "health_checks": True}
+    # The operator decides when told to (a pooler in front, or fewer threads).
+    assert _database_settings("config.wsgi", POSTGRES_URL, CONN_MAX_AGE="0")["max_age"] == 0
+    assert _database_settings("config.asgi", POSTGRES_URL, CONN_MAX_AGE="30")["max_age"] == 30
+
+
+def test_runserver_counts_as_asgi():
+    from config.checks import served_by_asgi
+
+    assert served_by_asgi(["manage.py", "runserver", "127.0.0.1:8000"], {}) is True
+    assert served_by_asgi(["manage.py", "migrate"], {}) is False
+    assert served_by_asgi(["gunicorn"], {"config.asgi": object()}) is True
+    assert served_by_asgi(["gunicorn"], {"config.wsgi": object()}) is False
+
+
+def test_sqlite_serialises_writers_instead_of_failing(tmp_path):
+    answer = _database_settings("config.wsgi", f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    # BEGIN IMMEDIATE: a second writer waits for the first instead of failing with "database is locked".
+    assert answer["transaction_mode"] == "IMMEDIATE"
+    assert answer["journal_mode"] == "wal"
+    assert answer["synchronous"] == 1  # NORMAL
+    assert answer["timeout"] >= 20
