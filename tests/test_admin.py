@@ -13,8 +13,11 @@ MODELS = [
     "listings/listing",
     "listings/listingphoto",
     "auctions/auction",
-    "auctions/auctionpayment",
-    "auctions/clicktransaction",
+    "fees/auctionpayment",
+    "fees/paymentattempt",
+    "fees/feerefund",
+    "fees/paymentevent",
+    "fees_click/clickinvoice",
     "auctions/bid",
     "auctions/auctionevent",
     "clickuz/clickcallback",
@@ -41,7 +44,7 @@ def test_every_model_has_a_searchable_filterable_changelist(admin_client_ru, mod
 def test_payment_page_shows_auction_status_attempts_and_raw_callbacks(admin_client_ru, client, payment):
     prepared, prepare_answer = prepared_attempt(client, payment)
     complete(client, payment, prepared, prepare_answer, error="-5017")  # declined at Click
-    page = admin_client_ru.get(reverse("admin:auctions_auctionpayment_change", args=[payment.pk])).content.decode()
+    page = admin_client_ru.get(reverse("admin:fees_auctionpayment_change", args=[payment.pk])).content.decode()
     assert payment.merchant_trans_id in page
     assert "is_paid=False" in page
     assert str(prepared["click_trans_id"]) in page  # the Click attempt inline
@@ -50,7 +53,7 @@ def test_payment_page_shows_auction_status_attempts_and_raw_callbacks(admin_clie
 
 
 def test_auctions_and_payments_are_not_editable_in_admin(admin_client_ru, payment):
-    url = reverse("admin:auctions_auctionpayment_change", args=[payment.pk])
+    url = reverse("admin:fees_auctionpayment_change", args=[payment.pk])
     admin_client_ru.post(url, {"status": "completed", "amount": "1"})
     payment.refresh_from_db()
     assert payment.status == "pending" and str(payment.amount) == "50000.00"
@@ -62,8 +65,8 @@ def test_auctions_and_payments_are_not_editable_in_admin(admin_client_ru, paymen
     "model",
     [
         "auctions/auction",
-        "auctions/auctionpayment",
-        "auctions/clicktransaction",
+        "fees/auctionpayment",
+        "fees/paymentattempt",
         "auctions/bid",
         "auctions/auctionevent",
     ],
