@@ -277,7 +277,8 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 "TRUNCATE listings_favorite, listings_listingphoto, auctions_bid, auctions_auctionevent, "
-                "fees_feerefund, fees_paymentattempt, fees_paymentevent, fees_click_clickinvoice, auctions_auctionpayment, auctions_auction, listings_listing CASCADE"
+                "fees_feerefund, fees_paymentattempt, fees_paymentevent, fees_click_clickinvoice, "
+                "auctions_auctionpayment, auctions_auction, listings_listing CASCADE"
             )
     existing = Listing.objects.count()
     if existing < args.total:

@@ -36,7 +36,8 @@ def _seed(count: int) -> list[dict[str, object]]:
     from django.utils import timezone
 
     from accounts.models import User
-    from auctions.services import auction_create, payment_initiate
+    from auctions.services import auction_create
+    from fees.services import fee_initiate
     from listings.geo import geo_ensure
     from listings.models import District, Listing, ListingStatus
     from listings.services import listing_prices
@@ -72,18 +73,19 @@ def _seed(count: int) -> list[dict[str, object]]:
                 starting_price=Decimal("800000000"),
                 bid_step=Decimal("1000000"),
             )
-            payment = payment_initiate(auction_id=auction.pk, user=seller)
+            payment = fee_initiate(auction_id=auction.pk, user=seller)
             fees.append({"merchant_trans_id": payment.merchant_trans_id, "amount": f"{payment.amount:.2f}"})
     return fees
 
 
 def _state() -> dict[str, dict[str, object]]:
-    from auctions.models import AuctionEvent, AuctionPayment, ClickTransaction
+    from auctions.models import AuctionEvent
     from clickuz.models import ClickCallback
+    from fees.models import AuctionPayment, PaymentAttempt
 
     outcome = {}
     for payment in AuctionPayment.objects.select_related("auction"):
-        attempts = ClickTransaction.objects.filter(payment=payment)
+        attempts = PaymentAttempt.objects.filter(payment=payment)
         outcome[payment.merchant_trans_id] = {
             "status": payment.status,
             "completed_at": payment.completed_at is not None,
