@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
+from typing import Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -46,6 +47,33 @@ class AuctionRuleError(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+class AuctionFeeHooks(Protocol):
+    """What the fee app (above this one) does inside an auction's cancellation.
+
+    `lock` runs first, before the auction row is locked, so every transaction
+    takes payment rows before the auction (one lock order, no deadlock with a
+    gateway's Complete); `cancelled` runs in the same transaction once the
+    auction is cancelled. auctions never imports the fee: it registers itself.
+    """
+
+    def lock(self, *, auction_id: int) -> None: ...
+
+    def cancelled(self, auction: Auction, *, now: datetime) -> None: ...
+
+
+_fee_hooks: list[AuctionFeeHooks] = []
+
+
+def auction_fee_hooks_register(hooks: AuctionFeeHooks) -> None:
+    if hooks not in _fee_hooks:
+        _fee_hooks.append(hooks)
+
+
+def _fee_lock(auction_id: int) -> None:
+    for hooks in _fee_hooks:
+        hooks.lock(auction_id=auction_id)
 
 
 def auction_lock(*, auction_id: int) -> Auction:
@@ -164,6 +192,7 @@ def auction_cancel(*, auction_id: int, user: User, reason: str = "") -> Auction:
     open auction, bids or not, giving a reason."""
     reason = reason.strip()[:255]
     with transaction.atomic():
+        _fee_lock(auction_id)
         auction = auction_lock(auction_id=auction_id)
         by_admin = auction.seller_id != user.pk and user.is_staff and user.has_perm("auctions.change_auction")
         if auction.seller_id != user.pk and not by_admin:
@@ -174,8 +203,7 @@ def auction_cancel(*, auction_id: int, user: User, reason: str = "") -> Auction:
             raise AuctionRuleError(_("Аукцион уже завершён."), "closed")
         if auction.bid_count and not by_admin:
             raise AuctionRuleError(_("После первой ставки аукцион отменить нельзя."), "has_bids")
-        # A fee paid for an auction that will never run goes back: the fee app reacts
-        # to the cancellation after commit (fees.services.fees_settle_cancelled_auction).
+        # The fee app cancels the open fee, and sends back a fee paid for an auction that never started.
         _auction_mark_cancelled(auction, actor=user, reason=reason or "cancelled_by_user")
         auction_id, actor_id = auction.pk, user.pk
         transaction.on_commit(lambda: effects.auction_cancelled_effects(auction_id=auction_id, actor_id=actor_id))
@@ -183,10 +211,12 @@ def auction_cancel(*, auction_id: int, user: User, reason: str = "") -> Auction:
 
 
 def _auction_mark_cancelled(auction: Auction, *, actor: User | None, reason: str) -> None:
-    """Cancel a locked auction (its unpaid fee can no longer be paid: the fee app refuses it)."""
+    """Cancel a locked auction (the caller ran _fee_lock first); the fee app settles its fee."""
     auction.status = AuctionStatus.CANCELLED
     auction.cancelled_at = timezone.now()
     auction.save(update_fields=["status", "cancelled_at", "updated_at"])
+    for hooks in _fee_hooks:
+        hooks.cancelled(auction, now=auction.cancelled_at)
     auction_record(auction, AuctionEvent.Kind.CANCELLED, actor=actor, reason=reason)
 
 
@@ -200,6 +230,7 @@ def auction_fee_paid(*, auction: Auction, now: datetime, order: str) -> bool:
     the caller keeps the money as paid and refunds it.
     """
     if auction.status != AuctionStatus.PENDING_PAYMENT or auction.is_paid or auction.ends_at <= now:
+        auction_record(auction, AuctionEvent.Kind.PAID_TOO_LATE, merchant_trans_id=order)
         return False
     auction.is_paid = True
     auction.paid_at = now
@@ -464,6 +495,7 @@ def auction_sync(*, auction_id: int, now: datetime | None = None) -> Auction:
     that can no longer run); idempotent. Closing ends the auction sold to the leader,
     or unsold (no bids, or a price below the hidden reserve)."""
     with transaction.atomic():
+        _fee_lock(auction_id)
         auction = auction_lock(auction_id=auction_id)
         now = now or timezone.now()
         if auction.status == AuctionStatus.PENDING_PAYMENT and now >= auction.ends_at:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from auctions.models import AuctionEvent, AuctionStatus
+from auctions.models import Auction, AuctionEvent, AuctionStatus
 from auctions.services import AuctionRuleError, auction_fee_paid, auction_lock, auction_record
 from fees import refunds
 from fees.locks import lock_attempt, lock_payment_by_order, lock_payments_of_auction
@@ -261,47 +261,52 @@ def _payment_record_paid(
 # --- Reacting to the auction ------------------------------------------------------------
 
 
-def fees_settle_cancelled_auction(*, auction_id: int) -> int:
-    """After an auction is cancelled: its open fee is cancelled, and a fee paid for an
-    auction that never started goes back. Idempotent; returns the refunds requested."""
+def _fee_settle_cancelled(payments: list[AuctionPayment], auction: Auction, *, now: datetime) -> int:
+    """A cancelled auction's fee (payments locked before the auction): the open payment is
+    cancelled, and a fee paid for an auction that never started goes back."""
     requested = 0
+    for payment in payments:
+        if payment.status == PaymentStatus.PENDING:
+            payment.status = PaymentStatus.CANCELLED
+            payment.save(update_fields=["status", "updated_at"])
+        elif payment.status == PaymentStatus.COMPLETED and auction.is_paid and now < auction.starts_at:
+            attempt = payment.attempts.filter(status=AttemptStatus.COMPLETED).first()
+            if attempt is not None and refunds.refund_request(
+                payment=payment, attempt=attempt, reason="auction_cancelled"
+            ):
+                requested += 1
+    return requested
+
+
+class FeeAuctionHooks:
+    """Registered with auctions (auctions.services.auction_fee_hooks_register) in FeesConfig.ready()."""
+
+    def lock(self, *, auction_id: int) -> None:
+        lock_payments_of_auction(auction_id)
+
+    def cancelled(self, auction: Auction, *, now: datetime) -> None:
+        payments = list(AuctionPayment.objects.filter(auction=auction).order_by("pk"))  # locked by lock()
+        _fee_settle_cancelled(payments, auction, now=now)
+
+
+def fees_settle_cancelled_auction(*, auction_id: int) -> int:
+    """The job's backstop for a cancelled auction whose fee was not settled (rows from before
+    the hooks existed). Idempotent; returns the refunds requested."""
     with transaction.atomic():
         payments = lock_payments_of_auction(auction_id)
         auction = auction_lock(auction_id=auction_id)
         if auction.status != AuctionStatus.CANCELLED:
             return 0
-        for payment in payments:
-            if payment.status == PaymentStatus.PENDING:
-                payment.status = PaymentStatus.CANCELLED
-                payment.save(update_fields=["status", "updated_at"])
-            elif payment.status == PaymentStatus.COMPLETED and (
-                auction.cancelled_at is None or auction.cancelled_at < auction.starts_at
-            ):
-                attempt = payment.attempts.filter(status=AttemptStatus.COMPLETED).first()
-                if attempt is not None and refunds.refund_request(
-                    payment=payment, attempt=attempt, reason="auction_cancelled"
-                ):
-                    requested += 1
-    return requested
+        return _fee_settle_cancelled(payments, auction, now=auction.cancelled_at or auction.ends_at)
 
 
 def fees_settle_cancelled_due() -> int:
-    """The periodic job: cancelled auctions whose fee has not been settled yet (a crash,
-    a lost after-commit hook, an unpaid auction the clock cancelled)."""
-    from auctions.models import Auction
-
+    """The periodic job's backstop: an open fee whose auction is cancelled (rows written before
+    the fee's hooks existed). Cancellations settle their fee in their own transaction."""
     auction_ids = (
         Auction.objects.filter(status=AuctionStatus.CANCELLED, payments__status=PaymentStatus.PENDING)
-        .union(
-            Auction.objects.filter(
-                status=AuctionStatus.CANCELLED,
-                payments__status=PaymentStatus.COMPLETED,
-                payments__needs_refund=False,
-                payments__refund_status="",
-                is_paid=True,
-            )
-        )
         .values_list("pk", flat=True)
+        .distinct()
     )
     count = 0
     for auction_id in list(auction_ids):

@@ -126,7 +126,7 @@ def test_identical_prepares_at_once_record_one_attempt(live_server, payment):
     assert [answer["error"] for answer in answers] == [0] * CONCURRENCY
     attempt = PaymentAttempt.objects.get()
     assert {answer["merchant_prepare_id"] for answer in answers} == {attempt.pk}
-    assert attempt.click_trans_id == int(request["click_trans_id"])
+    assert attempt.gateway_trans_id == request["click_trans_id"]
     assert attempt.status == "prepared"
     assert ClickCallback.objects.filter(stage="prepare").count() == CONCURRENCY
     payment.refresh_from_db()
@@ -151,7 +151,7 @@ def test_completes_of_different_attempts_at_once_pay_exactly_once(live_server, p
 
     completed = PaymentAttempt.objects.get(status="completed")
     assert completed.pk == winner["merchant_confirm_id"]
-    assert completed.click_trans_id == winner["click_trans_id"]
+    assert int(completed.gateway_trans_id) == winner["click_trans_id"]
     assert PaymentAttempt.objects.filter(status="prepared").count() == CONCURRENCY - 1
 
     payment.refresh_from_db()

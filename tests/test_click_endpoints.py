@@ -26,6 +26,7 @@ from clickuz.models import ClickCallback
 from clickuz.signing import sign_string
 from fees.models import AttemptStatus, AuctionPayment, PaymentAttempt, PaymentStatus
 from fees.services import fee_initiate
+from fees_click import adapter
 
 PREPARE_URL = "/api/auctions/click/prepare/"
 COMPLETE_URL = "/api/auctions/click/complete/"
@@ -286,10 +287,11 @@ def test_prepare_and_complete_pay_a_future_auction(client, payment, encoding):
     attempt = PaymentAttempt.objects.get()
     assert answer["merchant_prepare_id"] == attempt.pk == attempt.merchant_prepare_id
     assert attempt.payment == payment
-    assert attempt.click_trans_id == int(fields["click_trans_id"])
-    assert attempt.click_paydoc_id == 5550001
-    assert attempt.amount_raw == FEE
-    assert attempt.sign_time == fields["sign_time"]
+    assert attempt.gateway == "click"
+    assert attempt.gateway_trans_id == fields["click_trans_id"]
+    assert attempt.gateway_paydoc_id == "5550001"
+    assert attempt.amount == Decimal(FEE)
+    assert attempt.gateway_data == {"amount_raw": FEE, "sign_time": fields["sign_time"]}
     assert attempt.status == AttemptStatus.PREPARED
     assert_unpaid(payment)  # Prepare alone pays nothing
 
@@ -331,7 +333,7 @@ def test_paying_an_auction_that_already_started_makes_it_active(client, listing,
 def test_amount_equal_to_the_tiyin_is_accepted_in_any_spelling(client, payment, amount):
     fields, answer = prepare(client, payment, amount=amount)
     assert answer["error"] == 0
-    assert PaymentAttempt.objects.get().amount_raw == amount
+    assert PaymentAttempt.objects.get().gateway_data["amount_raw"] == amount
     _, done = complete(client, payment, fields, answer, amount=amount)
     assert done["error"] == 0
 
@@ -349,7 +351,7 @@ def test_prepare_without_paydoc_and_error_fields(client, payment):
     for optional in ("click_paydoc_id", "error", "error_note"):
         del fields[optional]
     assert post(client, PREPARE_URL, fields)["error"] == 0
-    assert PaymentAttempt.objects.get().click_paydoc_id is None
+    assert PaymentAttempt.objects.get().gateway_paydoc_id == ""
 
 
 @pytest.mark.django_db
@@ -662,7 +664,7 @@ def _database_down(**kwargs):
 
 @pytest.mark.django_db
 def test_prepare_when_our_side_fails(client, payment, monkeypatch):
-    monkeypatch.setattr(services, "payment_prepare", _database_down)
+    monkeypatch.setattr(adapter, "fee_prepare", _database_down)
     fields, answer = prepare(client, payment)
     assert answer["error"] == -7
     assert PaymentAttempt.objects.count() == 0
@@ -676,7 +678,7 @@ def test_prepare_when_our_side_fails(client, payment, monkeypatch):
 @pytest.mark.django_db
 def test_complete_when_our_side_fails(client, payment, monkeypatch):
     fields, answer = prepared_attempt(client, payment)
-    monkeypatch.setattr(services, "payment_complete", _database_down)
+    monkeypatch.setattr(adapter, "fee_complete", _database_down)
     assert complete(client, payment, fields, answer)[1]["error"] == -7
     assert_unpaid(payment)
     assert ClickCallback.objects.order_by("-id").first().error == -7
@@ -686,7 +688,7 @@ def test_complete_when_our_side_fails(client, payment, monkeypatch):
 def test_a_failure_midway_through_complete_rolls_everything_back(client, payment, monkeypatch):
     fields, answer = prepared_attempt(client, payment)
     # The last write of the paying transaction fails: nothing before it may stay.
-    monkeypatch.setattr(services, "_event", _database_down)
+    monkeypatch.setattr(services, "auction_record", _database_down)
     assert complete(client, payment, fields, answer)[1]["error"] == -7
     assert_unpaid(payment)
     assert PaymentAttempt.objects.get().status == AttemptStatus.PREPARED
@@ -1075,7 +1077,7 @@ def test_every_request_is_logged_with_our_answer(client, payment, monkeypatch):
         send(PREPARE_URL, fields),
     ]
     done = complete_request(payment, fields, answers[-1])
-    monkeypatch.setattr(services, "payment_complete", _database_down)
+    monkeypatch.setattr(adapter, "fee_complete", _database_down)
     answers.append(send(COMPLETE_URL, done, "json"))
     monkeypatch.undo()
     answers.append(send(COMPLETE_URL, done, "json"))
@@ -1099,7 +1101,7 @@ def test_every_request_is_logged_with_our_answer(client, payment, monkeypatch):
 @pytest.mark.django_db
 def test_the_log_survives_a_rolled_back_payment(client, payment, monkeypatch):
     fields, answer = prepared_attempt(client, payment)
-    monkeypatch.setattr(services, "_event", _database_down)
+    monkeypatch.setattr(services, "auction_record", _database_down)
     complete(client, payment, fields, answer)
     row = ClickCallback.objects.order_by("-id").first()
     assert row.stage == "complete"

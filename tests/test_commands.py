@@ -194,7 +194,7 @@ def _test_orders(*starts_in_minutes: int) -> list[AuctionPayment]:
 
 @pytest.mark.django_db
 def test_click_test_order_is_never_public(client, paid_auction, django_capture_on_commit_callbacks):
-    from auctions.demo import fee_pay_offline
+    from fees.demo import fee_pay_offline
 
     # Paid, one running now and one upcoming: the states in which a seller's auction is shown everywhere.
     running, upcoming = _test_orders(0, 60)
@@ -226,10 +226,9 @@ def test_click_test_order_is_never_public(client, paid_auction, django_capture_o
 
 @pytest.mark.django_db
 def test_click_test_order_sends_no_notifications(make_user, paid_auction, django_capture_on_commit_callbacks):
-    from auctions.demo import fee_pay_offline
-
     from auctions.models import AuctionWatch
-    from notifications import sms
+    from core import sms
+    from fees.demo import fee_pay_offline
     from notifications.tasks import notify_auction_event
 
     [payment] = _test_orders(0)
@@ -251,8 +250,7 @@ def test_click_test_order_sends_no_notifications(make_user, paid_auction, django
 
 @pytest.mark.django_db
 def test_click_test_order_cleanup_removes_everything_it_made(paid_auction, django_capture_on_commit_callbacks):
-    from auctions.demo import fee_pay_offline
-
+    from fees.demo import fee_pay_offline
     from listings.models import Listing
 
     before = {

@@ -107,7 +107,7 @@ def snapshot() -> tuple:
     """What a refused request must not change."""
     return (
         sorted(AuctionPayment.objects.values_list("pk", "status", "needs_refund", "completed_at")),
-        sorted(PaymentAttempt.objects.values_list("pk", "status", "click_error", "finished_at")),
+        sorted(PaymentAttempt.objects.values_list("pk", "status", "gateway_error", "finished_at")),
         sorted(Auction.objects.values_list("pk", "status", "is_paid", "paid_at")),
         AuctionEvent.objects.count(),
     )
@@ -164,8 +164,8 @@ def click_world(seller, make_listing, make_paid_auction, payment):
             "@open_mtid": payment.merchant_trans_id,
             "@paid_mtid": paid_payment.merchant_trans_id,
             "@attempt_id": str(attempt.pk),
-            "@attempt_click_id": str(attempt.click_trans_id),
-            "@other_click_id": str(attempt.click_trans_id + 1),
+            "@attempt_click_id": attempt.gateway_trans_id,
+            "@other_click_id": str(int(attempt.gateway_trans_id) + 1),
         },
         "bases": {
             "prepare-open": (PREPARE_URL, prepare_fields(payment.merchant_trans_id)),
@@ -174,7 +174,7 @@ def click_world(seller, make_listing, make_paid_auction, payment):
                 COMPLETE_URL,
                 complete_fields(
                     payment.merchant_trans_id,
-                    click_trans_id=str(attempt.click_trans_id),
+                    click_trans_id=attempt.gateway_trans_id,
                     merchant_prepare_id=attempt.pk,
                 ),
             ),
@@ -183,7 +183,7 @@ def click_world(seller, make_listing, make_paid_auction, payment):
                 COMPLETE_URL,
                 complete_fields(
                     payment.merchant_trans_id,
-                    click_trans_id=str(attempt.click_trans_id),
+                    click_trans_id=attempt.gateway_trans_id,
                     merchant_prepare_id=attempt.pk,
                     error="-5017",
                     error_note="Insufficient funds",

@@ -10,7 +10,9 @@ from auctions import services
 from auctions.models import Auction, AuctionStatus
 from clickuz.errors import ClickError
 from clickuz.protocol import Action, ClickRequest
+from fees import services as fee_services
 from fees.models import PaymentStatus
+from fees_click.adapter import click_complete, click_prepare
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -37,11 +39,11 @@ def test_cancel_racing_click_complete_does_not_deadlock(auction, payment, monkey
     The Complete is held between its two locks while the seller cancels:
     with the opposite order PostgreSQL aborts one of them as a deadlock.
     """
-    prepared = services.payment_prepare(click=click_request(payment, Action.PREPARE))
+    prepared = click_prepare(click_request(payment, Action.PREPARE))
     assert prepared.error == ClickError.SUCCESS
 
     payment_locked = threading.Event()
-    real_auction_lock = services.auction_lock
+    real_auction_lock = fee_services.auction_lock
 
     def slow_auction_lock(*, auction_id: int) -> Auction:
         if threading.current_thread().name == "click-complete":
@@ -49,14 +51,12 @@ def test_cancel_racing_click_complete_does_not_deadlock(auction, payment, monkey
             time.sleep(0.5)  # the seller's cancel arrives now
         return real_auction_lock(auction_id=auction_id)
 
-    monkeypatch.setattr(services, "auction_lock", slow_auction_lock)
+    monkeypatch.setattr(fee_services, "auction_lock", slow_auction_lock)
     outcome: dict[str, object] = {}
 
     def complete() -> None:
         try:
-            outcome["complete"] = services.payment_complete(
-                click=click_request(payment, Action.COMPLETE, prepared.merchant_id)
-            )
+            outcome["complete"] = click_complete(click_request(payment, Action.COMPLETE, prepared.merchant_id))
         except Exception as exc:  # reported below
             outcome["complete"] = exc
         finally:
