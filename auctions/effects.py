@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
 from functools import partial
 
 from django.conf import settings
@@ -48,15 +49,17 @@ def auction_broadcast(*, auction_id: int) -> None:
     _safely("broadcast", lambda: auction_state_broadcast(auction_id=auction_id))
 
 
-def auction_close_schedule(*, auction_id: int) -> None:
-    """Schedule the close for the exact (current) end; earlier schedules find nothing to do."""
+def auction_close_schedule(*, auction_id: int, ends_at: datetime | None = None) -> None:
+    """Schedule the close for the exact (current) end; earlier schedules find nothing to do.
+    A caller that has just committed the end passes it (no second read)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return  # embedded default: `auction_jobs --loop` closes auctions
     from celery import current_app
 
     from auctions.models import Auction
 
-    ends_at = Auction.objects.filter(pk=auction_id).values_list("ends_at", flat=True).first()
+    if ends_at is None:
+        ends_at = Auction.objects.filter(pk=auction_id).values_list("ends_at", flat=True).first()
     if ends_at is not None:
         # By name: the task module imports the services, which import this module.
         _safely(

@@ -237,8 +237,8 @@ def auction_fee_paid(*, auction: Auction, now: datetime, order: str) -> bool:
     auction.status = AuctionStatus.ACTIVE if auction.starts_at <= now else AuctionStatus.SCHEDULED
     auction.save(update_fields=["is_paid", "paid_at", "status", "updated_at"])
     auction_record(auction, AuctionEvent.Kind.PAID, merchant_trans_id=order, status=auction.status)
-    auction_id = auction.pk
-    transaction.on_commit(lambda: _auction_paid_effects(auction_id))
+    auction_id, ends_at = auction.pk, auction.ends_at
+    transaction.on_commit(lambda: _auction_paid_effects(auction_id, ends_at))
     return True
 
 
@@ -257,8 +257,8 @@ def _after_commit_broadcast(auction_id: int) -> None:
     transaction.on_commit(lambda: effects.auction_broadcast(auction_id=auction_id))
 
 
-def _auction_paid_effects(auction_id: int) -> None:
-    effects.auction_close_schedule(auction_id=auction_id)
+def _auction_paid_effects(auction_id: int, ends_at: datetime) -> None:
+    effects.auction_close_schedule(auction_id=auction_id, ends_at=ends_at)
     effects.notify_fee_paid(auction_id=auction_id)
 
 

@@ -7,8 +7,21 @@ from django.db.models import QuerySet
 from fees.models import AuctionPayment, FeeRefund, PaymentAttempt
 
 
-def lock_payment_by_order(order: str) -> AuctionPayment | None:
-    return AuctionPayment.objects.select_for_update().filter(merchant_trans_id=order).first()
+def lock_payment_reading_auction(order: str) -> AuctionPayment | None:
+    """Lock the payment and read its auction in the same statement, without locking the auction:
+    enough to decide whether it is payable, since every change to that (cancel, the clock's
+    cancel) locks the auction's payments first."""
+    return (
+        AuctionPayment.objects.select_for_update(of=("self",))
+        .select_related("auction")
+        .filter(merchant_trans_id=order)
+        .first()
+    )
+
+
+def lock_payment_and_auction(order: str) -> AuctionPayment | None:
+    """Lock the payment and its auction in one statement (payment, then auction: the one lock order)."""
+    return AuctionPayment.objects.select_for_update().select_related("auction").filter(merchant_trans_id=order).first()
 
 
 def lock_payment(payment_id: int) -> AuctionPayment:

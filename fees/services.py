@@ -24,7 +24,12 @@ from accounts.models import User
 from auctions.models import Auction, AuctionEvent, AuctionStatus
 from auctions.services import AuctionRuleError, auction_fee_paid, auction_lock, auction_record
 from fees import refunds
-from fees.locks import lock_attempt, lock_payment_by_order, lock_payments_of_auction
+from fees.locks import (
+    lock_attempt,
+    lock_payment_and_auction,
+    lock_payment_reading_auction,
+    lock_payments_of_auction,
+)
 from fees.models import AttemptStatus, AuctionPayment, PaymentAttempt, PaymentEvent, PaymentStatus
 from fees.rules import payment_is_expired, payment_mark_expired
 
@@ -107,13 +112,13 @@ def fee_prepare(
     """A gateway asks: is this order real, payable, and is this the amount? Records the attempt."""
     now = timezone.now()
     with transaction.atomic():
-        payment = lock_payment_by_order(order)
+        payment = lock_payment_reading_auction(order)
         if payment is None:
             return FeeDecision(FeeCode.ORDER_NOT_FOUND, detail="no payment with this order id")
         attempt = PaymentAttempt.objects.filter(gateway=gateway, gateway_trans_id=gateway_trans_id).first()
         if attempt is not None and attempt.payment_id != payment.pk:
             return FeeDecision(FeeCode.ATTEMPT_CONFLICT, detail="the transaction belongs to another payment")
-        auction = auction_lock(auction_id=payment.auction_id)
+        auction = payment.auction
         attempt_id = attempt.pk if attempt else None
         if payment.status == PaymentStatus.COMPLETED or auction.is_paid:
             return FeeDecision(FeeCode.ALREADY_PAID, attempt_id, detail="already paid")
@@ -157,7 +162,7 @@ def fee_complete(
     auction can no longer run, the money is kept as paid and refunded."""
     now = timezone.now()
     with transaction.atomic():
-        payment = lock_payment_by_order(order)
+        payment = lock_payment_and_auction(order)
         if payment is None:
             return FeeDecision(FeeCode.ORDER_NOT_FOUND, detail="no payment with this order id")
         attempt = lock_attempt(
@@ -182,7 +187,7 @@ def fee_complete(
             return FeeDecision(FeeCode.CANCELLED, detail=f"gateway error {error}")
         if not amounts_equal(amount, payment.amount):
             return FeeDecision(FeeCode.AMOUNT_MISMATCH, detail=f"expected {payment.amount}")
-        _payment_record_paid(payment, attempt, now=now, error=error, note=note)
+        _payment_record_paid(payment, attempt, now=now, error=error, note=note, auction=payment.auction)
         return FeeDecision(FeeCode.OK, attempt.pk)
 
 
@@ -240,10 +245,17 @@ def _attempt_finish(
 
 
 def _payment_record_paid(
-    payment: AuctionPayment, attempt: PaymentAttempt, *, now: datetime, error: int | None, note: str
+    payment: AuctionPayment,
+    attempt: PaymentAttempt,
+    *,
+    now: datetime,
+    error: int | None,
+    note: str,
+    auction: Auction | None = None,
 ) -> None:
-    """Complete a locked payment with a locked attempt; activate the auction, or refund."""
-    auction = auction_lock(auction_id=payment.auction_id)
+    """Complete a locked payment with a locked attempt; activate the auction (locked by the
+    caller, or here), or refund."""
+    auction = auction or auction_lock(auction_id=payment.auction_id)
     _attempt_finish(attempt, AttemptStatus.COMPLETED, now=now, error=error, note=note)
     payment.status = PaymentStatus.COMPLETED
     payment.completed_at = now

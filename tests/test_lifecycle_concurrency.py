@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from auctions import services
-from auctions.models import Auction, AuctionStatus
+from auctions.models import AuctionStatus
 from clickuz.errors import ClickError
 from clickuz.protocol import Action, ClickRequest
 from fees import services as fee_services
@@ -34,24 +34,23 @@ def click_request(payment, action: Action, merchant_prepare_id: int | None = Non
 
 
 def test_cancel_racing_click_complete_does_not_deadlock(auction, payment, monkeypatch):
-    """Complete locks payment then auction; cancel must take the same order.
-
-    The Complete is held between its two locks while the seller cancels:
-    with the opposite order PostgreSQL aborts one of them as a deadlock.
-    """
+    """Complete locks payment then auction; cancel must take the same order (the fee's hook locks
+    the payments before the auction). The Complete is held with its locks while the seller cancels:
+    with the opposite order PostgreSQL would abort one of them as a deadlock."""
     prepared = click_prepare(click_request(payment, Action.PREPARE))
     assert prepared.error == ClickError.SUCCESS
 
     payment_locked = threading.Event()
-    real_auction_lock = fee_services.auction_lock
+    real_fee_paid = fee_services.auction_fee_paid
 
-    def slow_auction_lock(*, auction_id: int) -> Auction:
+    def slow_fee_paid(**kwargs: object) -> bool:
+        # The Complete holds its locks (payment and auction, one statement) while the seller cancels.
         if threading.current_thread().name == "click-complete":
             payment_locked.set()
-            time.sleep(0.5)  # the seller's cancel arrives now
-        return real_auction_lock(auction_id=auction_id)
+            time.sleep(0.5)
+        return real_fee_paid(**kwargs)
 
-    monkeypatch.setattr(fee_services, "auction_lock", slow_auction_lock)
+    monkeypatch.setattr(fee_services, "auction_fee_paid", slow_fee_paid)
     outcome: dict[str, object] = {}
 
     def complete() -> None:
