@@ -107,6 +107,31 @@ def notify_fee_paid(*, auction_id: int) -> None:
     _notify("fee_paid", auction_id=auction_id)
 
 
+AUCTION_PAID_EFFECTS_TASK = "auctions.tasks.auction_paid_effects"
+
+
+def auction_paid_effects(*, auction_id: int, ends_at: datetime) -> None:
+    """A paid auction: its close is scheduled and the seller told."""
+    auction_close_schedule(auction_id=auction_id, ends_at=ends_at)
+    notify_fee_paid(auction_id=auction_id)
+
+
+def auction_paid_effects_enqueue(*, auction_id: int, ends_at: datetime) -> None:
+    """With a broker, one message does both in a worker: the gateway's Complete is answered
+    without waiting for two publishes. Without one, they run here (eagerly, as every effect)."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        auction_paid_effects(auction_id=auction_id, ends_at=ends_at)
+        return
+    from celery import current_app
+
+    _safely(
+        "paid",
+        lambda: current_app.send_task(
+            AUCTION_PAID_EFFECTS_TASK, kwargs={"auction_id": auction_id, "ends_at": ends_at.isoformat()}
+        ),
+    )
+
+
 def notify_ending_soon(*, auction_id: int) -> None:
     _notify("ending_soon", auction_id=auction_id)
     auction_broadcast(auction_id=auction_id)

@@ -258,8 +258,7 @@ def _after_commit_broadcast(auction_id: int) -> None:
 
 
 def _auction_paid_effects(auction_id: int, ends_at: datetime) -> None:
-    effects.auction_close_schedule(auction_id=auction_id, ends_at=ends_at)
-    effects.notify_fee_paid(auction_id=auction_id)
+    effects.auction_paid_effects_enqueue(auction_id=auction_id, ends_at=ends_at)
 
 
 def _bid_open_check(auction: Auction, bidder: User, now: datetime) -> None:

@@ -9,8 +9,11 @@ Both only record what time has already decided, and are idempotent. The
 embedded default (no broker) runs the same functions from `auction_jobs --loop`.
 """
 
+from datetime import datetime
+
 from celery import shared_task
 
+from auctions import effects
 from auctions.services import auction_close, auctions_ending_soon_mark, auctions_sync_due
 
 
@@ -25,3 +28,9 @@ def auctions_sweep() -> int:
     changed = auctions_sync_due()
     auctions_ending_soon_mark()
     return changed
+
+
+@shared_task(name=effects.AUCTION_PAID_EFFECTS_TASK, ignore_result=True)
+def auction_paid_effects(*, auction_id: int, ends_at: str) -> None:
+    """Enqueued once per paid auction (auctions.effects.auction_paid_effects_enqueue)."""
+    effects.auction_paid_effects(auction_id=auction_id, ends_at=datetime.fromisoformat(ends_at))

@@ -1,6 +1,7 @@
 """Celery task paths: the close at the exact end (scheduled after commit with an eta,
 on the real Redis broker), the idempotent sweeper, and the beat schedule."""
 
+import base64
 import json
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from auctions.models import Auction, AuctionStatus
 from auctions.services import bid_place
-from auctions.tasks import auction_close_task, auctions_sweep
+from auctions.tasks import auction_close_task, auction_paid_effects, auctions_sweep
 from config.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +88,10 @@ def test_paying_the_fee_and_an_extension_schedule_the_close_at_the_exact_end(
     auction = make_auction(listing, starts_in=-timedelta(minutes=1), duration=timedelta(minutes=3))
     with django_capture_on_commit_callbacks(execute=True):
         fee_pay_offline(fee_initiate(auction_id=auction.pk, user=auction.seller))
+    # The Complete publishes one message; a worker then schedules the close and tells the seller.
+    [paid] = [m for m in _queued(broker) if m["headers"]["task"] == auction_paid_effects.name]
+    assert [m["headers"]["task"] for m in _queued(broker)] == [auction_paid_effects.name]
+    auction_paid_effects.apply(kwargs=json.loads(base64.b64decode(paid["body"]))[1]).get()
     closes = [m for m in _queued(broker) if m["headers"]["task"] == auction_close_task.name]
     assert len(closes) == 1
     assert datetime.fromisoformat(closes[0]["headers"]["eta"]) == auction.ends_at
