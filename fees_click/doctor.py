@@ -42,7 +42,7 @@ from clickuz.protocol import Action
 from clickuz.simulator import TASHKENT, callback_fields_signed
 from clickuz.troubleshooting import CALLBACK_ERRORS, ERROR, INFO, OK, WARNING
 from fees.demo import test_fee_payment_create
-from fees.models import AuctionPayment, PaymentStatus, RefundStatus
+from fees.models import AuctionPayment, FeeRefund, PaymentStatus, RefundState, RefundStatus
 from fees_click.services import attempts_due_for_reconcile
 
 # Operator code 00 is not assigned in Uzbekistan: never a real person's phone.
@@ -722,6 +722,49 @@ def _callback_findings(*, since: datetime) -> list[Finding]:
     return found
 
 
+def _refund_findings() -> list[Finding]:
+    """Refunds not done yet. A manual refund is advised only when Click definitely refused and the
+    automatic sends are used up; while an outcome is unknown, the job asks Click and nobody refunds by hand."""
+    found = []
+    waiting = FeeRefund.objects.exclude(state=RefundState.DONE).select_related("payment").order_by("created_at")
+    for refund in waiting[:50]:
+        mti = refund.payment.merchant_trans_id
+        if refund.state == RefundState.FAILED and refund.sends >= settings.CLICK_REFUND_MAX_ATTEMPTS:
+            found.append(
+                Finding(
+                    "refunds.failed",
+                    ERROR,
+                    f"возврат сбора {mti} отклонён Click ({refund.note})",
+                    f"Click refused the refund of fee {mti} ({refund.note})",
+                    "админка → оплата → «Повторить возврат» или верните вручную в кабинете Click",
+                    "admin → payment → «Retry the refund», or refund by hand in the Click cabinet",
+                )
+            )
+        elif refund.state in (RefundState.UNKNOWN, RefundState.SENDING):
+            found.append(
+                Finding(
+                    "refunds.unknown",
+                    WARNING,
+                    f"исход возврата сбора {mti} неизвестен ({refund.note or refund.state}): его уточняет задача",
+                    f"the outcome of fee {mti}'s refund is unknown ({refund.note or refund.state}): the job asks Click",
+                    "ничего не возвращайте вручную: повторный возврат вернул бы деньги дважды; задача спросит Click",
+                    "do not refund by hand: it could pay the payer back twice; the job asks Click first",
+                )
+            )
+        else:
+            found.append(
+                Finding(
+                    "refunds.pending",
+                    WARNING,
+                    f"сбор {mti} будет возвращён ({refund.get_state_display()})",
+                    f"fee {mti} is to be refunded ({refund.state})",
+                    "задача отправит возврат через Click",
+                    "the job sends the refund through Click",
+                )
+            )
+    return found
+
+
 def _consistency_findings(*, now: datetime) -> list[Finding]:
     found = []
     completed = AuctionPayment.objects.filter(status=PaymentStatus.COMPLETED).select_related("auction")
@@ -756,20 +799,7 @@ def _consistency_findings(*, now: datetime) -> list[Finding]:
                 "only Click's Complete pays a fee: find out who changed the auction (its history in the admin)",
             )
         )
-    for payment in AuctionPayment.objects.filter(needs_refund=True)[:50]:
-        failed = payment.refund_status == RefundStatus.FAILED
-        found.append(
-            Finding(
-                "refunds.pending",
-                ERROR if failed and payment.refund_attempts >= settings.CLICK_REFUND_MAX_ATTEMPTS else WARNING,
-                f"сбор {payment.merchant_trans_id} нужно вернуть"
-                + (f": возврат не удался ({payment.refund_note})" if failed else ""),
-                f"fee {payment.merchant_trans_id} must be refunded"
-                + (f": the reversal failed ({payment.refund_note})" if failed else ""),
-                "админка → оплата → «Повторить возврат через Click» или верните вручную в кабинете Click",
-                "admin → payment → «Retry the refund through Click», or refund by hand in the Click cabinet",
-            )
-        )
+    found += _refund_findings()
     stale = attempts_due_for_reconcile(now=now).count()
     if stale:
         found.append(

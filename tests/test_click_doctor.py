@@ -24,7 +24,7 @@ from accounts.models import User
 from auctions.models import Auction, AuctionStatus
 from clickuz.models import ClickCallback
 from fees.demo import fee_pay_offline
-from fees.models import AuctionPayment, PaymentAttempt, RefundStatus
+from fees.models import AuctionPayment, FeeRefund, PaymentAttempt, RefundState, RefundStatus
 from fees.services import fee_initiate
 from fees_click.doctor import doctor_run
 from tests.procs import ROOT, free_port, server_env
@@ -177,15 +177,34 @@ def test_a_running_auction_without_a_completed_payment(production_like, auction)
     assert len(found) == 1 and f"#{auction.pk}" in found[0].en
 
 
-def test_refunds_waiting_and_failed(production_like, paid_auction, settings):
-    payment = AuctionPayment.objects.get(auction=paid_auction)
-    AuctionPayment.objects.filter(pk=payment.pk).update(needs_refund=True)
-    assert codes(doctor_run(self_test=False))["refunds.pending"] == "warning"
-    AuctionPayment.objects.filter(pk=payment.pk).update(
-        refund_status=RefundStatus.FAILED, refund_attempts=settings.CLICK_REFUND_MAX_ATTEMPTS, refund_note="-4045"
+def _refund(payment: AuctionPayment) -> FeeRefund:
+    attempt = payment.attempts.get(status="completed")
+    return FeeRefund.objects.create(
+        payment=payment, attempt=attempt, gateway="click", amount=payment.amount, reason="auction_cancelled"
     )
-    [finding] = [f for f in doctor_run(self_test=False) if f.code == "refunds.pending"]
-    assert finding.level == "error" and "-4045" in finding.ru
+
+
+def test_refunds_waiting_unknown_and_failed(production_like, paid_auction, settings):
+    payment = AuctionPayment.objects.get(auction=paid_auction)
+    refund = _refund(payment)
+    assert codes(doctor_run(self_test=False))["refunds.pending"] == "warning"
+
+    # The reversal timed out: its outcome is unknown. No manual refund is advised (it could pay twice).
+    FeeRefund.objects.filter(pk=refund.pk).update(state=RefundState.UNKNOWN, sends=1, note="ReadTimeout")
+    [finding] = [f for f in doctor_run(self_test=False) if f.code.startswith("refunds.")]
+    assert finding.code == "refunds.unknown" and finding.level == "warning"
+    assert finding.fix_en.startswith("do not refund by hand")
+
+    # Click refused, and the automatic sends are used up: now an operator acts.
+    FeeRefund.objects.filter(pk=refund.pk).update(
+        state=RefundState.FAILED, sends=settings.CLICK_REFUND_MAX_ATTEMPTS, note="error_code -4045"
+    )
+    [finding] = [f for f in doctor_run(self_test=False) if f.code.startswith("refunds.")]
+    assert finding.code == "refunds.failed" and finding.level == "error" and "-4045" in finding.ru
+    assert "by hand" in finding.fix_en
+
+    FeeRefund.objects.filter(pk=refund.pk).update(state=RefundState.DONE)
+    assert not [f for f in doctor_run(self_test=False) if f.code.startswith("refunds.")]
 
 
 def test_stale_prepared_attempts_are_reported(production_like, payment):
@@ -213,7 +232,9 @@ def test_a_cancelled_paid_auction_keeping_its_fee_is_a_warning_and_a_refunded_on
 def test_a_fee_paid_too_late_is_accounted_for_once_flagged(production_like, auction):
     fee_pay_offline(fee_initiate(auction_id=auction.pk, user=auction.seller))
     Auction.objects.filter(pk=auction.pk).update(is_paid=False, status=AuctionStatus.PENDING_PAYMENT)
-    AuctionPayment.objects.filter(auction=auction).update(needs_refund=True)
+    payment = AuctionPayment.objects.get(auction=auction)
+    AuctionPayment.objects.filter(pk=payment.pk).update(needs_refund=True)
+    _refund(payment)
     found = codes(doctor_run(self_test=False))
     assert "consistency.paid_not_active" not in found and found["refunds.pending"] == "warning"
 
