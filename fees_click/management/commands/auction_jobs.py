@@ -8,10 +8,12 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from auctions.services import auctions_ending_soon_mark, auctions_sync_due
+from clickuz.retention import callbacks_prune
 from fees.tasks import fee_jobs_run
 from fees_click.services import click_jobs_run
 
 logger = logging.getLogger(__name__)
+PRUNE_EVERY_SECONDS = 24 * 3600
 T = TypeVar("T")
 
 
@@ -23,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=int, default=settings.AUCTION_JOBS_INTERVAL)
 
     def handle(self, *args: object, loop: bool, interval: int, **options: object) -> None:
+        last_prune = float("-inf")
         while True:
             if loop:
                 close_old_connections()  # a long-running loop must not keep a dead connection
@@ -33,6 +36,10 @@ class Command(BaseCommand):
                 summary = self._run(name, job, loop=loop)
                 if summary:
                     jobs_report(self, name, summary)
+            # The callback log's retention, once a day (Celery beat does this in production).
+            if time.monotonic() - last_prune >= PRUNE_EVERY_SECONDS:
+                self._run("click_callbacks_prune", callbacks_prune, loop=loop)
+                last_prune = time.monotonic()
             if changed or not loop:
                 self.stdout.write(f"auction_jobs: {changed or 0} auction(s) updated")
             if not loop:
