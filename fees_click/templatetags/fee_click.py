@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 from django.conf import settings
-from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from auctions.models import Auction
 from clickuz.merchant import ClickMerchantClient
@@ -49,7 +49,7 @@ def fee_awaiting_refresh(context: dict[str, Any], auction: Auction) -> str:
         return ""
     if fee_payments_of_auction(auction).open_payment is None:
         return ""
-    return format_html('<meta http-equiv="refresh" content="5">')
+    return mark_safe('<meta http-equiv="refresh" content="5">')  # noqa: S308 (a constant)
 
 
 @register.inclusion_tag("fees_click/_click_invoice.html", takes_context=True)
