@@ -49,7 +49,7 @@ def fee_awaiting_refresh(context: dict[str, Any], auction: Auction) -> str:
         return ""
     if fee_payments_of_auction(auction).open_payment is None:
         return ""
-    return mark_safe('<meta http-equiv="refresh" content="5">')  # noqa: S308 (a constant)
+    return mark_safe('<meta http-equiv="refresh" content="5">')  # a constant
 
 
 @register.inclusion_tag("fees_click/_click_invoice.html", takes_context=True)
