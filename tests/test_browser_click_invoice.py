@@ -1,12 +1,17 @@
-"""Invoice by phone in a real browser: the seller sends the fee to their Click app,
-pays there (the fake Click Merchant API records it), the Click jobs follow the invoice,
-and the page shows the auction open."""
+"""Invoice by phone in a real browser: the seller sends the fee to their Click app and
+pays there. Click's Prepare reaches us, its Complete is lost; the fake Click Merchant API
+records the payment, the Click jobs follow the invoice, reconcile the attempt, and the
+page shows the auction open."""
 
+import httpx
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from clickuz.protocol import Action
+from clickuz.simulator import callback_fields_signed
 from fees_click.models import ClickInvoice
 from tests.browser import launch_browser
 from tests.conftest import PASSWORD
@@ -39,6 +44,17 @@ def test_seller_pays_the_fee_through_an_invoice_in_the_click_app(live_server, cl
         # The payer confirms in the Click app: Click marks the invoice and the payment paid.
         invoice = ClickInvoice.objects.get()
         payment = invoice.payment
+        fields = callback_fields_signed(
+            action=Action.PREPARE,
+            click_trans_id="6200000001",
+            service_id=settings.CLICK_SERVICE_ID,
+            secret_key=settings.CLICK_SECRET_KEY,
+            merchant_trans_id=payment.merchant_trans_id,
+            amount="50000.00",
+            paydoc_id="6300000001",
+        )
+        prepared = httpx.post(f"{live_server.url}/api/auctions/click/prepare/", data=fields).json()
+        assert prepared["error"] == 0  # Click's Prepare arrived; its Complete never will
         click_merchant.invoices[invoice.invoice_id].invoice_status = 2
         click_merchant.add_payment(
             6_200_000_001, payment.merchant_trans_id, timezone.localdate(payment.created_at).isoformat()
