@@ -16,7 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from auctions.services import AuctionRuleError
+from auctions.errors import AuctionRuleError
 
 # AuctionRuleError codes that are about the request itself (400); the rest are
 # conflicts with the auction's current state (409), e.g. "too_low", "ended".

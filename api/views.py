@@ -22,7 +22,7 @@ from api.exceptions import ApiError
 from api.language import ApiLanguageMixin
 from api.schema import errors, search_parameters
 from api.throttling import AnonThrottle, BidThrottle, PaymentThrottle, TokenThrottle, UserThrottle
-from auctions import services as auction_services
+from auctions import bidding
 from auctions.models import Auction, AuctionStatus, Bid
 from auctions.selectors import (
     auction_public_bids,
@@ -225,7 +225,7 @@ class BidCreateView(ApiLanguageMixin, APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = s.BidRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        bid = auction_services.bid_place(
+        bid = bidding.bid_place(
             auction_id=pk,
             bidder=_user(request),
             amount=data.validated_data.get("amount"),
@@ -242,7 +242,7 @@ class BuyNowView(ApiLanguageMixin, APIView):
 
     @extend_schema(request=None, responses={201: s.BidResultSerializer, **errors(401, 403, 404, 409, 429)})
     def post(self, request: Request, pk: int) -> Response:
-        bid = auction_services.auction_buy_now(auction_id=pk, buyer=_user(request))
+        bid = bidding.auction_buy_now(auction_id=pk, buyer=_user(request))
         return _bid_result(request, auction_id=pk, bid_id=bid.pk, amount=bid.amount)
 
 

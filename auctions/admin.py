@@ -8,7 +8,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from auctions import services
+from auctions import bidding, lifecycle
+from auctions.errors import AuctionRuleError
 from auctions.models import Auction, AuctionEvent, Bid, BidKind
 
 
@@ -63,7 +64,7 @@ def reason_form_view(
     if request.method == "POST":
         try:
             act(request.POST.get("reason", ""))
-        except services.AuctionRuleError as exc:
+        except AuctionRuleError as exc:
             error = exc.message
         else:
             messages.success(request, done)
@@ -125,7 +126,7 @@ class AuctionAdmin(NoDeleteMixin, admin.ModelAdmin):
             obj=auction,
             title=_("Отмена аукциона #%(pk)s") % {"pk": pk},
             back=reverse("admin:auctions_auction_change", args=[pk]),
-            act=lambda reason: services.auction_cancel(auction_id=pk, user=request.user, reason=reason),  # type: ignore[arg-type]
+            act=lambda reason: lifecycle.auction_cancel(auction_id=pk, user=request.user, reason=reason),  # type: ignore[arg-type]
             done=_("Аукцион отменён."),
         )
 
@@ -166,7 +167,7 @@ class BidAdmin(NoDeleteMixin, admin.ModelAdmin):
             obj=bid,
             title=_("Удаление ставки %(bid)s") % {"bid": bid},
             back=reverse("admin:auctions_auction_change", args=[bid.auction_id]),
-            act=lambda reason: services.bid_remove(bid_id=pk, admin=request.user, reason=reason),  # type: ignore[arg-type]
+            act=lambda reason: bidding.bid_remove(bid_id=pk, admin=request.user, reason=reason),  # type: ignore[arg-type]
             done=_("Ставка удалена; цена, лидер и окончание пересчитаны."),
         )
 

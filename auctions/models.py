@@ -22,7 +22,7 @@ PAID_AUCTION_STATUSES = (AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE, AuctionS
 
 
 class Auction(models.Model):
-    """An auction for one listing. Written only through auctions.services."""
+    """An auction for one listing. Written only through auctions.lifecycle and auctions.bidding."""
 
     listing = models.ForeignKey(
         Listing, on_delete=models.PROTECT, related_name="auctions", verbose_name=_("объявление")

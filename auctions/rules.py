@@ -2,7 +2,7 @@
 
 `bid_resolve` is what one accepted submission does to the public state of an
 auction (price, leader, the leader's hidden maximum) and which bid rows it
-writes. `auctions.services.bid_place` calls it under the auction row lock, and
+writes. `auctions.bidding.bid_place` calls it under the auction row lock, and
 the admin's bid removal replays the remaining submissions through it.
 """
 

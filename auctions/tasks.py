@@ -14,7 +14,7 @@ from datetime import datetime
 from celery import shared_task
 
 from auctions import effects
-from auctions.services import auction_close, auctions_ending_soon_mark, auctions_sync_due
+from auctions.lifecycle import auction_close, auctions_ending_soon_mark, auctions_sync_due
 
 
 @shared_task(name="auctions.tasks.auction_close_task", ignore_result=True)

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from auctions import services
+from auctions import bidding, lifecycle
+from auctions.errors import AuctionRuleError
 from auctions.forms import AuctionCreateForm, BidForm
 from auctions.models import Auction
 from auctions.rules import bid_step_default
@@ -42,8 +43,8 @@ def auction_create(request: HttpRequest, listing_pk: int) -> HttpResponse:
         form = AuctionCreateForm(request.POST)
         if form.is_valid():
             try:
-                auction = services.auction_create(seller=request.user, listing=listing, **form.cleaned_data)
-            except services.AuctionRuleError as exc:
+                auction = lifecycle.auction_create(seller=request.user, listing=listing, **form.cleaned_data)
+            except AuctionRuleError as exc:
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, _("Аукцион создан. Оплатите сбор, чтобы открыть его для ставок."))
@@ -108,8 +109,8 @@ def bid_create(request: HttpRequest, pk: int) -> HttpResponse:
             },
         )
     try:
-        bid = services.bid_place(auction_id=auction.pk, bidder=request.user, amount=amount, max_amount=max_amount)
-    except services.AuctionRuleError as exc:
+        bid = bidding.bid_place(auction_id=auction.pk, bidder=request.user, amount=amount, max_amount=max_amount)
+    except AuctionRuleError as exc:
         if wants_json:  # with the fresh state, so the client can bid again at once
             state = auction_live_state(Auction.objects.select_related("leader").get(pk=auction.pk))
             status = 409 if exc.code in ("too_low", "ended", "not_open", "not_started") else 400
@@ -141,8 +142,8 @@ def buy_now(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, rate_limited_message())
         return redirect(reverse("auctions:detail", args=[auction.pk]) + "#bid")
     try:
-        services.auction_buy_now(auction_id=auction.pk, buyer=request.user)
-    except services.AuctionRuleError as exc:
+        bidding.auction_buy_now(auction_id=auction.pk, buyer=request.user)
+    except AuctionRuleError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Поздравляем! Квартира ваша по цене «купить сейчас». Контакты продавца — ниже."))
@@ -153,7 +154,7 @@ def buy_now(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def watch_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     auction = get_object_or_404(Auction, pk=pk)
-    if services.auction_watch_toggle(auction_id=auction.pk, user=request.user):
+    if lifecycle.auction_watch_toggle(auction_id=auction.pk, user=request.user):
         messages.success(request, _("Вы следите за аукционом: сообщим о начале, скором окончании и продлении."))
     else:
         messages.info(request, _("Вы больше не следите за этим аукционом."))
@@ -165,8 +166,8 @@ def watch_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 def auction_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     auction = get_object_or_404(Auction, pk=pk)
     try:
-        services.auction_cancel(auction_id=auction.pk, user=request.user)
-    except services.AuctionRuleError as exc:
+        lifecycle.auction_cancel(auction_id=auction.pk, user=request.user)
+    except AuctionRuleError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Аукцион отменён."))

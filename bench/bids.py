@@ -137,7 +137,8 @@ def main() -> int:
     # 3. The same race in-process, straight into the service (no HTTP): the lock's own throughput.
     from django.db import connection
 
-    from auctions.services import AuctionRuleError, bid_place
+    from auctions.bidding import bid_place
+    from auctions.errors import AuctionRuleError
 
     auction2 = hot_auction_create(title="Бенчмарк 2")
     service_min = [START] * len(buyers)

@@ -165,7 +165,7 @@ def hot_auction_create(*, title: str = "Бенчмарк", paid: bool = True) ->
 
     from django.utils import timezone
 
-    from auctions.services import auction_create
+    from auctions.lifecycle import auction_create
     from fees.demo import fee_pay_offline
     from fees.services import fee_initiate
 

@@ -130,7 +130,7 @@ def main() -> int:
     from django.conf import settings
     from django.db import connection
 
-    from auctions.services import bid_place
+    from auctions.bidding import bid_place
 
     auction = hot_auction_create()
     buyers, _cookies = buyers_create(2)

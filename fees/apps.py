@@ -8,7 +8,7 @@ class FeesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from auctions.services import auction_fee_hooks_register
+        from auctions.lifecycle import auction_fee_hooks_register
         from fees.services import FeeAuctionHooks
 
         # Cancelling an auction settles its fee in the same transaction (payments locked first).

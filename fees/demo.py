@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from accounts.models import User
-from auctions.services import auction_create
+from auctions.lifecycle import auction_create
 from fees.models import AuctionPayment, Gateway
 from fees.services import FeeCode, fee_complete, fee_initiate, fee_prepare
 from listings.models import District

@@ -1,5 +1,5 @@
 """Every row lock the fee takes, in one place. Lock order: payment rows, then the
-auction (auctions.services.auction_lock), then attempts and refunds of that payment.
+auction (auctions.locks.auction_lock), then attempts and refunds of that payment.
 Call inside transaction.atomic(); never hold one across a call to a gateway."""
 
 from django.db.models import QuerySet

@@ -21,8 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from auctions.errors import AuctionRuleError
+from auctions.lifecycle import auction_fee_paid, auction_record
+from auctions.locks import auction_lock
 from auctions.models import Auction, AuctionEvent, AuctionStatus
-from auctions.services import AuctionRuleError, auction_fee_paid, auction_lock, auction_record
 from fees import refunds
 from fees.locks import (
     lock_attempt,
@@ -291,7 +293,7 @@ def _fee_settle_cancelled(payments: list[AuctionPayment], auction: Auction, *, n
 
 
 class FeeAuctionHooks:
-    """Registered with auctions (auctions.services.auction_fee_hooks_register) in FeesConfig.ready()."""
+    """Registered with auctions (auctions.lifecycle.auction_fee_hooks_register) in FeesConfig.ready()."""
 
     def lock(self, *, auction_id: int) -> None:
         lock_payments_of_auction(auction_id)

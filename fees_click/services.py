@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.phone import phone_normalize
-from auctions.services import AuctionRuleError
+from auctions.errors import AuctionRuleError
 from clickuz.merchant import INVOICE_STATUS_PAID, PAYMENT_STATUS_PAID, ClickMerchantClient, MerchantResult
 from fees.gateways import GatewayAnswer, GatewayOutcome
 from fees.models import AttemptStatus, AuctionPayment, FeeRefund, Gateway, PaymentAttempt, PaymentEvent, PaymentStatus

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from auctions.errors import AuctionRuleError
 from auctions.models import Auction
-from auctions.services import AuctionRuleError
 from core.ratelimit import rate_limit_allows, rate_limited_message
 from fees.services import fee_initiate
 from fees_click.services import payment_invoice_create

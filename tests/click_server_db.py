@@ -36,7 +36,7 @@ def _seed(count: int) -> list[dict[str, object]]:
     from django.utils import timezone
 
     from accounts.models import User
-    from auctions.services import auction_create
+    from auctions.lifecycle import auction_create
     from fees.services import fee_initiate
     from listings.geo import geo_ensure
     from listings.models import District, Listing, ListingStatus

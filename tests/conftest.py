@@ -7,8 +7,8 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
+from auctions.lifecycle import auction_create
 from auctions.models import Auction
-from auctions.services import auction_create
 from fees.demo import fee_pay_offline
 from fees.models import AuctionPayment
 from fees.services import fee_initiate

@@ -57,6 +57,13 @@ class FakeClickMerchant:
     next_invoice_id: int = 700001
     # An Auth header older (or newer) than this is refused, as a replayed one would be.
     max_clock_skew: int = 300
+    # Faults of a reversal (DELETE) after Click has handled it (or before, with reversal_applies=False):
+    # answer only after this many seconds (past the client's timeout), answer with this HTTP status
+    # (a 5xx), or close the connection without any answer.
+    reversal_delay: float = 0.0
+    reversal_http_status: int | None = None
+    reversal_drop: bool = False
+    reversal_applies: bool = True
 
     def add_payment(self, payment_id: int, merchant_trans_id: str, created_on: str, status: int = 2) -> FakePayment:
         self.payments[payment_id] = FakePayment(payment_id, merchant_trans_id, created_on, status)
@@ -103,6 +110,8 @@ class FakeClickMerchant:
                 return 200, {"error_code": code, "error_note": note}
             if payment.reversed:
                 return 200, {"error_code": -4046, "error_note": "Payment already reversed"}
+            if not self.reversal_applies:
+                return 200, {"error_code": 0, "error_note": "", "payment_id": payment.payment_id}
             payment.reversed = True
             payment.payment_status = -99
             return 200, {"error_code": 0, "error_note": "", "payment_id": payment.payment_id}
@@ -153,12 +162,23 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = 401, {"error_code": -401, "error_note": "Authorization failed"}
         else:
             status, payload = fake.answer(self.command, path, body)
+            if self.command == "DELETE":
+                if fake.reversal_delay:
+                    time.sleep(fake.reversal_delay)
+                if fake.reversal_drop:
+                    self.close_connection = True  # no answer at all: the client sees the connection drop
+                    return
+                if fake.reversal_http_status:
+                    status, payload = fake.reversal_http_status, {"error": "internal error"}
         data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            pass  # the client gave up waiting (a timeout under test)
 
     do_GET = do_POST = do_DELETE = _serve
 

@@ -74,7 +74,7 @@ def test_auctions_and_payments_are_not_editable_in_admin(admin_client_ru, paymen
 def test_evidence_cannot_be_deleted_in_admin(admin_client_ru, paid_auction, buyer, model):
     from django.apps import apps
 
-    from auctions.services import bid_place
+    from auctions.bidding import bid_place
 
     bid_place(auction_id=paid_auction.pk, bidder=buyer, amount=800_000_000)
     Model = apps.get_model(*model.split("/"))

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from auctions.bidding import bid_place
 from auctions.models import AuctionEvent, AuctionStatus, Bid
-from auctions.services import bid_place
 
 pytestmark = pytest.mark.django_db
 

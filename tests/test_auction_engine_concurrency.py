@@ -12,14 +12,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from auctions.bidding import auction_buy_now, bid_place
+from auctions.errors import AuctionRuleError
+from auctions.lifecycle import auction_close, auction_create
 from auctions.models import Auction, AuctionEvent, AuctionStatus, Bid, BidKind
-from auctions.services import (
-    AuctionRuleError,
-    auction_buy_now,
-    auction_close,
-    auction_create,
-    bid_place,
-)
 from fees.demo import fee_pay_offline
 from fees.services import fee_initiate
 from tests.test_bidding_concurrency import run_together

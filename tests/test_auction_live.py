@@ -11,8 +11,8 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
+from auctions.bidding import bid_place
 from auctions.selectors import auction_bidder_token
-from auctions.services import bid_place
 from config.routing import websocket_urlpatterns
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

@@ -8,14 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from auctions.bidding import bid_place
+from auctions.errors import AuctionRuleError
+from auctions.lifecycle import auction_cancel, auction_close, auction_create
 from auctions.models import Auction, AuctionStatus, AuctionWatch, Bid
-from auctions.services import (
-    AuctionRuleError,
-    auction_cancel,
-    auction_close,
-    auction_create,
-    bid_place,
-)
 from fees.demo import fee_pay_offline
 from fees.services import fee_initiate
 
@@ -91,7 +87,7 @@ def test_leader_raises_the_maximum_through_the_form(client, paid_auction, buyer)
 
 
 def test_bid_history_is_masked_and_leaves_out_removed_bids(client, paid_auction, buyer, make_user, make_operator):
-    from auctions.services import bid_remove
+    from auctions.bidding import bid_remove
 
     removed = bid_place(auction_id=paid_auction.pk, bidder=make_user(phone="+998901112233"), amount=START)
     bid_place(auction_id=paid_auction.pk, bidder=buyer, amount=START + STEP)

@@ -7,17 +7,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from auctions.bidding import auction_buy_now, bid_place, bid_remove
+from auctions.errors import AuctionRuleError
+from auctions.lifecycle import auction_cancel, auction_close, auction_create
 from auctions.models import Auction, AuctionEvent, AuctionStatus, Bid, BidKind
 from auctions.rules import bid_step_default, bid_step_limits
-from auctions.services import (
-    AuctionRuleError,
-    auction_buy_now,
-    auction_cancel,
-    auction_close,
-    auction_create,
-    bid_place,
-    bid_remove,
-)
 
 START = Decimal("800000000")
 STEP = Decimal("1000000")

@@ -11,8 +11,8 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
+from auctions.bidding import bid_place
 from auctions.models import Auction, AuctionStatus
-from auctions.services import bid_place
 from auctions.tasks import auction_close_task, auction_paid_effects, auctions_sweep
 from config.celery import app as celery_app
 

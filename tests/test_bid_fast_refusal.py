@@ -11,8 +11,9 @@ import psycopg
 import pytest
 from django.db import connection
 
+from auctions.bidding import bid_place
+from auctions.errors import AuctionRuleError
 from auctions.models import Auction
-from auctions.services import AuctionRuleError, bid_place
 from tests.procs import dsn_of_test_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

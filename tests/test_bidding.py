@@ -8,8 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from auctions.bidding import bid_place
+from auctions.errors import AuctionRuleError
+from auctions.lifecycle import auction_cancel, auction_sync
 from auctions.models import Auction, AuctionEvent, AuctionStatus, Bid
-from auctions.services import AuctionRuleError, auction_cancel, auction_sync, bid_place
 
 START = Decimal("800000000")
 STEP = Decimal("1000000")

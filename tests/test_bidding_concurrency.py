@@ -19,8 +19,9 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from auctions.bidding import bid_place
+from auctions.errors import AuctionRuleError
 from auctions.models import Auction, AuctionEvent, Bid
-from auctions.services import AuctionRuleError, bid_place
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -15,14 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from auctions.bidding import bid_place, bid_remove
+from auctions.errors import AuctionRuleError
+from auctions.lifecycle import auction_close, auction_create
 from auctions.models import Auction, AuctionStatus, Bid
-from auctions.services import (
-    AuctionRuleError,
-    auction_close,
-    auction_create,
-    bid_place,
-    bid_remove,
-)
 from fees.demo import fee_pay_offline
 from fees.services import fee_initiate
 

@@ -12,8 +12,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from auctions.lifecycle import auction_create
 from auctions.models import Auction, AuctionStatus
-from auctions.services import auction_create
 from fees.demo import fee_pay_offline
 from fees.services import fee_initiate
 from tests.browser import launch_browser

@@ -13,8 +13,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
+from auctions.lifecycle import auction_create
 from auctions.models import Auction, Bid
-from auctions.services import auction_create
 from fees.demo import fee_pay_offline
 from fees.services import fee_initiate
 from listings.geo import geo_ensure

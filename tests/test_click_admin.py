@@ -7,15 +7,15 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
+from auctions.lifecycle import auction_cancel
 from auctions.models import Auction
-from auctions.services import auction_cancel
 from clickuz.models import ClickCallback
-from fees.models import AuctionPayment, PaymentStatus, RefundStatus
-from fees_click.services import payment_refund
+from fees.models import AuctionPayment, FeeRefund, PaymentStatus, RefundState, RefundStatus
+from fees.refunds import refund_process
 from tests.test_click_jobs import _day, click_pay, click_prepare
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
-CHANGELIST = "/admin/auctions/auctionpayment/"
+CHANGELIST = "/admin/fees/auctionpayment/"
 
 
 @pytest.fixture
@@ -52,20 +52,21 @@ def test_callback_log_filters_by_error_code_and_time(operator, payment):
 
 def test_payment_timeline_shows_every_step(operator, click_merchant, payment):
     attempt = click_pay(payment)
-    click_merchant.add_payment(attempt.click_trans_id, payment.merchant_trans_id, _day(payment))
+    click_merchant.add_payment(int(attempt.gateway_trans_id), payment.merchant_trans_id, _day(payment))
     auction = Auction.objects.get(pk=payment.auction_id)
     auction_cancel(auction_id=auction.pk, user=auction.seller)
-    payment_refund(payment_id=payment.pk)  # the on_commit task's work, run here inside the test transaction
+    # The on_commit task's work, run here inside the test transaction.
+    refund_process(refund_id=FeeRefund.objects.get(payment=payment).pk)
 
-    page = operator.get(reverse("admin:auctions_auctionpayment_change", args=[payment.pk])).content.decode()
+    page = operator.get(reverse("admin:fees_auctionpayment_change", args=[payment.pk])).content.decode()
     order = [page.index(f'data-timeline="{step}"') for step in ("initiated", "prepared", "completed", "refunded")]
     assert order == sorted(order)
-    assert "Возвращён через Click" in page
+    assert "reversed Click payment" in page and 'data-timeline="refund done"' in page
 
 
 def test_recheck_with_click_settles_a_stuck_payment_and_is_idempotent(operator, click_merchant, payment):
     attempt = click_prepare(payment)
-    click_merchant.add_payment(attempt.click_trans_id, payment.merchant_trans_id, _day(payment), status=2)
+    click_merchant.add_payment(int(attempt.gateway_trans_id), payment.merchant_trans_id, _day(payment), status=2)
 
     page = _action(operator, "recheck_with_click", payment).content.decode()
     assert f"{payment.merchant_trans_id}: paid" in page
@@ -74,7 +75,7 @@ def test_recheck_with_click_settles_a_stuck_payment_and_is_idempotent(operator, 
 
     page = _action(operator, "recheck_with_click", payment).content.decode()
     assert f"{payment.merchant_trans_id}: confirmed" in page
-    page = operator.get(reverse("admin:auctions_auctionpayment_change", args=[payment.pk])).content.decode()
+    page = operator.get(reverse("admin:fees_auctionpayment_change", args=[payment.pk])).content.decode()
     assert page.count('data-timeline="reconciled"') == 2 and page.count('data-timeline="completed"') == 1
 
 
@@ -83,7 +84,7 @@ def test_staff_without_the_permission_cannot_recheck_or_refund(client, make_user
     viewer.user_permissions.add(Permission.objects.get(codename="view_auctionpayment"))
     client.force_login(viewer)
     attempt = click_prepare(payment)
-    click_merchant.add_payment(attempt.click_trans_id, payment.merchant_trans_id, _day(payment), status=2)
+    click_merchant.add_payment(int(attempt.gateway_trans_id), payment.merchant_trans_id, _day(payment), status=2)
     assert client.get(CHANGELIST).status_code == 200
     _action(client, "recheck_with_click", payment)
     payment.refresh_from_db()
@@ -92,12 +93,15 @@ def test_staff_without_the_permission_cannot_recheck_or_refund(client, make_user
 
 def test_retry_refund_action_reverses_a_failed_refund(operator, click_merchant, payment, settings):
     attempt = click_pay(payment)
-    fake = click_merchant.add_payment(attempt.click_trans_id, payment.merchant_trans_id, _day(payment))
+    fake = click_merchant.add_payment(int(attempt.gateway_trans_id), payment.merchant_trans_id, _day(payment))
     fake.reversal_error = (-4045, "Reversal is not allowed")
     auction = Auction.objects.get(pk=payment.auction_id)
     auction_cancel(auction_id=auction.pk, user=auction.seller)
+    refund = FeeRefund.objects.get(payment=payment)
+    # A refusal is final until an operator retries: more runs send nothing more.
     for _ in range(settings.CLICK_REFUND_MAX_ATTEMPTS):
-        payment_refund(payment_id=payment.pk)
+        refund_process(refund_id=refund.pk)
+    assert len(click_merchant.calls("DELETE")) == 1
     payment.refresh_from_db()
     assert payment.refund_status == RefundStatus.FAILED and payment.needs_refund
     page = operator.get(CHANGELIST + "?" + urlencode({"refund_status": "failed"})).content.decode()
@@ -105,11 +109,15 @@ def test_retry_refund_action_reverses_a_failed_refund(operator, click_merchant, 
 
     fake.reversal_error = None
     page = _action(operator, "retry_refund", payment).content.decode()
-    assert f"{payment.merchant_trans_id}: возвращён" in page
+    assert f"{payment.merchant_trans_id}: Возвращён" in page
     payment.refresh_from_db()
     assert payment.refund_status == RefundStatus.REFUNDED and not payment.needs_refund
+    refund.refresh_from_db()
+    assert refund.state == RefundState.DONE and len(click_merchant.calls("DELETE")) == 2
 
 
-@pytest.mark.parametrize("model", ["auctions/paymentevent", "auctions/clickinvoice"])
+@pytest.mark.parametrize(
+    "model", ["fees/paymentevent", "fees_click/clickinvoice", "fees/feerefund", "fees/paymentattempt"]
+)
 def test_new_changelists_load(operator, model):
     assert operator.get(f"/admin/{model}/", {"q": "AUCTION_"}).status_code == 200

@@ -4,7 +4,7 @@ Click re-sends Prepare and Complete when an answer is late, so duplicates
 can arrive at the same moment. Each test fires its requests from separate
 threads, released together by a barrier, at the live server; every request
 is handled in its own server thread with its own PostgreSQL connection, so
-only the row locks in auctions.services keep the outcome right.
+only the row locks in the fee services keep the outcome right.
 """
 
 import itertools

@@ -19,9 +19,9 @@ from django.db import DatabaseError
 from django.test import Client
 from django.utils import timezone
 
-from auctions import services
+from auctions import lifecycle
+from auctions.lifecycle import auction_cancel
 from auctions.models import Auction, AuctionEvent, AuctionStatus
-from auctions.services import auction_cancel
 from clickuz.models import ClickCallback
 from clickuz.signing import sign_string
 from fees.models import AttemptStatus, AuctionPayment, PaymentAttempt, PaymentStatus
@@ -688,7 +688,7 @@ def test_complete_when_our_side_fails(client, payment, monkeypatch):
 def test_a_failure_midway_through_complete_rolls_everything_back(client, payment, monkeypatch):
     fields, answer = prepared_attempt(client, payment)
     # The last write of the paying transaction fails: nothing before it may stay.
-    monkeypatch.setattr(services, "auction_record", _database_down)
+    monkeypatch.setattr(lifecycle, "auction_record", _database_down)
     assert complete(client, payment, fields, answer)[1]["error"] == -7
     assert_unpaid(payment)
     assert PaymentAttempt.objects.get().status == AttemptStatus.PREPARED
@@ -1101,7 +1101,7 @@ def test_every_request_is_logged_with_our_answer(client, payment, monkeypatch):
 @pytest.mark.django_db
 def test_the_log_survives_a_rolled_back_payment(client, payment, monkeypatch):
     fields, answer = prepared_attempt(client, payment)
-    monkeypatch.setattr(services, "auction_record", _database_down)
+    monkeypatch.setattr(lifecycle, "auction_record", _database_down)
     complete(client, payment, fields, answer)
     row = ClickCallback.objects.order_by("-id").first()
     assert row.stage == "complete"

@@ -127,7 +127,7 @@ def test_sandbox_is_404_when_off(client, settings):
 @pytest.mark.django_db
 def test_auction_jobs_command_records_the_end_and_winner(listing, make_paid_auction, buyer, settings):
     settings.AUCTION_SOFT_CLOSE_MINUTES = 0  # soft close has its own tests; here the end must stay put
-    from auctions.services import bid_place
+    from auctions.bidding import bid_place
 
     auction = make_paid_auction(listing, starts_in=-timedelta(seconds=1), duration=timedelta(seconds=3))
     bid_place(auction_id=auction.pk, bidder=buyer, amount=800_000_000)

@@ -11,16 +11,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
+from auctions.bidding import bid_place
+from auctions.errors import AuctionRuleError
+from auctions.lifecycle import auction_cancel, auction_create, auction_sync, auctions_sync_due
 from auctions.models import Auction, AuctionEvent, AuctionStatus
 from auctions.selectors import auction_effective_status, auction_min_next_bid
-from auctions.services import (
-    AuctionRuleError,
-    auction_cancel,
-    auction_create,
-    auction_sync,
-    auctions_sync_due,
-    bid_place,
-)
 from fees.demo import fee_pay_offline
 from fees.models import AuctionPayment, PaymentStatus
 from fees.services import fee_initiate
@@ -540,18 +535,18 @@ def test_cancelling_a_started_auction_without_bids_keeps_the_fee(listing, make_p
 
 
 def test_sync_due_goes_on_past_a_failing_auction(monkeypatch, listing, make_listing, make_paid_auction):
-    from auctions import services
+    from auctions import lifecycle
 
     broken = make_paid_auction(listing, starts_in=timedelta(minutes=10))
     fine = make_paid_auction(make_listing(listing.seller), starts_in=timedelta(minutes=10))
-    real_sync = services.auction_sync
+    real_sync = lifecycle.auction_sync
 
     def sync(*, auction_id, now=None):
         if auction_id == broken.pk:
             raise RuntimeError("broken row")
         return real_sync(auction_id=auction_id, now=now)
 
-    monkeypatch.setattr(services, "auction_sync", sync)
-    assert services.auctions_sync_due(now=timezone.now() + HOUR) == 1
+    monkeypatch.setattr(lifecycle, "auction_sync", sync)
+    assert lifecycle.auctions_sync_due(now=timezone.now() + HOUR) == 1
     assert Auction.objects.get(pk=fine.pk).status == AuctionStatus.ACTIVE
     assert Auction.objects.get(pk=broken.pk).status == AuctionStatus.SCHEDULED

@@ -6,7 +6,7 @@ import time
 import pytest
 from django.db import connection
 
-from auctions import services
+from auctions import lifecycle
 from auctions.models import AuctionStatus
 from clickuz.errors import ClickError
 from clickuz.protocol import Action, ClickRequest
@@ -65,7 +65,7 @@ def test_cancel_racing_click_complete_does_not_deadlock(auction, payment, monkey
     thread.start()
     assert payment_locked.wait(5)
     try:
-        services.auction_cancel(auction_id=auction.pk, user=auction.seller)
+        lifecycle.auction_cancel(auction_id=auction.pk, user=auction.seller)
     except Exception as exc:  # reported below
         outcome["cancel"] = exc
     thread.join(10)

@@ -11,8 +11,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from auctions.bidding import bid_place
+from auctions.lifecycle import auction_close, auctions_ending_soon_mark
 from auctions.models import Auction, AuctionWatch
-from auctions.services import auction_close, auctions_ending_soon_mark, bid_place
 from core import sms
 from notifications.models import TelegramLink
 from notifications.services import preference_update, telegram_link_url, telegram_updates_process
@@ -132,7 +133,7 @@ def test_won_lost_and_sold_with_each_others_contacts(paid_auction, make_user, dj
 def test_watchers_hear_started_ending_soon_and_extended(
     listing, make_paid_auction, make_user, django_capture_on_commit_callbacks, settings
 ):
-    from auctions.services import auction_sync
+    from auctions.lifecycle import auction_sync
 
     watcher = make_user(email="watcher@example.uz")
     auction = make_paid_auction(listing, starts_in=timedelta(minutes=10), duration=timedelta(hours=1))
@@ -262,7 +263,7 @@ def test_without_a_broker_notifications_leave_the_request_thread(paid_auction, m
 def test_an_operator_cancel_tells_bidders_watchers_and_the_seller(
     paid_auction, make_user, make_operator, django_capture_on_commit_callbacks
 ):
-    from auctions.services import auction_cancel
+    from auctions.lifecycle import auction_cancel
 
     bidder = make_user(email="bidder@example.uz")
     watcher = make_user(email="watcher@example.uz")

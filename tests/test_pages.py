@@ -280,7 +280,7 @@ def test_unknown_pages_are_404(client):
 
 
 def test_detail_page_query_count_is_constant(client, paid_auction, django_assert_max_num_queries, make_user):
-    from auctions.services import bid_place
+    from auctions.bidding import bid_place
 
     url = paid_auction.get_absolute_url()
     client.get(url)

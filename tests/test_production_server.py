@@ -28,7 +28,7 @@ from django.db import connection
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from auctions.services import bid_place
+from auctions.bidding import bid_place
 from clickuz.models import ClickCallback
 
 pytestmark = [pytest.mark.server, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core import mail
 
 from accounts.models import User
-from auctions.services import bid_place
+from auctions.bidding import bid_place
 from core import sms
 
 pytestmark = pytest.mark.django_db

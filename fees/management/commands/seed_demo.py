@@ -8,8 +8,9 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from accounts.models import User
+from auctions.bidding import bid_place
+from auctions.lifecycle import auction_cancel, auction_create, auction_sync
 from auctions.models import Auction
-from auctions.services import auction_cancel, auction_create, auction_sync, bid_place
 from fees.demo import fee_pay_offline
 from fees.services import fee_initiate
 from listings.demo_images import demo_photo

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from auctions.services import auctions_ending_soon_mark, auctions_sync_due
+from auctions.lifecycle import auctions_ending_soon_mark, auctions_sync_due
 from clickuz.retention import callbacks_prune
 from fees.tasks import fee_jobs_run
 from fees_click.services import click_jobs_run
