@@ -223,3 +223,30 @@ def test_status_by_mti_is_asked_for_the_next_day_near_midnight(click_merchant, p
     else:
         assert result.outcome == "unknown"
         assert by_mti == [f"/payment/status_by_mti/12345/{mti}/{day.isoformat()}"]
+
+
+def test_no_row_lock_is_held_while_the_reversal_is_in_flight(click_merchant, payment, settings, broker_down):
+    """A Click callback for the payment arriving during a slow reversal must not wait for it:
+    while the fake Click holds the DELETE, the payment, its auction and the refund can be locked
+    at once (NOWAIT) from another connection."""
+    import threading
+
+    from django.db import connection, transaction
+
+    settings.CLICK_MERCHANT_API_TIMEOUT = 5
+    click_merchant.reversal_delay = 1.0
+    _paid_and_cancelled(payment, click_merchant)
+    refund = FeeRefund.objects.get(payment=payment)
+    sender = threading.Thread(target=lambda: (refund_process_task(refund.pk), connection.close()))
+    sender.start()
+    deadline = timezone.now() + timedelta(seconds=5)
+    while not click_merchant.calls("DELETE") and timezone.now() < deadline:
+        pass
+    assert click_merchant.calls("DELETE"), "the reversal was not sent"
+    with transaction.atomic():  # the DELETE is in flight now
+        assert AuctionPayment.objects.select_for_update(nowait=True).filter(pk=payment.pk).exists()
+        assert Auction.objects.select_for_update(nowait=True).filter(pk=payment.auction_id).exists()
+        assert FeeRefund.objects.select_for_update(nowait=True).filter(pk=refund.pk).exists()
+    sender.join(10)
+    refund.refresh_from_db()
+    assert refund.state == RefundState.DONE and len(click_merchant.calls("DELETE")) == 1
