@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 
+from core.jobs import jobs_run
 from fees.refunds import refunds_process_due
 from fees.services import fees_expire_due, fees_settle_cancelled_due
 
@@ -12,18 +13,14 @@ logger = logging.getLogger("fees.jobs")
 
 def fee_jobs_run() -> dict[str, int]:
     """One run of the fee's periodic work; each step fails on its own."""
-    summary: dict[str, int] = {}
-    for name, step in (
-        ("expired", fees_expire_due),
-        ("cancelled_settled", fees_settle_cancelled_due),
-        ("refunded", refunds_process_due),
-    ):
-        try:
-            summary[name] = step()
-        except Exception:
-            logger.exception("fee job %s failed", name)
-            summary[name] = 0
-    return summary
+    return jobs_run(
+        (
+            ("expired", fees_expire_due),
+            ("cancelled_settled", fees_settle_cancelled_due),
+            ("refunded", refunds_process_due),
+        ),
+        logger=logger,
+    )
 
 
 @shared_task(name="fees.tasks.fee_jobs")

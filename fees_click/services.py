@@ -28,6 +28,7 @@ from accounts.models import User
 from accounts.phone import phone_normalize
 from auctions.errors import AuctionRuleError
 from clickuz.merchant import INVOICE_STATUS_PAID, PAYMENT_STATUS_PAID, ClickMerchantClient, MerchantResult
+from core.jobs import jobs_run
 from fees.gateways import GatewayAnswer, GatewayOutcome
 from fees.models import AttemptStatus, AuctionPayment, FeeRefund, Gateway, PaymentAttempt, PaymentEvent, PaymentStatus
 from fees.services import FeeCode, fee_attempt_failed_at_gateway, fee_attempt_paid_at_gateway, fee_initiate
@@ -382,16 +383,10 @@ def invoices_check_due(*, now: datetime | None = None) -> int:
 
 def click_jobs_run(*, now: datetime | None = None) -> dict[str, int]:
     """One run of the Click jobs (Celery beat, and the auction_jobs loop); idempotent."""
-    summary: dict[str, int] = {}
-    steps = (
-        ("reconciled", lambda: len(payments_reconcile_due(now=now))),
-        ("invoices", lambda: invoices_check_due(now=now)),
+    return jobs_run(
+        (
+            ("reconciled", lambda: len(payments_reconcile_due(now=now))),
+            ("invoices", lambda: invoices_check_due(now=now)),
+        ),
+        logger=logger,
     )
-    for name, step in steps:
-        try:
-            summary[name] = step()
-        except Exception:
-            # One failing step must not stop the others; the next run retries.
-            logger.exception("click job %s failed", name)
-            summary[name] = 0
-    return summary
