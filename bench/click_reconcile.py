@@ -72,11 +72,12 @@ def main() -> None:
         payment = test_fee_payment_create(
             seller=seller, title=f"bench {i}", starts_at=now + timedelta(hours=1), ends_at=now + timedelta(days=2)
         )
+        # A Prepare that reached us and a Complete that did not: the attempt exists, Click knows the payment.
         attempt = PaymentAttempt.objects.create(
-            payment=payment, click_trans_id=8_000_000_000 + i, amount_raw="50000.00", sign_time="2026-01-01 00:00:00"
+            payment=payment, gateway_trans_id=str(8_000_000_000 + i), amount=payment.amount
         )
         fake.add_payment(
-            attempt.click_trans_id,
+            int(attempt.gateway_trans_id),
             payment.merchant_trans_id,
             timezone.localdate(payment.created_at).isoformat(),
             status=2 if i % 2 == 0 else -5017,
