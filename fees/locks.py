@@ -28,6 +28,11 @@ def lock_payment(payment_id: int) -> AuctionPayment:
     return AuctionPayment.objects.select_for_update().get(pk=payment_id)
 
 
+def lock_payment_unless_busy(payment_id: int) -> AuctionPayment | None:
+    """The payment, locked, or None when another transaction holds it (a job passes it by)."""
+    return AuctionPayment.objects.select_for_update(skip_locked=True).filter(pk=payment_id).first()
+
+
 def lock_payments_of_auction(auction_id: int) -> list[AuctionPayment]:
     return list(AuctionPayment.objects.select_for_update().filter(auction_id=auction_id).order_by("pk"))
 

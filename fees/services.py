@@ -28,8 +28,10 @@ from auctions.models import Auction, AuctionEvent, AuctionStatus
 from fees import refunds
 from fees.locks import (
     lock_attempt,
+    lock_payment,
     lock_payment_and_auction,
     lock_payment_reading_auction,
+    lock_payment_unless_busy,
     lock_payments_of_auction,
 )
 from fees.models import AttemptStatus, AuctionPayment, PaymentAttempt, PaymentEvent, PaymentStatus
@@ -200,7 +202,7 @@ def fee_attempt_paid_at_gateway(
     whatever became of the fee or its auction since. What cannot be honoured is refunded."""
     now = timezone.now()
     with transaction.atomic():
-        payment = AuctionPayment.objects.select_for_update().get(pk=payment_id)
+        payment = lock_payment(payment_id)
         attempt = lock_attempt(PaymentAttempt.objects.filter(pk=attempt_id, payment=payment))
         if attempt is None:
             return FeeDecision(FeeCode.ATTEMPT_NOT_FOUND, detail="unknown attempt")
@@ -222,7 +224,7 @@ def fee_attempt_paid_at_gateway(
 def fee_attempt_failed_at_gateway(*, payment_id: int, attempt_id: int, error: int, note: str) -> FeeDecision:
     """The gateway's records say an attempt failed: it can never be charged."""
     with transaction.atomic():
-        AuctionPayment.objects.select_for_update().get(pk=payment_id)
+        lock_payment(payment_id)
         attempt = lock_attempt(PaymentAttempt.objects.filter(pk=attempt_id, payment_id=payment_id))
         if attempt is None:
             return FeeDecision(FeeCode.ATTEMPT_NOT_FOUND, detail="unknown attempt")
@@ -345,7 +347,7 @@ def fees_expire_due(*, now: datetime | None = None) -> int:
         "pk", flat=True
     ):
         with transaction.atomic():
-            payment = AuctionPayment.objects.select_for_update(skip_locked=True).filter(pk=payment_id).first()
+            payment = lock_payment_unless_busy(payment_id)
             if payment is not None and payment_is_expired(payment, now=now):
                 payment_mark_expired(payment, now=now)
                 count += 1
