@@ -723,19 +723,33 @@ def _callback_findings(*, since: datetime) -> list[Finding]:
 
 
 def _refund_findings() -> list[Finding]:
-    """Refunds not done yet. A manual refund is advised only when Click definitely refused and the
+    """Refunds not done yet. An operator is asked to act only when Click definitely refused, or the
     automatic sends are used up; while an outcome is unknown, the job asks Click and nobody refunds by hand."""
     found = []
     waiting = FeeRefund.objects.exclude(state=RefundState.DONE).select_related("payment").order_by("created_at")
     for refund in waiting[:50]:
         mti = refund.payment.merchant_trans_id
-        if refund.state == RefundState.FAILED and refund.sends >= settings.CLICK_REFUND_MAX_ATTEMPTS:
+        waits_for_operator = (
+            refund.state == RefundState.REQUESTED and refund.sends >= settings.CLICK_REFUND_MAX_ATTEMPTS
+        )
+        # The job never re-sends a definite refusal, nor a refund whose automatic sends are used up.
+        if refund.state == RefundState.FAILED or waits_for_operator:
             found.append(
                 Finding(
                     "refunds.failed",
                     ERROR,
-                    f"возврат сбора {mti} отклонён Click ({refund.note})",
-                    f"Click refused the refund of fee {mti} ({refund.note})",
+                    (
+                        f"возврат сбора {mti} отклонён Click"
+                        if not waits_for_operator
+                        else f"возврат сбора {mti}: автоматические попытки исчерпаны"
+                    )
+                    + f" ({refund.note})",
+                    (
+                        f"Click refused the refund of fee {mti}"
+                        if not waits_for_operator
+                        else f"the refund of fee {mti} used up its automatic sends"
+                    )
+                    + f" ({refund.note})",
                     "админка → оплата → «Повторить возврат» или верните вручную в кабинете Click",
                     "admin → payment → «Retry the refund», or refund by hand in the Click cabinet",
                 )

@@ -195,13 +195,18 @@ def test_refunds_waiting_unknown_and_failed(production_like, paid_auction, setti
     assert finding.code == "refunds.unknown" and finding.level == "warning"
     assert finding.fix_en.startswith("do not refund by hand")
 
-    # Click refused, and the automatic sends are used up: now an operator acts.
-    FeeRefund.objects.filter(pk=refund.pk).update(
-        state=RefundState.FAILED, sends=settings.CLICK_REFUND_MAX_ATTEMPTS, note="error_code -4045"
-    )
+    # Click refused: the job never re-sends a refusal, so an operator acts (on the first refusal too).
+    FeeRefund.objects.filter(pk=refund.pk).update(state=RefundState.FAILED, sends=1, note="error_code -4045")
     [finding] = [f for f in doctor_run(self_test=False) if f.code.startswith("refunds.")]
     assert finding.code == "refunds.failed" and finding.level == "error" and "-4045" in finding.ru
     assert "by hand" in finding.fix_en
+
+    # Still charged after every automatic send: it waits for an operator too.
+    FeeRefund.objects.filter(pk=refund.pk).update(
+        state=RefundState.REQUESTED, sends=settings.CLICK_REFUND_MAX_ATTEMPTS, note="still paid"
+    )
+    [finding] = [f for f in doctor_run(self_test=False) if f.code.startswith("refunds.")]
+    assert finding.code == "refunds.failed" and "automatic sends" in finding.en
 
     FeeRefund.objects.filter(pk=refund.pk).update(state=RefundState.DONE)
     assert not [f for f in doctor_run(self_test=False) if f.code.startswith("refunds.")]
