@@ -52,9 +52,7 @@ def refund_request(*, payment: AuctionPayment, attempt: PaymentAttempt, reason: 
     refund = FeeRefund.objects.create(
         payment=payment, attempt=attempt, gateway=attempt.gateway, amount=attempt.amount, reason=reason
     )
-    payment.needs_refund = True
-    payment.refund_status = RefundStatus.NONE
-    payment.save(update_fields=["needs_refund", "refund_status", "updated_at"])
+    _summarise(payment)
     PaymentEvent.objects.create(
         payment=payment,
         kind=PaymentEvent.Kind.REFUND_REQUESTED,
@@ -73,23 +71,38 @@ def _enqueue(refund_id: int) -> None:
         logger.exception("could not enqueue refund %s", refund_id)
 
 
-def _summarise(payment: AuctionPayment, refund: FeeRefund) -> None:
-    """Keep the payment row's refund columns (what operators look at) in step with the refund."""
-    payment.refund_attempts = refund.sends
-    fields = ["refund_attempts", "refund_status", "refund_note", "needs_refund", "updated_at"]
-    if refund.state == RefundState.DONE:
+def _current_refunds(payment_id: int) -> list[FeeRefund]:
+    """The newest refund of each charged attempt: an older, refused one was superseded by it."""
+    current: dict[int, FeeRefund] = {}
+    for refund in FeeRefund.objects.filter(payment_id=payment_id).order_by("-created_at", "-id"):
+        current.setdefault(refund.attempt_id, refund)
+    return list(current.values())
+
+
+def _summarise(payment: AuctionPayment) -> None:
+    """Keep the payment row's refund columns (what operators look at and filter on) in step
+    with all of its refunds: one refund done must not hide another that failed or waits."""
+    refunds = _current_refunds(payment.pk)
+    if not refunds:
+        return
+    open_refunds = [r for r in refunds if r.state != RefundState.DONE]
+    failed = [r for r in open_refunds if r.state == RefundState.FAILED]
+    payment.needs_refund = bool(open_refunds)
+    payment.refund_attempts = min(sum(r.sends for r in refunds), 32767)
+    if failed:
+        payment.refund_status = RefundStatus.FAILED
+        payment.refund_note = failed[0].note[:255]
+    elif open_refunds:
+        payment.refund_status = RefundStatus.NONE
+        payment.refund_note = open_refunds[0].note[:255]
+    else:
         payment.refund_status = RefundStatus.REFUNDED
         payment.refund_note = ""
-        payment.needs_refund = False
-        payment.refunded_at = refund.settled_at
-        fields.append("refunded_at")
-    elif refund.state == RefundState.FAILED:
-        payment.refund_status = RefundStatus.FAILED
-        payment.refund_note = refund.note[:255]
-    else:
-        payment.refund_status = RefundStatus.NONE
-        payment.refund_note = refund.note[:255]
-    payment.save(update_fields=fields)
+    settled = [r.settled_at for r in refunds if r.settled_at is not None]
+    payment.refunded_at = max(settled) if not open_refunds and settled else None
+    payment.save(
+        update_fields=["needs_refund", "refund_status", "refund_note", "refund_attempts", "refunded_at", "updated_at"]
+    )
 
 
 def _claim(refund_id: int, *, retry: bool) -> tuple[str, FeeRefund | None]:
@@ -107,7 +120,7 @@ def _claim(refund_id: int, *, retry: bool) -> tuple[str, FeeRefund | None]:
             refund.state = RefundState.UNKNOWN
             refund.note = "the sending worker stopped before recording the answer"
             refund.save(update_fields=["state", "note", "updated_at"])
-            _summarise(payment, refund)
+            _summarise(payment)
         if refund.state == RefundState.UNKNOWN:
             return "check", refund
         if refund.state != RefundState.REQUESTED:
@@ -121,7 +134,7 @@ def _claim(refund_id: int, *, retry: bool) -> tuple[str, FeeRefund | None]:
         PaymentEvent.objects.create(
             payment=payment, kind=PaymentEvent.Kind.REFUND_SENDING, data={"refund_id": refund.pk, "send": refund.sends}
         )
-        _summarise(payment, refund)
+        _summarise(payment)
     return "send", refund
 
 
@@ -154,7 +167,7 @@ def _settle(refund: FeeRefund, *, action: str, answer: GatewayAnswer, actor: Use
                 actor=actor,
                 data={"refund_id": current.pk, "answer": answer.note, "by": action},
             )
-        _summarise(payment, current)
+        _summarise(payment)
     log = logger.info if current.state == RefundState.DONE else logger.warning
     if current.state == RefundState.FAILED:
         log = logger.error
@@ -208,9 +221,7 @@ def payment_refund_retry(*, payment_id: int, actor: User) -> list[FeeRefund]:
     """The operator's "retry refund": every refund of the payment that the gateway refused
     or that waits; an unknown one is asked about first, never sent blindly."""
     results = []
-    for refund_id in (
-        FeeRefund.objects.filter(payment_id=payment_id).exclude(state=RefundState.DONE).values_list("pk", flat=True)
-    ):
+    for refund_id in [r.pk for r in _current_refunds(payment_id) if r.state != RefundState.DONE]:
         refund = refund_process(refund_id=refund_id, actor=actor, retry=True)
         if refund is not None:
             results.append(refund)

@@ -23,6 +23,7 @@ from fees.models import (
     RefundStatus,
 )
 from fees.refunds import refund_process_task, refunds_process_due
+from fees.services import FeeCode, fee_attempt_paid_at_gateway
 from fees_click.services import payment_reconcile, payments_reconcile_due
 from tests.test_click_jobs import TASHKENT, _day, _ids, _post, _signed, click_pay, click_prepare
 from tests.test_click_jobs_concurrency import _together
@@ -250,3 +251,44 @@ def test_no_row_lock_is_held_while_the_reversal_is_in_flight(click_merchant, pay
     sender.join(10)
     refund.refresh_from_db()
     assert refund.state == RefundState.DONE and len(click_merchant.calls("DELETE")) == 1
+
+
+def test_a_refund_done_does_not_hide_another_that_failed(click_merchant, payment, make_user):
+    """Charged twice, then cancelled: two refunds. The payment row says "failed" and
+    "needs refund" while either is open, and the operator's retry sends only the failed one."""
+    first = click_prepare(payment)
+    second = click_prepare(payment)
+    click_pay_attempt = _signed(payment, first.gateway_trans_id, action=1, merchant_prepare_id=str(first.pk))
+    assert _post("/api/auctions/click/complete/", click_pay_attempt)["error"] == 0
+    click_merchant.add_payment(int(first.gateway_trans_id), payment.merchant_trans_id, _day(payment))
+    refused = click_merchant.add_payment(int(second.gateway_trans_id), payment.merchant_trans_id, _day(payment))
+    refused.reversal_error = (-5017, "Reversal not allowed")
+
+    # Click's records show the second attempt charged too: it goes back, and Click refuses.
+    decision = fee_attempt_paid_at_gateway(
+        payment_id=payment.pk, attempt_id=second.pk, gateway_payment_id=second.gateway_trans_id
+    )
+    assert decision.code == FeeCode.ALREADY_PAID
+    assert FeeRefund.objects.get(attempt=second).state == RefundState.FAILED
+    # The seller cancels before the start: the first charge goes back, and Click applies it.
+    auction = Auction.objects.get(pk=payment.auction_id)
+    auction_cancel(auction_id=auction.pk, user=auction.seller)
+    assert FeeRefund.objects.get(attempt=first).state == RefundState.DONE
+
+    payment.refresh_from_db()
+    assert payment.needs_refund and payment.refund_status == RefundStatus.FAILED
+    assert "Reversal not allowed" in payment.refund_note and payment.refunded_at is None
+    assert AuctionPayment.objects.filter(needs_refund=True, pk=payment.pk).exists()  # the admin's retry finds it
+
+    refused.reversal_error = None
+    operator = make_user(is_staff=True, is_superuser=True)
+    retried = refunds.payment_refund_retry(payment_id=payment.pk, actor=operator)
+
+    assert [r.attempt_id for r in retried] == [second.pk] and retried[0].state == RefundState.DONE
+    assert sorted(r.path for r in click_merchant.calls("DELETE")) == sorted(
+        [f"/payment/reversal/12345/{first.gateway_trans_id}"]
+        + [f"/payment/reversal/12345/{second.gateway_trans_id}"] * 2
+    )
+    payment.refresh_from_db()
+    assert not payment.needs_refund and payment.refund_status == RefundStatus.REFUNDED
+    assert payment.refunded_at is not None and payment.refund_attempts == 3
