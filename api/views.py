@@ -26,6 +26,7 @@ from auctions import bidding
 from auctions.models import Auction, AuctionStatus, Bid
 from auctions.selectors import (
     auction_public_bids,
+    auction_visible_to,
     auctions_active,
     auctions_of_seller,
     auctions_public,
@@ -122,13 +123,13 @@ class ListingListView(ApiLanguageMixin, generics.ListAPIView):
 
 
 class ListingDetailView(ApiLanguageMixin, APIView):
-    """A listing: published ones for everybody; the seller and staff also see their others."""
+    """A listing: published ones for everybody; the seller also sees their others, moderators all."""
 
     permission_classes = [AllowAny]
 
     @extend_schema(responses={200: s.ListingSerializer, **errors(404, 429)})
     def get(self, request: Request, pk: int) -> Response:
-        listing = listing_visible_to(pk=pk, user_id=_user_id(request), is_staff=request.user.is_staff)
+        listing = listing_visible_to(pk=pk, user=request.user)
         if listing is None:
             raise ApiError(message=_not_found(), code="not_found", status_code=404)
         return Response(s.ListingSerializer(listing, context={"request": request}).data)
@@ -144,10 +145,9 @@ AUCTION_FILTERS = ["active", "scheduled", "ended"]
 
 
 def _auction_visible(*, pk: int, user: User | AnonymousUser) -> Auction:
-    """Paid auctions are public; an unpaid one only for its seller and staff."""
-    auction = Auction.objects.select_related("listing", "leader").filter(pk=pk).first()
-    public = auction is not None and auction.is_paid and not auction.listing.operator_test
-    if auction is None or not (public or user.is_staff or auction.seller_id == user.pk):
+    """The auction if this client may see it (auctions_visible: the site's and the WebSocket's rule)."""
+    auction = auction_visible_to(pk=pk, user=user)
+    if auction is None:
         raise ApiError(message=_not_found(), code="not_found", status_code=404)
     return auction
 
@@ -168,7 +168,7 @@ class AuctionListView(ApiLanguageMixin, generics.ListAPIView):
         elif wanted == "scheduled":
             qs = auctions_upcoming(now=now)
         else:
-            qs = auctions_public().filter(is_paid=True).order_by("-created_at", "-id")
+            qs = auctions_public().order_by("-created_at", "-id")
             if wanted == "ended":
                 qs = qs.exclude(status=AuctionStatus.CANCELLED).filter(ends_at__lte=now).order_by("-ends_at", "-id")
         return qs.select_related("listing", "leader")
@@ -412,7 +412,7 @@ class FavoriteListView(ApiLanguageMixin, generics.ListAPIView):
         data = s.FavoriteRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = _user(request)
-        listing = listing_visible_to(pk=data.validated_data["listing_id"], user_id=user.pk, is_staff=user.is_staff)
+        listing = listing_visible_to(pk=data.validated_data["listing_id"], user=user)
         if listing is None or not listing.is_public:
             raise ApiError(message=_not_found(), code="not_found", status_code=404)
         listing_services.favorite_add(user=user, listing_id=listing.pk)

@@ -30,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user_id = request.user.pk if request.user.is_authenticated else None
-    listing = listing_visible_to(pk=pk, user_id=user_id, is_staff=request.user.is_staff)
+    listing = listing_visible_to(pk=pk, user=request.user)
     if listing is None:
         raise Http404
     seen = request.session.get("seen_listings", [])
@@ -38,7 +38,7 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         listing_services.listing_view_register(listing_id=listing.pk)
         listing.views_count += 1
         request.session["seen_listings"] = [*seen[-199:], listing.pk]
-    auction = auction_open_for_listing(listing_id=listing.pk)
+    auction = auction_open_for_listing(listing_id=listing.pk, user=request.user)
     return render(
         request,
         "listings/listing_detail.html",

@@ -14,7 +14,7 @@ from core.http import safe_next
 from listings import services
 from listings.forms import ListingForm, RejectForm, SearchForm
 from listings.models import Listing, ListingPhoto, ListingStatus
-from listings.selectors import listings_favorite_of, listings_moderation_queue, listings_search
+from listings.selectors import listings_favorite_of, listings_moderation_queue, listings_public_q, listings_search
 
 PAGE_SIZE = 24
 
@@ -122,7 +122,7 @@ def photo_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def favorite_toggle(request: HttpRequest, pk: int) -> HttpResponse:
-    listing = get_object_or_404(Listing, pk=pk, status=ListingStatus.PUBLISHED)
+    listing = get_object_or_404(Listing.objects.filter(listings_public_q()), pk=pk)
     added = services.favorite_toggle(user=request.user, listing_id=listing.pk)
     messages.success(request, _("Добавлено в избранное.") if added else _("Убрано из избранного."))
     return HttpResponseRedirect(
