@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import User
+from accounts.rules import PHONE_UNCONFIRMED, phone_unconfirmed_message, user_phone_confirmed
 from listings.models import (
     AUCTION_OPEN_STATUSES,
     LISTING_SELLER_FIELDS,
@@ -98,6 +99,12 @@ def _photos_add(*, listing: Listing, photos: Sequence[UploadedFile]) -> None:
         ListingPhoto.objects.create(listing=listing, image=image, thumbnail=thumb, position=start + offset)
 
 
+def _publisher_check(user: User) -> None:
+    """Only an account whose number is confirmed may send a listing to the public (or to moderation)."""
+    if not user_phone_confirmed(user):
+        raise ValidationError(phone_unconfirmed_message(), code=PHONE_UNCONFIRMED)
+
+
 def _status_after_edit() -> str:
     return ListingStatus.PUBLISHED if settings.LISTINGS_AUTO_APPROVE else ListingStatus.REVIEW
 
@@ -128,6 +135,8 @@ def listing_create(
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"unknown listing fields: {sorted(unknown)}")
+    if submit and not operator_test:
+        _publisher_check(seller)
     with transaction.atomic():
         listing = Listing(seller=seller, **fields)
         _fill_prices(listing)
@@ -163,6 +172,7 @@ def listing_update(*, listing: Listing, user: User, photos: Sequence[UploadedFil
             setattr(locked, name, value)
         _fill_prices(locked)
         if locked.status != ListingStatus.DRAFT:
+            _publisher_check(user)
             _mark_submitted(locked)
         locked.full_clean()
         locked.save()
@@ -177,6 +187,7 @@ def listing_submit(*, listing: Listing, user: User) -> Listing:
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
         if locked.status not in (ListingStatus.DRAFT, ListingStatus.REJECTED):
             raise ValidationError(_("Объявление уже отправлено."), code="already_submitted")
+        _publisher_check(user)
         _mark_submitted(locked)
         locked.save()
     return locked

@@ -14,6 +14,7 @@ from PIL import Image
 
 from accounts.models import User
 from auctions.models import Auction
+from core.sms import sms_outbox
 from fees.models import AuctionPayment
 from listings.models import Listing
 from tests.conftest import PASSWORD
@@ -63,17 +64,22 @@ def test_language_switcher_and_russian_default(client):
     assert client.get("/").headers["Content-Language"] == "uz"
 
 
-def test_signup_normalises_phone_and_signs_in(client):
-    response = client.post(
-        "/signup/",
-        {
-            "phone": "90 111 22 33",
-            "first_name": "Аня",
-            "password1": "Very-good-pass-1",
-            "password2": "Very-good-pass-1",
-        },
-    )
+def test_signup_normalises_phone_and_signs_in(client, django_capture_on_commit_callbacks):
+    sms_outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/signup/",
+            {
+                "phone": "90 111 22 33",
+                "first_name": "Аня",
+                "password1": "Very-good-pass-1",
+                "password2": "Very-good-pass-1",
+            },
+        )
     assert response.status_code == 302
+    assert sms_outbox[-1].phone == "+998901112233"
+    code = re.search(r"\b(\d{6})\b", sms_outbox[-1].text).group(1)  # type: ignore[union-attr]
+    assert client.post("/login/phone/code/", {"code": code}).status_code == 302
     user = User.objects.get()
     assert user.phone == "+998901112233"
     assert client.get("/dashboard/").status_code == 200
