@@ -311,7 +311,9 @@ PHONE_CODE_PER_IP_HOURLY = env.int("PHONE_CODE_PER_IP_HOURLY", default=20)
 # (after JPEG's reduced-scale decoding), which bounds a request's time and memory. 0 turns a limit off.
 LISTINGS_PER_USER_HOURLY = env.int("LISTINGS_PER_USER_HOURLY", default=10)
 PHOTOS_PER_USER_HOURLY = env.int("PHOTOS_PER_USER_HOURLY", default=60)
-PHOTO_REQUEST_PIXEL_BUDGET = env.int("PHOTO_REQUEST_PIXEL_BUDGET", default=40_000_000)
+PHOTO_REQUEST_PIXEL_BUDGET = env.int("PHOTO_REQUEST_PIXEL_BUDGET", default=32_000_000)
+# Photos are decoded by one request at a time per process; a request waits at most this long.
+PHOTO_PROCESSING_WAIT_SECONDS = env.float("PHOTO_PROCESSING_WAIT_SECONDS", default=1.0)
 
 # --- Auctions ----------------------------------------------------------------
 # Seconds between runs of the in-process job that records time-driven changes.

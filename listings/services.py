@@ -1,6 +1,7 @@
 """Writes to listings: create/edit, moderation, photos, favorites, views."""
 
 import io
+import threading
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -31,14 +32,16 @@ from listings.models import (
 MAX_PHOTOS = 10
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000  # by the file's header, before anything is decoded
-# One photo's decoded bitmap (after JPEG's draft decoding at a reduced scale), including a mode
-# conversion: the memory a photo may take while it is re-encoded. A 6000×4000 JPEG decodes at 1/2
-# or 1/4 scale and fits; a PNG or WebP is decoded whole, so it fits up to about 12 megapixels.
-PHOTO_DECODE_BYTES_MAX = 48 * 1024 * 1024
+# One photo's decoded bitmap (after JPEG's draft decoding at a reduced scale), plus its RGB copy for
+# a photo with transparency or a palette: the memory a photo may take while it is re-encoded
+# (bench/uploads.py measures it). A phone's JPEG decodes at 1/2 or 1/4 scale and fits; a PNG or
+# WebP is decoded whole: up to about 14 megapixels (RGB) or 6 megapixels (RGBA).
+PHOTO_DECODE_BYTES_MAX = 40 * 1024 * 1024
 PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 PHOTO_MAX_SIDE = 2000
 THUMB_SIZE = (640, 480)
 HOUR = 3600
+_PHOTO_SLOT = threading.Lock()
 
 EDITABLE_FIELDS = frozenset(LISTING_SELLER_FIELDS)
 
@@ -69,12 +72,11 @@ def _decode_target(width: int, height: int) -> tuple[int, int]:
 
 
 def _decode_cost(image: Image.Image) -> int:
-    """Bytes the decoded bitmap takes, plus the copy a conversion to RGB(A) makes."""
+    """Bytes the decoded bitmap takes, plus its RGB copy when it is in another mode (alpha, palette)."""
     pixels = image.width * image.height
-    bands = len(image.getbands())
     per_band = 2 if image.mode.startswith("I;16") else (4 if image.mode in ("I", "F") else 1)
-    converted = 0 if image.mode in ("RGB", "RGBA", "L") else 4
-    return pixels * (bands * per_band + converted)
+    decoded = pixels * len(image.getbands()) * per_band
+    return decoded if image.mode in ("RGB", "L") else decoded + pixels * 3
 
 
 def _photo_open(upload: UploadedFile) -> Image.Image:
@@ -101,7 +103,7 @@ def _photo_open(upload: UploadedFile) -> Image.Image:
         image.close()
         raise _photo_refused(
             upload,
-            _("Фото %(name)s слишком большое: сохраните его в JPEG или уменьшите до 4000 пикселей по длинной стороне."),
+            _("Фото %(name)s слишком большое для PNG или WebP: сохраните его в JPEG или уменьшите."),
             "photo_pixels",
         )
     return image
@@ -111,9 +113,12 @@ def _photo_encode(upload: UploadedFile, image: Image.Image) -> tuple[ContentFile
     """Decode, turn upright by EXIF, shrink and re-encode as JPEG (which drops EXIF: GPS, camera)."""
     try:
         image.load()
-        if image.mode not in ("RGB", "RGBA", "L"):
-            image = image.convert("RGBA" if "transparency" in image.info or image.mode in ("LA", "PA") else "RGB")
-        image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))  # reduce() first: cheap on a large bitmap
+        if image.mode not in ("RGB", "L"):
+            # The stored JPEG has no alpha anyway: drop it before resizing (faster, a third less memory).
+            converted = image.convert("RGB")
+            image.close()
+            image = converted
+        image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
     except (OSError, Image.DecompressionBombError, ValueError) as exc:
         raise _photo_refused(upload, _("Файл %(name)s не похож на фото."), "photo_invalid") from exc
     image = ImageOps.exif_transpose(image) or image
@@ -138,6 +143,8 @@ def photos_prepare(uploads: Sequence[UploadedFile]) -> list[tuple[ContentFile, C
     and together the photos may decode to at most PHOTO_REQUEST_PIXEL_BUDGET pixels (after JPEG's
     reduced-scale decoding): one request's time and memory stay bounded whatever it carries.
     """
+    if not uploads:
+        return []
     opened: list[Image.Image] = []
     try:
         for upload in uploads:
@@ -148,10 +155,17 @@ def photos_prepare(uploads: Sequence[UploadedFile]) -> list[tuple[ContentFile, C
                 _("Слишком много больших фото за один раз: загрузите часть сейчас, остальные — при редактировании."),
                 code="photo_budget",
             )
-        prepared = []
-        for upload, image in zip(uploads, opened, strict=True):
-            prepared.append(_photo_encode(upload, image))
-            image.close()  # the decoded bitmap goes before the next one is decoded
+        # One request decodes at a time per process (the ASGI server runs requests in parallel threads):
+        # a worker's memory stays bounded, and a request that waits too long is told to retry.
+        if not _PHOTO_SLOT.acquire(timeout=settings.PHOTO_PROCESSING_WAIT_SECONDS):
+            raise ValidationError(_("Сейчас загружается много фото. Повторите через минуту."), code="photo_busy")
+        try:
+            prepared = []
+            for upload, image in zip(uploads, opened, strict=True):
+                prepared.append(_photo_encode(upload, image))
+                image.close()  # the decoded bitmap goes before the next one is decoded
+        finally:
+            _PHOTO_SLOT.release()
         return prepared
     finally:
         for image in opened:
