@@ -7,7 +7,8 @@ Production settings (DEBUG=0, PostgreSQL, Redis), served by gunicorn with the sh
 (deploy/gunicorn.conf.py: uvicorn workers, ASGI) and ONE worker, so every figure is that worker's.
 For each request: the wall time seen by the client and the worker's peak RSS during the request
 (Linux: /proc/<pid>/clear_refs resets VmHWM before it, VmHWM is read after it), as the growth
-over the RSS before the request. The trivial view /bench/ping/ is measured in the same run.
+over the RSS before the request. Every scenario gets a fresh server (a worker that has not grown
+yet). The trivial view /bench/ping/ is measured in the same run.
 
 The hourly per-seller limits are turned off here (LISTINGS_PER_USER_HOURLY=0,
 PHOTOS_PER_USER_HOURLY=0): this measures the decoding path, not the limiter.
@@ -204,55 +205,69 @@ def main() -> int:
     session = session_client.cookies["sessionid"].value
     photo_sets = [(name, photos) for name, photos in scenarios() if args.only in name]
 
-    port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
-    command += ["-b", f"127.0.0.1:{port}", "config.asgi:application"]
     log = Path("/tmp") / f"{args.database}-gunicorn.log"  # noqa: S108 (a throwaway benchmark)
-    server = Server(command, env, port, cwd=Path(args.root), log=log)
+
+    def start() -> tuple[Server, int]:
+        """A fresh server: every scenario starts from a worker that has not grown yet."""
+        port = free_port()
+        command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
+        command += ["-b", f"127.0.0.1:{port}", "config.asgi:application"]
+        server = Server(command, env, port, cwd=Path(args.root), log=log)
+        return server, worker_pid(server.process.pid)
+
     try:
-        pid = worker_pid(server.process.pid)
-        seller = Seller(server.url, session)
+        server, pid = start()
         pings = []
         for _ in range(20):
             started = time.perf_counter()
             assert httpx.get(f"{server.url}/bench/ping/").status_code == 200
             pings.append(time.perf_counter() - started)
+        rest = _status_kb(pid, "VmRSS")
+        server.stop()
         print(f"code: {args.root}; gunicorn -c deploy/gunicorn.conf.py, 1 uvicorn worker; DEBUG=0, PostgreSQL, Redis")
         print(f"trivial view /bench/ping/: median {statistics.median(pings) * 1000:.1f} ms over 20 requests")
-        print(f"worker RSS at rest: {_status_kb(pid, 'VmRSS') / 1024:.0f} MB\n")
-        print(f"{'scenario':50} {'upload':>8} {'time max':>9} {'peak +RSS max':>14}  outcome")
+        print(f"worker RSS at rest: {rest / 1024:.0f} MB; a fresh server for every scenario\n")
+        print(f"{'scenario':50} {'upload':>8} {'time max':>9} {'peak +RSS':>10} {'peak RSS':>9}  outcome")
         for name, photos in photo_sets:
             size = sum(len(data) for _n, data, _k in photos)
-            walls, growths, outcomes = [], [], set()
-            for _ in range(args.repeat):
-                before = peak_reset(pid)
-                _status, wall, outcome = seller.upload(photos)
-                growths.append(peak(pid) - before)
-                walls.append(wall)
-                outcomes.add(outcome)
+            server, pid = start()
+            try:
+                seller = Seller(server.url, session)
+                rest = peak_reset(pid)
+                walls, outcomes = [], set()
+                for _ in range(args.repeat):
+                    _status, wall, outcome = seller.upload(photos)
+                    walls.append(wall)
+                    outcomes.add(outcome)
+                top = peak(pid)
+            finally:
+                server.stop()
             print(
-                f"{name:50} {size / 1024 / 1024:6.1f}MB {max(walls):8.2f}s {max(growths) / 1024:11.0f} MB  "
-                f"{' / '.join(sorted(outcomes))[:90]}"
+                f"{name:50} {size / 1024 / 1024:6.1f}MB {max(walls):8.2f}s {(top - rest) / 1024:7.0f} MB "
+                f"{top / 1024:6.0f} MB  {' / '.join(sorted(outcomes))[:80]}"
             )
 
         # Three of the heaviest accepted uploads at once on the one worker.
-        heavy = next((p for n, p in photo_sets if n.startswith("largest RGBA")), None)
+        heavy = next(((n, p) for n, p in photo_sets if n.startswith("largest RGBA")), None)
         if heavy is not None:
-            results: list[tuple[int, float, str]] = []
-            sellers = [Seller(server.url, session) for _ in range(3)]
-            before = peak_reset(pid)
-            threads = [threading.Thread(target=lambda s=s: results.append(s.upload(heavy))) for s in sellers]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            walls = [wall for _status, wall, _outcome in results]
+            server, pid = start()
+            try:
+                results: list[tuple[int, float, str]] = []
+                sellers = [Seller(server.url, session) for _ in range(3)]
+                rest = peak_reset(pid)
+                threads = [threading.Thread(target=lambda s=s: results.append(s.upload(heavy[1]))) for s in sellers]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                top = peak(pid)
+            finally:
+                server.stop()
+            times = ", ".join(f"{wall:.2f} s" for _status, wall, _outcome in sorted(results, key=lambda r: r[1]))
             outcomes = {outcome for _status, _wall, outcome in results}
-            times = ", ".join(f"{wall:.2f} s" for wall in sorted(walls))
-            print(f"\n3 × '{next(n for n, p in photo_sets if p is heavy)}' at once on the one worker: {times};")
-            print(f"  worker peak +{(peak(pid) - before) / 1024:.0f} MB; outcomes: {' / '.join(sorted(outcomes))}")
+            print(f"\n3 × '{heavy[0]}' at once on the one worker: {times};")
+            print(f"  worker peak +{(top - rest) / 1024:.0f} MB; outcomes: {' / '.join(sorted(outcomes))}")
     finally:
-        server.stop()
         database_recreate(args.server, args.database, drop_only=True)
     return 0
 

@@ -107,3 +107,18 @@ def test_photos_per_seller_and_hour(client, seller, settings):
     response = client.post(f"/listings/{listing.pk}/edit/", POST | {"photos": [png(50, 50, name="e.png")]})
     assert response.status_code == 302
     assert listing.photos.count() == 3
+
+
+def test_a_request_waits_for_the_photo_slot_only_so_long(client, seller, settings):
+    """Photos are decoded by one request at a time per process; the next one waits, then is told to retry."""
+    settings.PHOTO_PROCESSING_WAIT_SECONDS = 0.05
+    client.force_login(seller)
+    assert services._PHOTO_SLOT.acquire(timeout=5)  # another request is decoding
+    try:
+        response = client.post("/listings/new/", POST | {"photos": [png(50, 50)]})
+    finally:
+        services._PHOTO_SLOT.release()
+    assert response.status_code == 200
+    assert "Сейчас загружается много фото" in response.content.decode()
+    assert not Listing.objects.exists()
+    assert client.post("/listings/new/", POST | {"photos": [png(50, 50)]}).status_code == 302
