@@ -5,9 +5,9 @@
 
 Production settings (DEBUG=0, PostgreSQL, Redis), served by gunicorn with the shipped config
 (deploy/gunicorn.conf.py: uvicorn workers, ASGI) and ONE worker, so every figure is that worker's.
-For each request: the wall time seen by the client and the worker's peak RSS during the request
-(Linux: /proc/<pid>/clear_refs resets VmHWM before it, VmHWM is read after it), as the growth
-over the RSS before the request. Every scenario gets a fresh server (a worker that has not grown
+For each scenario (--repeat requests): the wall time seen by the client (median and max) and the
+worker's peak RSS over the requests (Linux: /proc/<pid>/clear_refs resets VmHWM before them,
+VmHWM is read after them), as the growth over the RSS before them and as an absolute figure. Every scenario gets a fresh server (a worker that has not grown
 yet). The trivial view /bench/ping/ is measured in the same run.
 
 The hourly per-seller limits are turned off here (LISTINGS_PER_USER_HOURLY=0,
@@ -227,7 +227,7 @@ def main() -> int:
         print(f"code: {args.root}; gunicorn -c deploy/gunicorn.conf.py, 1 uvicorn worker; DEBUG=0, PostgreSQL, Redis")
         print(f"trivial view /bench/ping/: median {statistics.median(pings) * 1000:.1f} ms over 20 requests")
         print(f"worker RSS at rest: {rest / 1024:.0f} MB; a fresh server for every scenario\n")
-        print(f"{'scenario':50} {'upload':>8} {'time max':>9} {'peak +RSS':>10} {'peak RSS':>9}  outcome")
+        print(f"{'scenario':50} {'upload':>8} {'time median/max':>16} {'peak +RSS':>10} {'peak RSS':>9}  outcome")
         for name, photos in photo_sets:
             size = sum(len(data) for _n, data, _k in photos)
             server, pid = start()
@@ -243,7 +243,8 @@ def main() -> int:
             finally:
                 server.stop()
             print(
-                f"{name:50} {size / 1024 / 1024:6.1f}MB {max(walls):8.2f}s {(top - rest) / 1024:7.0f} MB "
+                f"{name:50} {size / 1024 / 1024:6.1f}MB {statistics.median(walls):7.2f}s/{max(walls):5.2f}s "
+                f"{(top - rest) / 1024:7.0f} MB "
                 f"{top / 1024:6.0f} MB  {' / '.join(sorted(outcomes))[:80]}"
             )
 
