@@ -7,8 +7,9 @@ Production settings (DEBUG=0, PostgreSQL, Redis), served by gunicorn with the sh
 (deploy/gunicorn.conf.py: uvicorn workers, ASGI) and ONE worker, so every figure is that worker's.
 For each scenario (--repeat requests): the wall time seen by the client (median and max) and the
 worker's peak RSS over the requests (Linux: /proc/<pid>/clear_refs resets VmHWM before them,
-VmHWM is read after them), as the growth over the RSS before them and as an absolute figure. Every scenario gets a fresh server (a worker that has not grown
-yet). The trivial view /bench/ping/ is measured in the same run.
+VmHWM is read after them), as the growth over the RSS before them and as an absolute figure.
+Every scenario gets a fresh server (a worker that has not grown yet). The trivial view
+/bench/ping/ is measured in the same run.
 
 The hourly per-seller limits are turned off here (LISTINGS_PER_USER_HOURLY=0,
 PHOTOS_PER_USER_HOURLY=0): this measures the decoding path, not the limiter.
