@@ -13,8 +13,8 @@ Every scenario gets a fresh server (a worker that has not grown yet). The trivia
 
 The hourly per-seller limits are turned off here (LISTINGS_PER_USER_HOURLY=0,
 PHOTOS_PER_USER_HOURLY=0): this measures the decoding path, not the limiter.
-`--root` serves another checkout's code (e.g. the main branch before the fix) against the same
-database, migrated by this checkout.
+`--root` serves another checkout's code (e.g. the main branch before the fix); that checkout also
+migrates and seeds the database.
 
 Creates (and drops) its own database (default kb_bench_uploads on 127.0.0.1:5432).
 Not a test: it prints figures.
@@ -26,6 +26,7 @@ import os
 import re
 import secrets
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -35,7 +36,22 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the project root, n
 
 import httpx  # noqa: E402
 
-from bench.common import BENCH_PASSWORD, ROOT, Server, bench_env, database_recreate, free_port, migrate  # noqa: E402
+from bench.common import BENCH_PASSWORD, ROOT, Server, bench_env, database_recreate, free_port  # noqa: E402
+
+# Run by `manage.py shell` in the served checkout: a seller with a confirmed number, signed in.
+SEED = f"""
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+from listings.geo import geo_ensure
+geo_ensure()
+User = get_user_model()
+extra = {{"phone_verified_at": timezone.now()}} if hasattr(User, "phone_verified_at") else {{}}
+user = User.objects.create_user(phone="+998900000200", password="{BENCH_PASSWORD}", first_name="Продавец", **extra)
+client = Client()
+client.force_login(user)
+print(client.cookies["sessionid"].value)
+"""
 
 FORM = {
     "title": "2-комнатная квартира",
@@ -186,24 +202,17 @@ def main() -> int:
     )
     os.environ.update(env)
     database_recreate(args.server, args.database)
-    migrate(env)
-
-    import django
-
-    django.setup()
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-    from django.utils import timezone
-
-    from listings.geo import geo_ensure
-
-    geo_ensure()
-    user = get_user_model().objects.create_user(
-        phone="+998900000200", password=BENCH_PASSWORD, first_name="Продавец", phone_verified_at=timezone.now()
+    # Migrated and seeded by the served checkout's own code, so another branch's schema fits its models.
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=args.root, env=env, check=True)
+    seeded = subprocess.run(  # noqa: S603 (our own interpreter and seed script)
+        [sys.executable, "manage.py", "shell", "-c", SEED],
+        cwd=args.root,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
-    session_client = Client()
-    session_client.force_login(user)
-    session = session_client.cookies["sessionid"].value
+    session = seeded.stdout.strip().splitlines()[-1]
     photo_sets = [(name, photos) for name, photos in scenarios() if args.only in name]
 
     log = Path("/tmp") / f"{args.database}-gunicorn.log"  # noqa: S108 (a throwaway benchmark)
