@@ -75,7 +75,6 @@ class ClickCallbackView(View):
         started = time.monotonic()
         body = self._read_body(request)
         is_probe = probe_header_valid(request.META.get(PROBE_META_KEY), secret_key=settings.CLICK_SECRET_KEY)
-        callback = self._record(request, body, is_probe=is_probe)
         fields: dict[str, str] = {}
         signed = False
         try:
@@ -105,7 +104,7 @@ class ClickCallbackView(View):
             )
             answer = ClickAnswer(ClickError.FAILED_TO_UPDATE, detail=f"{type(exc).__name__}: {exc}")
         payload = build_response(action=self.action, fields=fields, error=answer.error, merchant_id=answer.merchant_id)
-        self._finish(callback, fields, payload, answer, started, full_body=body if signed else None, is_probe=is_probe)
+        self._record(request, body, fields, payload, answer, started, signed=signed, is_probe=is_probe)
         return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
 
     def _handle(self, click_request: Any) -> ClickAnswer:
@@ -130,20 +129,41 @@ class ClickCallbackView(View):
             return None
         return body if len(body) <= MAX_BODY_BYTES else None
 
-    def _record(self, request: HttpRequest, body: bytes | None, *, is_probe: bool) -> ClickCallback | None:
-        """Store the request before it is processed, with at most an excerpt of its body.
+    def _record(
+        self,
+        request: HttpRequest,
+        body: bytes | None,
+        fields: dict[str, str],
+        payload: dict[str, Any],
+        answer: ClickAnswer,
+        started: float,
+        *,
+        signed: bool,
+        is_probe: bool,
+    ) -> None:
+        """One row and one log line per request, written once our answer is known (outside the
+        payment's transaction, so a rollback keeps it).
 
-        Nothing is verified yet, so nothing here may grow with what the sender chose to send;
-        _finish stores the whole body once the signature has matched.
+        A request signed with our secret keeps its whole body as evidence; anything else keeps
+        at most an excerpt, so nothing stored grows with what an unknown sender chose to send.
         """
         if body is None:
             # Not read at all (larger than any Click request): its declared size is all we know.
             text, size, truncated = "", _declared_length(request), True
+        elif signed:
+            text, size, truncated = _printable(body.decode("utf-8", errors="replace")), len(body), False
         else:
             text, truncated = _excerpt(body)
             size = len(body)
+        # Unsigned fields may be any length: the log line and the row keep a bounded part.
+        merchant_trans_id = (fields.get("merchant_trans_id") or "")[:_FIELD_CHARS]
+        click_trans_id = (fields.get("click_trans_id") or "")[:32]
+        detail = answer.detail[:_FIELD_CHARS]
+        remote_addr = request.META.get("REMOTE_ADDR") or None
+        duration_ms = (time.monotonic() - started) * 1000
+        callback = None
         try:
-            return ClickCallback.objects.create(
+            callback = ClickCallback.objects.create(
                 stage=ClickCallback.Stage.PREPARE if self.action is Action.PREPARE else ClickCallback.Stage.COMPLETE,
                 method=(request.method or "")[:10],
                 content_type=_printable(request.META.get("CONTENT_TYPE", ""))[:200],
@@ -155,30 +175,19 @@ class ClickCallbackView(View):
                     for name in _LOGGED_HEADERS
                     if (value := request.headers.get(name))
                 },
-                remote_addr=request.META.get("REMOTE_ADDR") or None,
+                remote_addr=remote_addr,
                 is_probe=is_probe,
+                merchant_trans_id=merchant_trans_id,
+                click_trans_id=click_trans_id,
+                # Our answer echoes the sender's ids, whatever their length: store an excerpt of each.
+                response={key: _cut(value) if isinstance(value, str) else value for key, value in payload.items()},
+                error=int(answer.error),
+                detail=detail,
+                duration_ms=round(duration_ms, 3),
             )
         except Exception:
             # The log must never stop a payment from being answered.
             logger.exception("could not store a Click callback")
-            return None
-
-    def _finish(
-        self,
-        callback: ClickCallback | None,
-        fields: dict[str, str],
-        payload: dict[str, Any],
-        answer: ClickAnswer,
-        started: float,
-        *,
-        full_body: bytes | None,
-        is_probe: bool,
-    ) -> None:
-        duration_ms = (time.monotonic() - started) * 1000
-        # Unsigned fields may be any length: the log line and the row keep a bounded part.
-        merchant_trans_id = (fields.get("merchant_trans_id") or "")[:_FIELD_CHARS]
-        click_trans_id = (fields.get("click_trans_id") or "")[:32]
-        detail = answer.detail[:_FIELD_CHARS]
         logger.log(
             _log_level(answer.error, is_probe=is_probe),
             "click %s merchant_trans_id=%s click_trans_id=%s error=%s detail=%s %.1fms",
@@ -196,27 +205,9 @@ class ClickCallbackView(View):
                 "click_error": (fields.get("error") or "")[:_FIELD_CHARS] or None,
                 "error_code": int(answer.error),
                 "detail": detail,
-                "remote_addr": callback.remote_addr if callback else None,
+                "remote_addr": remote_addr,
                 "callback_id": callback.pk if callback else None,
                 "duration_ms": round(duration_ms, 1),
                 "is_probe": is_probe,
             },
         )
-        if callback is None:
-            return
-        outcome: dict[str, Any] = {
-            "merchant_trans_id": merchant_trans_id,
-            "click_trans_id": click_trans_id,
-            # Our answer echoes the sender's ids, whatever their length: store an excerpt of each.
-            "response": {key: _cut(value) if isinstance(value, str) else value for key, value in payload.items()},
-            "error": int(answer.error),
-            "detail": detail,
-            "duration_ms": duration_ms,
-        }
-        if full_body is not None and callback.body_truncated:
-            # Signed with our secret: the whole request is evidence worth keeping.
-            outcome |= {"body": _printable(full_body.decode("utf-8", errors="replace")), "body_truncated": False}
-        try:
-            ClickCallback.objects.filter(pk=callback.pk).update(**outcome)
-        except Exception:
-            logger.exception("could not update Click callback %s", callback.pk)

@@ -119,6 +119,8 @@ def fee_prepare(
         payment = lock_payment_reading_auction(order)
         if payment is None:
             return FeeDecision(FeeCode.ORDER_NOT_FOUND, detail="no payment with this order id")
+        # Its own statement, after the lock: a Prepare that waited for the lock then sees the attempt
+        # a duplicate committed meanwhile (the locking statement's snapshot predates it).
         attempt = PaymentAttempt.objects.filter(gateway=gateway, gateway_trans_id=gateway_trans_id).first()
         if attempt is not None and attempt.payment_id != payment.pk:
             return FeeDecision(FeeCode.ATTEMPT_CONFLICT, detail="the transaction belongs to another payment")
