@@ -9,12 +9,13 @@ BODY_EXCERPT_BYTES = 1024
 
 
 class ClickCallback(models.Model):
-    """Every request that reached a Click callback URL, with our answer: one row, written
-    once the answer is known.
+    """Every request that reached a Click callback URL, stored before processing; our
+    answer is added once it is known.
 
     Written outside the payment transaction, so it survives a rollback and
     answers "the payment went through but nothing happened" from the admin.
-    Every request writes one: only the indexes the admin and the doctor look up by.
+    Every request writes one: only the indexes the admin and the doctor look up by,
+    and none on what the answer's update sets.
     """
 
     class Stage(models.TextChoices):

@@ -76,13 +76,22 @@ class ClickCallbackView(View):
         body = self._read_body(request)
         is_probe = probe_header_valid(request.META.get(PROBE_META_KEY), secret_key=settings.CLICK_SECRET_KEY)
         fields: dict[str, str] = {}
-        signed = False
+        unreadable: Exception | None = None
         try:
             if request.method != "POST":
                 raise ClickProtocolError(ClickError.BAD_REQUEST, f"{request.method} instead of POST")
             if body is None:
                 raise ClickProtocolError(ClickError.BAD_REQUEST, "body is too large")
             fields = parse_body(body, request.content_type or "")
+        except (ClickProtocolError, UnicodeDecodeError) as exc:
+            unreadable = exc
+        # The design's rule: the raw request is stored before it is processed, outside the payment's
+        # transaction, so it survives whatever happens next.
+        callback = self._record(request, body, fields, is_probe=is_probe)
+        signed = False
+        try:
+            if unreadable is not None:
+                raise unreadable
             click_request = verify_request(
                 fields,
                 expected_action=self.action,
@@ -104,7 +113,7 @@ class ClickCallbackView(View):
             )
             answer = ClickAnswer(ClickError.FAILED_TO_UPDATE, detail=f"{type(exc).__name__}: {exc}")
         payload = build_response(action=self.action, fields=fields, error=answer.error, merchant_id=answer.merchant_id)
-        self._record(request, body, fields, payload, answer, started, signed=signed, is_probe=is_probe)
+        self._finish(callback, fields, payload, answer, started, full_body=body if signed else None, is_probe=is_probe)
         return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
 
     def _handle(self, click_request: Any) -> ClickAnswer:
@@ -130,40 +139,22 @@ class ClickCallbackView(View):
         return body if len(body) <= MAX_BODY_BYTES else None
 
     def _record(
-        self,
-        request: HttpRequest,
-        body: bytes | None,
-        fields: dict[str, str],
-        payload: dict[str, Any],
-        answer: ClickAnswer,
-        started: float,
-        *,
-        signed: bool,
-        is_probe: bool,
-    ) -> None:
-        """One row and one log line per request, written once our answer is known (outside the
-        payment's transaction, so a rollback keeps it).
+        self, request: HttpRequest, body: bytes | None, fields: dict[str, str], *, is_probe: bool
+    ) -> ClickCallback | None:
+        """Store the request before it is processed, with at most an excerpt of its body.
 
-        A request signed with our secret keeps its whole body as evidence; anything else keeps
-        at most an excerpt, so nothing stored grows with what an unknown sender chose to send.
+        Nothing is verified yet, so nothing here may grow with what the sender chose to send;
+        _finish stores the whole body once the signature has matched. The ids go in now (cut
+        to their columns): the answer's update then touches no indexed column.
         """
         if body is None:
             # Not read at all (larger than any Click request): its declared size is all we know.
             text, size, truncated = "", _declared_length(request), True
-        elif signed:
-            text, size, truncated = _printable(body.decode("utf-8", errors="replace")), len(body), False
         else:
             text, truncated = _excerpt(body)
             size = len(body)
-        # Unsigned fields may be any length: the log line and the row keep a bounded part.
-        merchant_trans_id = (fields.get("merchant_trans_id") or "")[:_FIELD_CHARS]
-        click_trans_id = (fields.get("click_trans_id") or "")[:32]
-        detail = answer.detail[:_FIELD_CHARS]
-        remote_addr = request.META.get("REMOTE_ADDR") or None
-        duration_ms = (time.monotonic() - started) * 1000
-        callback = None
         try:
-            callback = ClickCallback.objects.create(
+            return ClickCallback.objects.create(
                 stage=ClickCallback.Stage.PREPARE if self.action is Action.PREPARE else ClickCallback.Stage.COMPLETE,
                 method=(request.method or "")[:10],
                 content_type=_printable(request.META.get("CONTENT_TYPE", ""))[:200],
@@ -175,19 +166,33 @@ class ClickCallbackView(View):
                     for name in _LOGGED_HEADERS
                     if (value := request.headers.get(name))
                 },
-                remote_addr=remote_addr,
+                remote_addr=request.META.get("REMOTE_ADDR") or None,
                 is_probe=is_probe,
-                merchant_trans_id=merchant_trans_id,
-                click_trans_id=click_trans_id,
-                # Our answer echoes the sender's ids, whatever their length: store an excerpt of each.
-                response={key: _cut(value) if isinstance(value, str) else value for key, value in payload.items()},
-                error=int(answer.error),
-                detail=detail,
-                duration_ms=round(duration_ms, 3),
+                # Unsigned fields may be any length: the row keeps a bounded part.
+                merchant_trans_id=_printable(fields.get("merchant_trans_id") or "")[:_FIELD_CHARS],
+                click_trans_id=_printable(fields.get("click_trans_id") or "")[:32],
             )
         except Exception:
             # The log must never stop a payment from being answered.
             logger.exception("could not store a Click callback")
+            return None
+
+    def _finish(
+        self,
+        callback: ClickCallback | None,
+        fields: dict[str, str],
+        payload: dict[str, Any],
+        answer: ClickAnswer,
+        started: float,
+        *,
+        full_body: bytes | None,
+        is_probe: bool,
+    ) -> None:
+        duration_ms = (time.monotonic() - started) * 1000
+        # Unsigned fields may be any length: the log line keeps a bounded part.
+        merchant_trans_id = (fields.get("merchant_trans_id") or "")[:_FIELD_CHARS]
+        click_trans_id = (fields.get("click_trans_id") or "")[:32]
+        detail = answer.detail[:_FIELD_CHARS]
         logger.log(
             _log_level(answer.error, is_probe=is_probe),
             "click %s merchant_trans_id=%s click_trans_id=%s error=%s detail=%s %.1fms",
@@ -205,9 +210,25 @@ class ClickCallbackView(View):
                 "click_error": (fields.get("error") or "")[:_FIELD_CHARS] or None,
                 "error_code": int(answer.error),
                 "detail": detail,
-                "remote_addr": remote_addr,
+                "remote_addr": callback.remote_addr if callback else None,
                 "callback_id": callback.pk if callback else None,
                 "duration_ms": round(duration_ms, 1),
                 "is_probe": is_probe,
             },
         )
+        if callback is None:
+            return
+        outcome: dict[str, Any] = {
+            # Our answer echoes the sender's ids, whatever their length: store an excerpt of each.
+            "response": {key: _cut(value) if isinstance(value, str) else value for key, value in payload.items()},
+            "error": int(answer.error),
+            "detail": detail,
+            "duration_ms": round(duration_ms, 3),
+        }
+        if full_body is not None and callback.body_truncated:
+            # Signed with our secret: the whole request is evidence worth keeping.
+            outcome |= {"body": _printable(full_body.decode("utf-8", errors="replace")), "body_truncated": False}
+        try:
+            ClickCallback.objects.filter(pk=callback.pk).update(**outcome)
+        except Exception:
+            logger.exception("could not update Click callback %s", callback.pk)

@@ -689,7 +689,7 @@ def _callback_findings(*, since: datetime) -> list[Finding]:
         ]
     failures = real.filter(created_at__gte=since, error__isnull=False).exclude(error=0)
     groups = failures.values("error", "stage").annotate(count=Count("id"), last_id=Max("id")).order_by("error", "stage")
-    # Row ids follow the answers (one row per request, written with our answer): a success with a larger id came later.
+    # Row ids follow arrival (the row is stored before processing): a success with a larger id came later.
     last_success = dict(
         real.filter(error=0).values("stage").annotate(last_id=Max("id")).values_list("stage", "last_id")
     )
