@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from auctions.models import Auction
 from clickuz.merchant import ClickMerchantClient
-from core.formatting import format_amount
+from core.templatetags.money import soum
 from fees.models import AuctionPayment
 from fees.rules import fee_refunded_on_cancel, payment_expires_at
 from fees.selectors import fee_payments_of_auction
@@ -48,12 +48,12 @@ def fee_panel(context: dict[str, Any], auction: Auction) -> dict[str, Any]:
 @register.simple_tag
 def fee_on_cancel(auction: Auction) -> str:
     """What cancelling does to the fee, said before the seller confirms (fees.rules decides it)."""
-    fee = format_amount(settings.AUCTION_FEE)
+    fee = soum(settings.AUCTION_FEE)
     if not auction.is_paid:
         return _("Сбор не был оплачен: ничего не списывается.")
     if fee_refunded_on_cancel(auction, now=timezone.now()):
-        return _("Аукцион ещё не начался: сбор %(fee)s сум вернётся на карту, с которой вы платили.") % {"fee": fee}
-    return _("Аукцион уже начался: сбор %(fee)s сум не возвращается.") % {"fee": fee}
+        return _("Аукцион ещё не начался: сбор %(fee)s вернётся на карту, с которой вы платили.") % {"fee": fee}
+    return _("Аукцион уже начался: сбор %(fee)s не возвращается.") % {"fee": fee}
 
 
 @register.simple_tag(takes_context=True)

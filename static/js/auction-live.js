@@ -85,7 +85,6 @@
         amountTyped = false;
         refreshWords();
       }
-      amountInput.min = s.min_next_bid;
     }
 
     const ends = new Date(s.ends_at);
@@ -152,7 +151,7 @@
         let data = await send(false);
         if (data.code === "confirm_required") {
           const v = parseInt(String((amountInput && amountInput.value) || (maxInput && maxInput.value) || "0").replace(/\s/g, ""), 10);
-          const question = (form.dataset.confirmWords || data.message).replace("%(words)s", words ? words(v) : group(v));
+          const question = (form.dataset.confirmWords || data.message).replace("{words}", words ? words(v) : group(v));
           if (!window.confirm(question)) return;
           data = await send(true);
         }
