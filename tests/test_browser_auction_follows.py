@@ -117,10 +117,11 @@ class TestTheAuctionPageFollows(ChannelsLiveServerTestCase):
 
     @staticmethod
     def _in_view(page, selector: str) -> bool:
-        """The element is (or, after the page's smooth scroll, comes) wholly inside the viewport."""
+        """The element is (or, after the page's smooth scroll, comes) wholly in view, below the sticky header."""
         page.wait_for_function(
             """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
-                          return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight; }""",
+                          const top = document.querySelector(".topbar").getBoundingClientRect().bottom;
+                          return r.height > 0 && r.top >= top && r.bottom <= window.innerHeight; }""",
             arg=selector,
             timeout=3000,
         )

@@ -51,8 +51,11 @@
     p.textContent = text;
     box.replaceChildren(p);
     // Where the bidder is looking: bring the answer into view if it is not (a phone's small screen).
+    // The sticky header covers the top of the viewport.
+    const header = document.querySelector(".topbar");
+    const top = header ? Math.max(0, header.getBoundingClientRect().bottom) : 0;
     const r = box.getBoundingClientRect();
-    if (r.top < 0 || r.bottom > window.innerHeight) box.scrollIntoView({ block: "center", behavior: "smooth" });
+    if (r.top < top || r.bottom > window.innerHeight) box.scrollIntoView({ block: "center", behavior: "smooth" });
   };
   const clearResult = () => { const box = $("bid-result"); if (box) box.replaceChildren(); };
 
