@@ -73,7 +73,7 @@
     if ($("min")) $("min").textContent = soum(s.min_next_bid);
     if ($("count")) $("count").textContent = s.bid_count;
     if ($("reserve") && s.reserve_met !== null) $("reserve").textContent = s.reserve_met ? $("reserve").dataset.yes : $("reserve").dataset.no;
-    if ($("buy-now") && !s.buy_now_available) $("buy-now").hidden = true;
+    if ($("buy-now")) $("buy-now").hidden = !s.buy_now_available;  // from the start until the first bid
     const nowLeading = Boolean(userToken) && s.leader_token === userToken;
     if ($("leader-note")) $("leader-note").hidden = !nowLeading;
     if (leading === true && !nowLeading) clearResult();  // "Вы лидируете" no longer holds
