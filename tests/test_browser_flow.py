@@ -109,6 +109,7 @@ def test_seller_pays_fee_through_click_sandbox_and_buyer_bids(live_server, make_
         expect(seller_page.get_by_test_id("payment-status")).to_have_text("Оплачен")
         expect(seller_page.get_by_test_id("payment-received")).to_contain_text("Оплата получена")
         expect(seller_page.get_by_test_id("awaiting-click")).to_have_count(0)
+        seller_page.wait_for_url(re.compile(r"/auctions/\d+/$"))  # said once: a reload does not repeat it
         assert "merchant_trans_id" not in seller_page.locator("body").inner_text()
         payment.refresh_from_db()
         assert payment.status == "completed"

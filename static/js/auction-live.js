@@ -144,6 +144,8 @@
       const body = new FormData(form);
       if (confirmed) body.set("confirm", "1");
       const response = await fetch(form.action, { method: "POST", body, headers: { Accept: "application/json" }, credentials: "same-origin" });
+      // Not our JSON (signed out meanwhile, a proxy's error page): let the browser send the form itself.
+      if (!(response.headers.get("content-type") || "").includes("application/json")) throw new Error("not json");
       return response.json();
     };
     form.addEventListener("submit", async (event) => {
@@ -169,6 +171,7 @@
         }
         showResult(data.message || "", data.ok ? (data.leading ? "success" : "warning") : "error");
       } catch (e) {
+        if (e instanceof Error && e.message === "not json") { HTMLFormElement.prototype.submit.call(form); return; }
         showResult(form.dataset.networkError || "Network error", "error");
       } finally {
         if (button) button.disabled = false;
