@@ -35,7 +35,7 @@ from fees.locks import (
     lock_payments_of_auction,
 )
 from fees.models import AttemptStatus, AuctionPayment, PaymentAttempt, PaymentEvent, PaymentStatus
-from fees.rules import payment_is_expired, payment_mark_expired
+from fees.rules import fee_refunded_on_cancel, payment_is_expired, payment_mark_expired
 
 logger = logging.getLogger(__name__)
 
@@ -287,7 +287,7 @@ def _fee_settle_cancelled(payments: list[AuctionPayment], auction: Auction, *, n
         if payment.status == PaymentStatus.PENDING:
             payment.status = PaymentStatus.CANCELLED
             payment.save(update_fields=["status", "updated_at"])
-        elif payment.status == PaymentStatus.COMPLETED and auction.is_paid and now < auction.starts_at:
+        elif payment.status == PaymentStatus.COMPLETED and fee_refunded_on_cancel(auction, now=now):
             attempt = payment.attempts.filter(status=AttemptStatus.COMPLETED).first()
             if attempt is not None and refunds.refund_request(
                 payment=payment, attempt=attempt, reason="auction_cancelled"

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from listings.models import (
     AUCTION_RUNNING_STATUSES,
+    LISTING_VISIBLE_STATUSES,
     Currency,
     District,
     Favorite,
@@ -75,16 +76,20 @@ def listings_public() -> QuerySet[Listing]:
     return listings_with_photos(Listing.objects.filter(status=ListingStatus.PUBLISHED, operator_test=False))
 
 
-def listings_newest(*, limit: int = 12) -> QuerySet[Listing]:
-    return listings_public()[:limit]
+def listings_newest(*, limit: int = 12, now: datetime | None = None) -> QuerySet[Listing]:
+    return listings_with_auction_state(listings_public(), now=now)[:limit]
 
 
 def listings_of_seller(*, seller_id: int) -> QuerySet[Listing]:
     return listings_with_photos(Listing.objects.filter(seller_id=seller_id))
 
 
-def listings_favorite_of(*, user_id: int) -> QuerySet[Listing]:
-    return listings_public().filter(favorited_by__user_id=user_id).order_by("-favorited_by__created_at")
+def listings_favorite_of(*, user_id: int, now: datetime | None = None) -> QuerySet[Listing]:
+    """The user's favourites, sold ones included (marked sold on their cards)."""
+    qs = listings_with_photos(
+        Listing.objects.filter(status__in=LISTING_VISIBLE_STATUSES, operator_test=False, favorited_by__user_id=user_id)
+    )
+    return listings_with_auction_state(qs, now=now).order_by("-favorited_by__created_at")
 
 
 def listing_visible_to(*, pk: int, user_id: int | None, is_staff: bool) -> Listing | None:
@@ -93,7 +98,7 @@ def listing_visible_to(*, pk: int, user_id: int | None, is_staff: bool) -> Listi
     if listing is None:
         return None
     if (
-        (listing.status == ListingStatus.PUBLISHED and not listing.operator_test)
+        (listing.status in LISTING_VISIBLE_STATUSES and not listing.operator_test)
         or is_staff
         or listing.seller_id == user_id
     ):
@@ -118,6 +123,29 @@ def _running_auctions(now: datetime) -> QuerySet[Any]:
         is_paid=True,
         starts_at__lte=now,
         ends_at__gt=now,
+    )
+
+
+def _auction_model() -> type[Model]:
+    return cast("type[Model]", Listing._meta.get_field("auctions").related_model)
+
+
+def listings_with_auction_state(qs: QuerySet[Listing], *, now: datetime | None = None) -> QuerySet[Listing]:
+    """Annotate what a card shows of the listing's auction, in the same query:
+    running now (`auction_ends_at`, `auction_price`, `auction_bid_count`) or paid and about to start
+    (`auction_starts_at`). A sold listing carries its own `sold_price`."""
+    now = now or timezone.now()
+    running = _running_auctions(now).order_by("ends_at")
+    upcoming = _auction_model()._default_manager.filter(
+        listing_id=OuterRef("pk"), status__in=AUCTION_RUNNING_STATUSES, is_paid=True, starts_at__gt=now
+    )
+    return qs.annotate(
+        auction_ends_at=Subquery(running.values("ends_at")[:1]),
+        auction_id=Subquery(running.values("pk")[:1]),
+        auction_price=Subquery(running.values("current_price")[:1]),
+        auction_start_price=Subquery(running.values("starting_price")[:1]),
+        auction_bid_count=Subquery(running.values("bid_count")[:1]),
+        auction_starts_at=Subquery(upcoming.order_by("starts_at").values("starts_at")[:1]),
     )
 
 
@@ -152,9 +180,7 @@ def listings_search(
     """
     now = now or timezone.now()
     running = _running_auctions(now)
-    qs: QuerySet[Listing] = listings_public().annotate(
-        auction_ends_at=Subquery(running.order_by("ends_at").values("ends_at")[:1]),
-        auction_id=Subquery(running.order_by("ends_at").values("pk")[:1]),
+    qs: QuerySet[Listing] = listings_with_auction_state(listings_public(), now=now).annotate(
         is_favorite=(
             Exists(Favorite.objects.filter(listing_id=OuterRef("pk"), user_id=user_id))
             if user_id
