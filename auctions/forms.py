@@ -59,6 +59,9 @@ class BidForm(forms.Form):
         _("Автоставка: мой максимум, сум (необязательно)"),
         required=False,
         widget=forms.NumberInput(attrs={"step": "1", "inputmode": "numeric", "data-words": "max"}),
-        help_text=_("Система будет повышать вашу ставку на шаг, пока вы лидируете, но не выше максимума."),
+        help_text=_(
+            "Если другой участник перебьёт вашу ставку, система сама поднимет её на один шаг — "
+            "и так каждый раз, пока не дойдёт до вашего максимума. Максимум другие участники не видят."
+        ),
     )
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

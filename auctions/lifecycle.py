@@ -29,6 +29,7 @@ from auctions.rules import bid_step_default, bid_step_limits
 from auctions.selectors import auction_is_closed, auctions_due_for_sync, auctions_ending_soon
 from core.formatting import format_amount
 from listings.models import Listing, ListingStatus
+from listings.services import listing_sold_by_auction
 
 logger = logging.getLogger(__name__)
 
@@ -152,15 +153,19 @@ def auction_create(
             raise AuctionRuleError(
                 _("Крайний срок — не раньше окончания и не дальше 60 дней от начала."), "bad_hard_end"
             )
+    # An auction the clock has already closed must not block a new one. Recorded first, each in its own
+    # transaction: closing locks payments, the auction, then (sold) the listing, so it may not run while
+    # this holds the listing row.
+    for lagging_id in auctions_due_for_sync(now=now).filter(listing=listing).values_list("pk", flat=True):
+        auction_sync(auction_id=lagging_id, now=now)
     with transaction.atomic():
         # Serialise auction creation per listing behind the listing row, and read its status under that lock.
         locked_listing = Listing.objects.select_for_update().get(pk=listing.pk)
+        if locked_listing.status == ListingStatus.SOLD:
+            raise AuctionRuleError(_("Квартира продана: снова выставьте объявление, чтобы открыть аукцион."), "sold")
         if locked_listing.status != ListingStatus.PUBLISHED:
             # Buyers cannot open a listing that is not published, so nobody could bid.
             raise AuctionRuleError(_("Аукцион можно открыть, когда объявление опубликовано."), "listing_not_published")
-        # An auction the clock has already closed must not block a new one.
-        for lagging_id in auctions_due_for_sync(now=now).filter(listing=listing).values_list("pk", flat=True):
-            auction_sync(auction_id=lagging_id, now=now)
         if listing.auctions.filter(status__in=OPEN_AUCTION_STATUSES).exists():
             raise AuctionRuleError(_("У этого объявления уже есть открытый аукцион."), "already_open")
         auction = Auction.objects.create(
@@ -261,6 +266,9 @@ def auction_mark_ended(auction: Auction, *, now: datetime) -> None:
     auction.status = AuctionStatus.ENDED
     auction.winner_id = auction.leader_id if sold else None
     auction.ended_at = now
+    if sold:
+        # The flat is sold: it leaves search and shows as sold, at this price (auction row locked first).
+        listing_sold_by_auction(listing_id=auction.listing_id, price=auction.current_price, now=now)
     auction_record(
         auction,
         AuctionEvent.Kind.ENDED,

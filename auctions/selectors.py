@@ -18,7 +18,7 @@ from auctions.models import (
     Bid,
 )
 from listings.models import ListingPhoto
-from listings.selectors import listings_public_q
+from listings.selectors import listings_visible_q
 
 
 def auction_effective_status(auction: Auction, *, now: datetime | None = None) -> str:
@@ -56,6 +56,28 @@ def auction_seller_may_cancel(auction: Auction, *, now: datetime) -> bool:
     return not auction.bid_count and not auction_is_closed(auction, now=now)
 
 
+def auction_outcome(auction: Auction, *, now: datetime | None = None) -> str | None:
+    """For an ended auction: "sold", "reserve_not_met" or "no_bids" (None while it runs). Follows the
+    clock like auction_effective_status: an end the job has not recorded yet reads as it will be recorded."""
+    status = auction_effective_status(auction, now=now)
+    if status != AuctionStatus.ENDED:
+        return None
+    if auction.winner_id is not None:
+        return "sold"
+    if auction.leader_id is None:
+        return "no_bids"
+    if auction.status != AuctionStatus.ENDED:  # the clock ended it; the job has not recorded it yet
+        return "reserve_not_met" if auction_reserve_met(auction) is False else "sold"
+    return "reserve_not_met"
+
+
+def auction_winner_id(auction: Auction, *, now: datetime | None = None) -> int | None:
+    """The winner, recorded or (the end not recorded yet) decided by the clock."""
+    if auction.winner_id is not None:
+        return int(auction.winner_id)
+    return auction.leader_id if auction_outcome(auction, now=now) == "sold" else None
+
+
 @dataclass(frozen=True)
 class AuctionPanel:
     """What the auction panel on a page shows."""
@@ -76,6 +98,9 @@ class AuctionPanel:
     ends_at_iso: str = ""
     user_token: str = ""  # matches the live state's leader_token when this user leads
     seller_may_cancel: bool = False
+    outcome: str | None = None  # see auction_outcome
+    user_is_winner: bool = False
+    user_has_bid: bool = False  # a live bid of this user (they were outbid when they don't lead)
 
 
 def auction_panel(
@@ -85,17 +110,20 @@ def auction_panel(
     status = auction_effective_status(auction, now=now)
     user_id = user.pk if user is not None and user.is_authenticated else None
     counterpart = None
-    if status == AuctionStatus.ENDED and auction.winner_id and user_id:
+    winner_id = auction_winner_id(auction, now=now)
+    if status == AuctionStatus.ENDED and winner_id and user_id:
         if user_id == auction.seller_id:
-            counterpart = auction.winner
-        elif user_id == auction.winner_id:
+            counterpart = auction.winner if auction.winner_id else auction.leader
+        elif user_id == winner_id:
             counterpart = auction.seller
+    running = status in (AuctionStatus.ACTIVE, AuctionStatus.SCHEDULED)
     return AuctionPanel(
         auction=auction,
         status=status,
         status_label=str(AuctionStatus(status).label),
         min_next_bid=auction_min_next_bid(auction),
-        seconds_left=max(0, int((auction.ends_at - now).total_seconds())) if status == AuctionStatus.ACTIVE else None,
+        # Both while it runs: a scheduled page turns into a running one without a reload.
+        seconds_left=max(0, int((auction.ends_at - now).total_seconds())) if running else None,
         seconds_to_start=(
             max(0, int((auction.starts_at - now).total_seconds())) if status == AuctionStatus.SCHEDULED else None
         ),
@@ -108,6 +136,14 @@ def auction_panel(
         ends_at_iso=auction.ends_at.isoformat(),
         user_token=auction_bidder_token(auction.pk, int(user_id)) if user_id is not None else "",
         seller_may_cancel=auction_seller_may_cancel(auction, now=now),
+        outcome=auction_outcome(auction, now=now),
+        user_is_winner=user_id is not None and user_id == winner_id,
+        user_has_bid=(
+            user_id is not None
+            and user_id != auction.seller_id
+            and auction.bid_count > 0
+            and Bid.objects.filter(auction=auction, bidder_id=int(user_id), removed_at__isnull=True).exists()
+        ),
     )
 
 
@@ -132,9 +168,9 @@ def auction_operator(user: Any) -> bool:
 
 
 def auctions_public() -> QuerySet[Auction]:
-    """Auctions anyone may see: paid (never pending_payment), on a listing that is published now,
-    and not the operator's test objects (click_test_order)."""
-    return Auction.objects.filter(Q(is_paid=True) & listings_public_q("listing__"))
+    """Auctions anyone may see: paid (never pending_payment), on a listing that is published (or sold)
+    now, and not the operator's test objects (click_test_order)."""
+    return Auction.objects.filter(Q(is_paid=True) & listings_visible_q("listing__"))
 
 
 def auctions_visible(*, user: Any) -> QuerySet[Auction]:
@@ -147,7 +183,7 @@ def auctions_visible(*, user: Any) -> QuerySet[Auction]:
     qs = Auction.objects.all()
     if auction_operator(user):
         return qs
-    rule = Q(is_paid=True) & listings_public_q("listing__")
+    rule = Q(is_paid=True) & listings_visible_q("listing__")
     if user is not None and user.is_authenticated:
         rule |= Q(seller_id=user.pk) | Q(winner_id=user.pk)
     return qs.filter(rule)
@@ -248,6 +284,7 @@ def auction_live_state(auction: Auction, *, now: datetime | None = None) -> dict
     now = now or timezone.now()
     status = auction_effective_status(auction, now=now)
     leader_phone = auction.leader.masked_phone if auction.leader_id and auction.leader else None
+    winner_id = auction_winner_id(auction, now=now)
     return {
         "auction_id": auction.pk,
         "status": status,
@@ -256,6 +293,8 @@ def auction_live_state(auction: Auction, *, now: datetime | None = None) -> dict
         "min_next_bid": str(int(auction_min_next_bid(auction))),
         "leader": leader_phone,
         "leader_token": None if auction.leader_id is None else auction_bidder_token(auction.pk, auction.leader_id),
+        "outcome": auction_outcome(auction, now=now),
+        "winner_token": None if winner_id is None else auction_bidder_token(auction.pk, winner_id),
         "bid_count": auction.bid_count,
         "starts_at": auction.starts_at.isoformat(),
         "ends_at": auction.ends_at.isoformat(),

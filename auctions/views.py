@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,9 +22,25 @@ from auctions.selectors import (
     auction_visible_to,
     default_auction_window,
 )
+from auctions.views_pages import listing_view_count
 from core.formatting import format_amount
 from core.ratelimit import rate_limit_allows, rate_limited_message
 from listings.models import Listing
+
+# Messages about bidding carry this tag: the auction panel shows them beside the form, and the form's
+# redirect lands there, so the answer is where the bidder is looking (on a phone too).
+BID = "bid"
+BID_RESULT_ANCHOR = "#bid-result"
+
+# Where a new auction goes next: the fee app (above this one) registers its checkout, which opens the
+# fee and sends the seller on to the gateway's pay page, so creating and paying is one step.
+AuctionCheckout = Callable[[HttpRequest, Auction], HttpResponse]
+_checkouts: list[AuctionCheckout] = []
+
+
+def auction_checkout_register(checkout: AuctionCheckout) -> None:
+    if checkout not in _checkouts:
+        _checkouts.append(checkout)
 
 
 def _visible_or_404(request: HttpRequest, pk: int) -> Auction:
@@ -36,6 +53,7 @@ def _visible_or_404(request: HttpRequest, pk: int) -> Auction:
 
 def auction_detail(request: HttpRequest, pk: int) -> HttpResponse:
     auction = _visible_or_404(request, pk)
+    listing_view_count(request, auction.listing)
     panel = auction_panel(auction, user=request.user)
     is_seller = request.user.is_authenticated and request.user.pk == auction.seller_id
     context = {
@@ -61,6 +79,8 @@ def auction_create(request: HttpRequest, listing_pk: int) -> HttpResponse:
             except AuctionRuleError as exc:
                 form.add_error(None, exc.message)
             else:
+                if _checkouts:
+                    return _checkouts[0](request, auction)
                 messages.success(request, _("Аукцион создан. Оплатите сбор, чтобы открыть его для ставок."))
                 return redirect(auction)
     else:
@@ -73,7 +93,9 @@ def auction_create(request: HttpRequest, listing_pk: int) -> HttpResponse:
                 "bid_step": int(bid_step_default(listing.price)) if listing.currency == "UZS" else None,
             }
         )
-    return render(request, "auctions/auction_create.html", {"form": form, "listing": listing})
+    return render(
+        request, "auctions/auction_create.html", {"form": form, "listing": listing, "fee": settings.AUCTION_FEE}
+    )
 
 
 def _typo_suspected(auction: Auction, amount: Decimal | None, max_amount: Decimal | None) -> bool:
@@ -89,12 +111,12 @@ def bid_create(request: HttpRequest, pk: int) -> HttpResponse:
     {"ok", "code", "message", "bid_id", "state"} (409 "confirm_required" for the typo guard)."""
     auction = _visible_or_404(request, pk)
     wants_json = "application/json" in request.headers.get("Accept", "")
-    back = redirect(reverse("auctions:detail", args=[auction.pk]) + "#bid")
+    back = redirect(reverse("auctions:detail", args=[auction.pk]) + BID_RESULT_ANCHOR)
 
     def refuse(code: str, message: str, status: int = 400) -> HttpResponse:
         if wants_json:
             return JsonResponse({"ok": False, "code": code, "message": message}, status=status)
-        messages.error(request, message)
+        messages.error(request, message, extra_tags=BID)
         return back
 
     if not rate_limit_allows(scope="bid", request=request):
@@ -105,7 +127,7 @@ def bid_create(request: HttpRequest, pk: int) -> HttpResponse:
         if wants_json:
             return JsonResponse({"ok": False, "code": "invalid_amount", "message": " ".join(errors)}, status=400)
         for error in errors:
-            messages.error(request, error)
+            messages.error(request, error, extra_tags=BID)
         return back
     amount, max_amount = form.cleaned_data["amount"], form.cleaned_data["max_amount"]
     if not form.cleaned_data["confirm"] and _typo_suspected(auction, amount, max_amount):
@@ -132,7 +154,13 @@ def bid_create(request: HttpRequest, pk: int) -> HttpResponse:
         return refuse(exc.code, exc.message)
     auction = Auction.objects.select_related("leader").get(pk=auction.pk)
     leading = auction.leader_id == request.user.pk
-    if leading:
+    if leading and amount is None:
+        # Only the hidden maximum was raised: no new bid, the price stays.
+        message = _("Ваш максимум повышен до %(max)s сум. Текущая цена не изменилась: %(price)s сум. Вы лидируете.") % {
+            "max": format_amount(auction.leader_max or max_amount or 0),
+            "price": format_amount(auction.current_price or 0),
+        }
+    elif leading:
         message = _("Ставка %(amount)s сум принята. Вы лидируете.") % {
             "amount": format_amount(auction.current_price or bid.amount)
         }
@@ -142,10 +170,21 @@ def bid_create(request: HttpRequest, pk: int) -> HttpResponse:
         ) % {"amount": format_amount(bid.amount), "price": format_amount(auction.current_price or 0)}
     if wants_json:
         return JsonResponse(
-            {"ok": True, "code": "accepted", "message": message, "bid_id": bid.pk, "state": auction_live_state(auction)}
+            {
+                "ok": True,
+                "code": "max_raised" if amount is None else "accepted",
+                "leading": leading,
+                "message": message,
+                "bid_id": bid.pk,
+                "state": auction_live_state(auction),
+            }
         )
-    (messages.success if leading else messages.warning)(request, message)
+    (messages.success if leading else messages.warning)(request, message, extra_tags=BID)
     return back
+
+
+def _back_to_panel(auction: Auction) -> HttpResponse:
+    return redirect(reverse("auctions:detail", args=[auction.pk]) + BID_RESULT_ANCHOR)
 
 
 @login_required
@@ -153,15 +192,13 @@ def bid_create(request: HttpRequest, pk: int) -> HttpResponse:
 def buy_now(request: HttpRequest, pk: int) -> HttpResponse:
     auction = _visible_or_404(request, pk)
     if not rate_limit_allows(scope="bid", request=request):
-        messages.error(request, rate_limited_message())
-        return redirect(reverse("auctions:detail", args=[auction.pk]) + "#bid")
+        messages.error(request, rate_limited_message(), extra_tags=BID)
+        return _back_to_panel(auction)
     try:
         bidding.auction_buy_now(auction_id=auction.pk, buyer=request.user)
     except AuctionRuleError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Поздравляем! Квартира ваша по цене «купить сейчас». Контакты продавца — ниже."))
-    return redirect(reverse("auctions:detail", args=[auction.pk]) + "#bid")
+        messages.error(request, exc.message, extra_tags=BID)
+    return _back_to_panel(auction)  # a buyer sees "you won, next steps" in the panel
 
 
 @login_required
@@ -169,10 +206,12 @@ def buy_now(request: HttpRequest, pk: int) -> HttpResponse:
 def watch_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     auction = _visible_or_404(request, pk)
     if lifecycle.auction_watch_toggle(auction_id=auction.pk, user=request.user):
-        messages.success(request, _("Вы следите за аукционом: сообщим о начале, скором окончании и продлении."))
+        messages.success(
+            request, _("Вы следите за аукционом: сообщим о начале, скором окончании и продлении."), extra_tags=BID
+        )
     else:
-        messages.info(request, _("Вы больше не следите за этим аукционом."))
-    return redirect(reverse("auctions:detail", args=[auction.pk]) + "#bid")
+        messages.info(request, _("Вы больше не следите за этим аукционом."), extra_tags=BID)
+    return _back_to_panel(auction)
 
 
 @login_required

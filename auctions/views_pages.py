@@ -7,11 +7,23 @@ Listings may not import auctions; config/urls.py routes these two under their ol
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from auctions.models import OPEN_AUCTION_STATUSES
 from auctions.selectors import auction_open_for_listing, auction_panel, auctions_active, auctions_upcoming
 from listings import services as listing_services
 from listings.forms import SearchForm
-from listings.models import ListingStatus
+from listings.models import Listing, ListingStatus
 from listings.selectors import listing_is_favorite, listing_visible_to, listings_newest, regions_with_districts
+
+
+def listing_view_count(request: HttpRequest, listing: Listing) -> None:
+    """One view per visitor session, whether they open the listing or its auction page (the seller's
+    own visits don't count); `listing.views_count` is brought up to date for the page."""
+    user_id = request.user.pk if request.user.is_authenticated else None
+    seen = request.session.get("seen_listings", [])
+    if listing.status == ListingStatus.PUBLISHED and listing.pk not in seen and listing.seller_id != user_id:
+        listing_services.listing_view_register(listing_id=listing.pk)
+        listing.views_count += 1
+        request.session["seen_listings"] = [*seen[-199:], listing.pk]
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -33,12 +45,12 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     listing = listing_visible_to(pk=pk, user=request.user)
     if listing is None:
         raise Http404
-    seen = request.session.get("seen_listings", [])
-    if listing.status == ListingStatus.PUBLISHED and listing.pk not in seen and listing.seller_id != user_id:
-        listing_services.listing_view_register(listing_id=listing.pk)
-        listing.views_count += 1
-        request.session["seen_listings"] = [*seen[-199:], listing.pk]
+    listing_view_count(request, listing)
     auction = auction_open_for_listing(listing_id=listing.pk, user=request.user)
+    panel = auction_panel(auction) if auction else None
+    is_seller = user_id is not None and user_id == listing.seller_id
+    # The seller's buttons: a new auction, "sold" and "archive" only while no auction is open.
+    auction_open = panel is not None and panel.status in OPEN_AUCTION_STATUSES
     return render(
         request,
         "listings/listing_detail.html",
@@ -46,8 +58,10 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "listing": listing,
             "photos": list(listing.photos.all()),
             "auction": auction,
-            "panel": auction_panel(auction) if auction else None,
-            "is_seller": user_id is not None and user_id == listing.seller_id,
+            "panel": panel,
+            "auction_open": auction_open,
+            "seller_may_auction": is_seller and listing.status == ListingStatus.PUBLISHED and not auction_open,
+            "is_seller": is_seller,
             "is_favorite": listing_is_favorite(listing_id=listing.pk, user_id=user_id),
         },
     )

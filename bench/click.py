@@ -5,6 +5,10 @@ server. Both servers: production settings (DEBUG=0, Redis), the same gunicorn se
 (4 sync workers by default), the same database kind and settings, the same client code
 (8 concurrent clients, Click's md5 signatures, every pair pays a fresh order).
 
+It also measures a floor on our server: a view that only locks one payment row by its order id
+and writes it (bench/urls.py), two per pair, in the same alternating rounds. No callback that
+changes a payment under a lock, ours or anyone's, answers faster on this server.
+
     REDIS_URL=redis://127.0.0.1:6379/13 .venv/bin/python bench/click.py [--db postgres|sqlite|both]
         [--clients 8] [--seconds 10] [--payments 2000] [--database kb_bench_click]
 
@@ -64,6 +68,7 @@ MERCHANT_ID = "23456"
 SECRET = "bench-click-secret"  # noqa: S105 (the bench servers' own throwaway secret)
 OURS_PATHS = ("/api/auctions/click/prepare/", "/api/auctions/click/complete/")
 THEIRS_PATHS = ("/payment/click/prepare/", "/payment/click/complete/")
+FLOOR_PATH = "/bench/locked-write/"  # bench/urls.py
 THEIRS_AMOUNT = "50000.00"  # the same as our default AUCTION_FEE
 
 
@@ -496,15 +501,19 @@ def run_one(args: argparse.Namespace, kind: str, venv: Path, folder: Path) -> in
         ours = Load(servers[0].url, OURS_PATHS, ours_orders, args.clients)
         theirs_orders = [(f"dcu-{i}", THEIRS_AMOUNT) for i in range(args.orders)]
         theirs = Load(servers[1].url, THEIRS_PATHS, theirs_orders, args.clients)
-        for load in (ours, theirs):  # every worker opens its connections (database, Redis) first
+        # The floor: a view of our server that only locks one payment row and writes it. No
+        # callback that changes a payment under a lock can beat it on this server.
+        floor = Load(servers[0].url, (FLOOR_PATH, FLOOR_PATH), ours_orders * 50, args.clients)
+        for load in (ours, theirs, floor):  # every worker opens its connections (database, Redis) first
             load.pairs(args.warmup, measured=False)
         for load in (ours, theirs):
             load.ping(args.seconds)
         for round_ in range(args.rounds):
-            for load in (ours, theirs) if round_ % 2 == 0 else (theirs, ours):
+            for load in (ours, theirs, floor) if round_ % 2 == 0 else (floor, theirs, ours):
                 load.pairs(args.seconds / args.rounds, measured=True)
         ours_retries = ours.complete_again()
         theirs_retries = theirs.complete_again()
+
     finally:
         for server in servers:
             server.stop()
@@ -575,6 +584,11 @@ def run_one(args: argparse.Namespace, kind: str, venv: Path, folder: Path) -> in
     ratio = ours.rate / theirs.rate if theirs.rate else float("inf")
     per_callback = ours.ping_rate / (2 * ours.rate) if ours.rate else float("inf")
     print(f"  ours / django-click-uz            : {ratio:.2f}× (good pairs/s)")
+    print(
+        f"  floor (lock+write one row, 2/pair): {floor.rate:8.1f} pairs/s on our server ="
+        f" {floor.rate / theirs.rate if theirs.rate else float('inf'):.2f}× django-click-uz"
+        f" (3× would be {3 * theirs.rate:.1f} pairs/s)"
+    )
     print(f"  one callback of ours costs        : {per_callback:.1f} trivial views of our server")
     print(f"  (django-click-uz answers a retried Complete with error {dict(theirs_retry_codes)})")
     for name, passed in checks.items():

@@ -9,10 +9,13 @@ BODY_EXCERPT_BYTES = 1024
 
 
 class ClickCallback(models.Model):
-    """Every request that reached a Click callback URL, stored before processing.
+    """Every request that reached a Click callback URL, stored before processing; our
+    answer is added once it is known.
 
     Written outside the payment transaction, so it survives a rollback and
     answers "the payment went through but nothing happened" from the admin.
+    Every request writes one: only the indexes the admin and the doctor look up by,
+    and none on what the answer's update sets.
     """
 
     class Stage(models.TextChoices):
@@ -29,20 +32,25 @@ class ClickCallback(models.Model):
     body_truncated = models.BooleanField(_("тело обрезано"), default=False)
     headers = models.JSONField(_("заголовки"), default=dict)
     remote_addr = models.GenericIPAddressField(_("адрес"), null=True, blank=True)
-    merchant_trans_id = models.CharField(max_length=255, blank=True, db_index=True)
-    click_trans_id = models.CharField(max_length=32, blank=True, db_index=True)
+    merchant_trans_id = models.CharField(max_length=255, blank=True)
+    click_trans_id = models.CharField(max_length=32, blank=True)
     response = models.JSONField(_("наш ответ"), null=True, blank=True)
-    error = models.SmallIntegerField(_("код ошибки"), null=True, blank=True, db_index=True)
+    error = models.SmallIntegerField(_("код ошибки"), null=True, blank=True)
     detail = models.CharField(_("причина"), max_length=255, blank=True)
     duration_ms = models.FloatField(_("время, мс"), null=True, blank=True)
     # The operator's own test request (click_doctor, clickuz.probe), not Click's.
-    is_probe = models.BooleanField(_("проверка оператора"), default=False, db_index=True)
+    is_probe = models.BooleanField(_("проверка оператора"), default=False)
     created_at = models.DateTimeField(_("получен"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("callback Click")
         verbose_name_plural = _("callbacks Click")
         ordering = ["-created_at", "-id"]
+        # Plain b-trees: the ids are looked up whole, never by prefix (no `_like` twins on PostgreSQL).
+        indexes = [
+            models.Index(fields=["merchant_trans_id"], name="clickcallback_mtid"),
+            models.Index(fields=["click_trans_id"], name="clickcallback_click_trans_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} {self.merchant_trans_id or '?'} → {self.error}"

@@ -48,8 +48,10 @@ CALLBACK_ERRORS: dict[int, ErrorHelp] = {
         WARNING,
         "оплаты с таким merchant_trans_id нет",
         "no payment with this merchant_trans_id",
-        "продавец должен нажать «Инициировать оплату» до оплаты; проверьте введённый номер транзакции",
-        "the seller must press «Initiate payment» before paying; check the transaction number typed in Click",
+        "платёж открывается кнопкой оплаты на странице аукциона (или при его создании); проверьте номер, "
+        "введённый в Click",
+        "the payment is opened by the pay button on the auction page (or when the auction is created); "
+        "check the number typed in Click",
     ),
     -6: ErrorHelp(
         WARNING,

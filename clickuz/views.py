@@ -75,15 +75,23 @@ class ClickCallbackView(View):
         started = time.monotonic()
         body = self._read_body(request)
         is_probe = probe_header_valid(request.META.get(PROBE_META_KEY), secret_key=settings.CLICK_SECRET_KEY)
-        callback = self._record(request, body, is_probe=is_probe)
         fields: dict[str, str] = {}
-        signed = False
+        unreadable: Exception | None = None
         try:
             if request.method != "POST":
                 raise ClickProtocolError(ClickError.BAD_REQUEST, f"{request.method} instead of POST")
             if body is None:
                 raise ClickProtocolError(ClickError.BAD_REQUEST, "body is too large")
             fields = parse_body(body, request.content_type or "")
+        except (ClickProtocolError, UnicodeDecodeError) as exc:
+            unreadable = exc
+        # The design's rule: the raw request is stored before it is processed, outside the payment's
+        # transaction, so it survives whatever happens next.
+        callback = self._record(request, body, fields, is_probe=is_probe)
+        signed = False
+        try:
+            if unreadable is not None:
+                raise unreadable
             click_request = verify_request(
                 fields,
                 expected_action=self.action,
@@ -130,11 +138,14 @@ class ClickCallbackView(View):
             return None
         return body if len(body) <= MAX_BODY_BYTES else None
 
-    def _record(self, request: HttpRequest, body: bytes | None, *, is_probe: bool) -> ClickCallback | None:
+    def _record(
+        self, request: HttpRequest, body: bytes | None, fields: dict[str, str], *, is_probe: bool
+    ) -> ClickCallback | None:
         """Store the request before it is processed, with at most an excerpt of its body.
 
         Nothing is verified yet, so nothing here may grow with what the sender chose to send;
-        _finish stores the whole body once the signature has matched.
+        _finish stores the whole body once the signature has matched. The ids go in now (cut
+        to their columns): the answer's update then touches no indexed column.
         """
         if body is None:
             # Not read at all (larger than any Click request): its declared size is all we know.
@@ -157,6 +168,9 @@ class ClickCallbackView(View):
                 },
                 remote_addr=request.META.get("REMOTE_ADDR") or None,
                 is_probe=is_probe,
+                # Unsigned fields may be any length: the row keeps a bounded part.
+                merchant_trans_id=_printable(fields.get("merchant_trans_id") or "")[:_FIELD_CHARS],
+                click_trans_id=_printable(fields.get("click_trans_id") or "")[:32],
             )
         except Exception:
             # The log must never stop a payment from being answered.
@@ -175,7 +189,7 @@ class ClickCallbackView(View):
         is_probe: bool,
     ) -> None:
         duration_ms = (time.monotonic() - started) * 1000
-        # Unsigned fields may be any length: the log line and the row keep a bounded part.
+        # Unsigned fields may be any length: the log line keeps a bounded part.
         merchant_trans_id = (fields.get("merchant_trans_id") or "")[:_FIELD_CHARS]
         click_trans_id = (fields.get("click_trans_id") or "")[:32]
         detail = answer.detail[:_FIELD_CHARS]
@@ -205,13 +219,11 @@ class ClickCallbackView(View):
         if callback is None:
             return
         outcome: dict[str, Any] = {
-            "merchant_trans_id": merchant_trans_id,
-            "click_trans_id": click_trans_id,
             # Our answer echoes the sender's ids, whatever their length: store an excerpt of each.
             "response": {key: _cut(value) if isinstance(value, str) else value for key, value in payload.items()},
             "error": int(answer.error),
             "detail": detail,
-            "duration_ms": duration_ms,
+            "duration_ms": round(duration_ms, 3),
         }
         if full_body is not None and callback.body_truncated:
             # Signed with our secret: the whole request is evidence worth keeping.

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from auctions.models import Auction
 from fees.models import AttemptStatus, AuctionPayment, PaymentEvent, PaymentStatus
 
 
@@ -30,3 +31,9 @@ def payment_mark_expired(payment: AuctionPayment, *, now: datetime) -> None:
         kind=PaymentEvent.Kind.EXPIRED,
         data={"initiated_at": payment.created_at.isoformat(), "expired_at": now.isoformat()},
     )
+
+
+def fee_refunded_on_cancel(auction: Auction, *, now: datetime) -> bool:
+    """A paid fee goes back when its auction is cancelled before it started; once bidding
+    could begin, the fee is kept. (The cancel button tells the seller which, before they press it.)"""
+    return auction.is_paid and now < auction.starts_at

@@ -36,7 +36,7 @@ from fees.locks import (
     lock_payments_of_auction,
 )
 from fees.models import AttemptStatus, AuctionPayment, PaymentAttempt, PaymentEvent, PaymentStatus
-from fees.rules import payment_is_expired, payment_mark_expired
+from fees.rules import fee_refunded_on_cancel, payment_is_expired, payment_mark_expired
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +122,8 @@ def fee_prepare(
         payment = lock_payment_reading_auction(order)
         if payment is None:
             return FeeDecision(FeeCode.ORDER_NOT_FOUND, detail="no payment with this order id")
+        # Its own statement, after the lock: a Prepare that waited for the lock then sees the attempt
+        # a duplicate committed meanwhile (the locking statement's snapshot predates it).
         attempt = PaymentAttempt.objects.filter(gateway=gateway, gateway_trans_id=gateway_trans_id).first()
         if attempt is not None and attempt.payment_id != payment.pk:
             return FeeDecision(FeeCode.ATTEMPT_CONFLICT, detail="the transaction belongs to another payment")
@@ -288,7 +290,7 @@ def _fee_settle_cancelled(payments: list[AuctionPayment], auction: Auction, *, n
         if payment.status == PaymentStatus.PENDING:
             payment.status = PaymentStatus.CANCELLED
             payment.save(update_fields=["status", "updated_at"])
-        elif payment.status == PaymentStatus.COMPLETED and auction.is_paid and now < auction.starts_at:
+        elif payment.status == PaymentStatus.COMPLETED and fee_refunded_on_cancel(auction, now=now):
             attempt = payment.attempts.filter(status=AttemptStatus.COMPLETED).first()
             if attempt is not None and refunds.refund_request(
                 payment=payment, attempt=attempt, reason="auction_cancelled"

@@ -62,6 +62,14 @@ class ListingStatus(models.TextChoices):
     REVIEW = "review", _("На проверке")
     PUBLISHED = "published", _("Опубликовано")
     REJECTED = "rejected", _("Отклонено")
+    # Sold (its auction sold, or the seller marked it): public with a "sold" mark, out of search.
+    SOLD = "sold", _("Продано")
+    # Taken down by the seller: only they see it, and may put it up again.
+    ARCHIVED = "archived", _("В архиве")
+
+
+# Shown to everyone (a sold flat keeps its page, with the mark and the price).
+LISTING_VISIBLE_STATUSES = (ListingStatus.PUBLISHED, ListingStatus.SOLD)
 
 
 # Auction status values that listings' own rules and search need. Listings sits below auctions and may
@@ -220,6 +228,9 @@ class Listing(models.Model):
         _("цена за м² в сумах"), max_digits=18, decimal_places=2, null=True, blank=True
     )
     views_count = models.PositiveIntegerField(_("просмотров"), default=0)
+    sold_at = models.DateTimeField(_("продано"), null=True, blank=True)
+    # In soums: the auction's final price, or what the seller said when marking it sold (optional).
+    sold_price = models.DecimalField(_("цена продажи, сум"), max_digits=16, decimal_places=2, null=True, blank=True)
     submitted_at = models.DateTimeField(_("отправлено на проверку"), null=True, blank=True)
     published_at = models.DateTimeField(_("опубликовано"), null=True, blank=True)
     # The operator's own test object (click_test_order, click_doctor): never shown to the public, never notified.

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from listings.models import (
     AUCTION_RUNNING_STATUSES,
+    LISTING_VISIBLE_STATUSES,
     Currency,
     District,
     Favorite,
@@ -75,16 +76,20 @@ def listings_public() -> QuerySet[Listing]:
     return listings_with_photos(Listing.objects.filter(listings_public_q()))
 
 
-def listings_newest(*, limit: int = 12) -> QuerySet[Listing]:
-    return listings_public()[:limit]
+def listings_newest(*, limit: int = 12, now: datetime | None = None) -> QuerySet[Listing]:
+    return listings_with_auction_state(listings_public(), now=now)[:limit]
 
 
 def listings_of_seller(*, seller_id: int) -> QuerySet[Listing]:
     return listings_with_photos(Listing.objects.filter(seller_id=seller_id))
 
 
-def listings_favorite_of(*, user_id: int) -> QuerySet[Listing]:
-    return listings_public().filter(favorited_by__user_id=user_id).order_by("-favorited_by__created_at")
+def listings_favorite_of(*, user_id: int, now: datetime | None = None) -> QuerySet[Listing]:
+    """The user's favourites, sold ones included (marked sold on their cards)."""
+    qs = listings_with_photos(
+        Listing.objects.filter(status__in=LISTING_VISIBLE_STATUSES, operator_test=False, favorited_by__user_id=user_id)
+    )
+    return listings_with_auction_state(qs, now=now).order_by("-favorited_by__created_at")
 
 
 # Who reads what: the one rule for pages, the API and live updates. Read access follows write access:
@@ -104,16 +109,21 @@ def listing_moderator(user: Any) -> bool:
 
 
 def listings_public_q(prefix: str = "") -> Q:
-    """The condition for a listing anyone may see: published and not the operator's test object."""
+    """The catalogue's condition: published and not the operator's test object."""
     return Q(**{f"{prefix}status": ListingStatus.PUBLISHED, f"{prefix}operator_test": False})
 
 
+def listings_visible_q(prefix: str = "") -> Q:
+    """The condition for a listing anyone may open: published or sold, not the operator's test object."""
+    return Q(**{f"{prefix}status__in": LISTING_VISIBLE_STATUSES, f"{prefix}operator_test": False})
+
+
 def listings_visible(*, user: Any) -> QuerySet[Listing]:
-    """The listings this visitor may read: published ones; their own in any status; all for moderators."""
+    """The listings this visitor may read: published or sold ones; their own in any status; all for moderators."""
     qs = listings_with_photos()
     if listing_moderator(user):
         return qs
-    rule = listings_public_q()
+    rule = listings_visible_q()
     if user is not None and user.is_authenticated:
         rule |= Q(seller_id=user.pk)
     return qs.filter(rule)
@@ -141,6 +151,29 @@ def _running_auctions(now: datetime) -> QuerySet[Any]:
         is_paid=True,
         starts_at__lte=now,
         ends_at__gt=now,
+    )
+
+
+def _auction_model() -> type[Model]:
+    return cast("type[Model]", Listing._meta.get_field("auctions").related_model)
+
+
+def listings_with_auction_state(qs: QuerySet[Listing], *, now: datetime | None = None) -> QuerySet[Listing]:
+    """Annotate what a card shows of the listing's auction, in the same query:
+    running now (`auction_ends_at`, `auction_price`, `auction_bid_count`) or paid and about to start
+    (`auction_starts_at`). A sold listing carries its own `sold_price`."""
+    now = now or timezone.now()
+    running = _running_auctions(now).order_by("ends_at")
+    upcoming = _auction_model()._default_manager.filter(
+        listing_id=OuterRef("pk"), status__in=AUCTION_RUNNING_STATUSES, is_paid=True, starts_at__gt=now
+    )
+    return qs.annotate(
+        auction_ends_at=Subquery(running.values("ends_at")[:1]),
+        auction_id=Subquery(running.values("pk")[:1]),
+        auction_price=Subquery(running.values("current_price")[:1]),
+        auction_start_price=Subquery(running.values("starting_price")[:1]),
+        auction_bid_count=Subquery(running.values("bid_count")[:1]),
+        auction_starts_at=Subquery(upcoming.order_by("starts_at").values("starts_at")[:1]),
     )
 
 
@@ -175,9 +208,7 @@ def listings_search(
     """
     now = now or timezone.now()
     running = _running_auctions(now)
-    qs: QuerySet[Listing] = listings_public().annotate(
-        auction_ends_at=Subquery(running.order_by("ends_at").values("ends_at")[:1]),
-        auction_id=Subquery(running.order_by("ends_at").values("pk")[:1]),
+    qs: QuerySet[Listing] = listings_with_auction_state(listings_public(), now=now).annotate(
         is_favorite=(
             Exists(Favorite.objects.filter(listing_id=OuterRef("pk"), user_id=user_id))
             if user_id

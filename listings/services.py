@@ -3,6 +3,7 @@
 import io
 import threading
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -287,9 +288,9 @@ def listing_update(*, listing: Listing, user: User, photos: Sequence[UploadedFil
         for name, value in fields.items():
             setattr(locked, name, value)
         _fill_prices(locked)
-        if locked.status != ListingStatus.DRAFT:
+        if locked.status not in (ListingStatus.DRAFT, ListingStatus.SOLD, ListingStatus.ARCHIVED):
             _publisher_check(user)
-            _mark_submitted(locked)
+            _mark_submitted(locked)  # a sold or archived flat stays so: "relist" puts it up again
         locked.full_clean()
         locked.save()
         _photos_add(listing=locked, prepared=prepared)
@@ -380,6 +381,70 @@ def listing_photo_delete(*, photo: ListingPhoto, user: User) -> None:
     with transaction.atomic():
         photo.delete()
     transaction.on_commit(lambda: (photo.image.delete(save=False), photo.thumbnail.delete(save=False)))
+
+
+def _open_auction_refuse(listing: Listing) -> None:
+    if listing.auctions.filter(status__in=AUCTION_OPEN_STATUSES).exists():
+        raise ValidationError(
+            _("У объявления открыт аукцион: дождитесь его окончания или отмените неоплаченный аукцион."),
+            code="auction_open",
+        )
+
+
+def listing_mark_sold(*, listing: Listing, user: User, price: Decimal | None = None) -> Listing:
+    """The seller sold the flat (outside an auction): it leaves search and shows as sold."""
+    if listing.seller_id != user.pk:
+        raise PermissionDenied
+    if price is not None and price <= 0:
+        raise ValidationError(_("Цена продажи должна быть больше нуля."), code="bad_price")
+    with transaction.atomic():
+        locked = Listing.objects.select_for_update().get(pk=listing.pk)
+        if locked.status != ListingStatus.PUBLISHED:
+            raise ValidationError(_("Проданной можно отметить только опубликованную квартиру."), code="not_published")
+        _open_auction_refuse(locked)
+        locked.status = ListingStatus.SOLD
+        locked.sold_at = timezone.now()
+        locked.sold_price = price
+        locked.save(update_fields=["status", "sold_at", "sold_price", "updated_at"])
+    return locked
+
+
+def listing_sold_by_auction(*, listing_id: int, price: Decimal | None, now: datetime) -> None:
+    """Its auction sold the flat: called by the auction's close, in its transaction (auction row locked
+    first, then this row: no path locks them the other way round)."""
+    Listing.objects.filter(pk=listing_id).update(
+        status=ListingStatus.SOLD, sold_at=now, sold_price=price, updated_at=now
+    )
+
+
+def listing_archive(*, listing: Listing, user: User) -> Listing:
+    """The seller takes the flat down: only they see it, until they put it up again."""
+    if listing.seller_id != user.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Listing.objects.select_for_update().get(pk=listing.pk)
+        if locked.status == ListingStatus.ARCHIVED:
+            return locked
+        _open_auction_refuse(locked)
+        locked.status = ListingStatus.ARCHIVED
+        locked.save(update_fields=["status", "updated_at"])
+    return locked
+
+
+def listing_relist(*, listing: Listing, user: User) -> Listing:
+    """Put a sold or archived flat up for sale again (through moderation unless auto-approval is on)."""
+    if listing.seller_id != user.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Listing.objects.select_for_update().get(pk=listing.pk)
+        if locked.status not in (ListingStatus.SOLD, ListingStatus.ARCHIVED):
+            raise ValidationError(_("Снова выставить можно проданную или архивную квартиру."), code="not_relistable")
+        _publisher_check(user)
+        _mark_submitted(locked)
+        locked.sold_at = None
+        locked.sold_price = None
+        locked.save()
+    return locked
 
 
 def listing_view_register(*, listing_id: int) -> None:

@@ -1,3 +1,5 @@
+from decimal import Decimal, InvalidOperation
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -14,7 +16,7 @@ from core.http import safe_next
 from listings import services
 from listings.forms import ListingForm, RejectForm, SearchForm
 from listings.models import Listing, ListingPhoto, ListingStatus
-from listings.selectors import listings_favorite_of, listings_moderation_queue, listings_public_q, listings_search
+from listings.selectors import listings_favorite_of, listings_moderation_queue, listings_search, listings_visible_q
 
 PAGE_SIZE = 24
 
@@ -94,6 +96,62 @@ def listing_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(listing)
 
 
+def _price_or_none(value: str) -> Decimal | None:
+    cleaned = value.replace(" ", "").replace("\u00a0", "")[:20]
+    if not cleaned:
+        return None
+    try:
+        price = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValidationError(_("Цена продажи: введите сумму в сумах."), code="bad_price") from None
+    if not price.is_finite() or price <= 0 or price >= Decimal("1e14"):
+        raise ValidationError(_("Цена продажи: введите сумму в сумах."), code="bad_price")
+    return price
+
+
+@login_required
+@require_POST
+def listing_mark_sold(request: HttpRequest, pk: int) -> HttpResponse:
+    listing = get_object_or_404(Listing, pk=pk, seller=request.user)
+    try:
+        price = _price_or_none(request.POST.get("sold_price", ""))
+        services.listing_mark_sold(listing=listing, user=request.user, price=price)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Квартира отмечена проданной: она больше не показывается в поиске."))
+    return redirect(listing)
+
+
+@login_required
+@require_POST
+def listing_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    listing = get_object_or_404(Listing, pk=pk, seller=request.user)
+    try:
+        services.listing_archive(listing=listing, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Объявление перенесено в архив: его видите только вы."))
+    return redirect(listing)
+
+
+@login_required
+@require_POST
+def listing_relist(request: HttpRequest, pk: int) -> HttpResponse:
+    listing = get_object_or_404(Listing, pk=pk, seller=request.user)
+    try:
+        listing = services.listing_relist(listing=listing, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if listing.status == ListingStatus.PUBLISHED:
+            messages.success(request, _("Объявление снова в продаже."))
+        else:
+            messages.info(request, _("Объявление отправлено на проверку и вернётся в продажу после неё."))
+    return redirect(listing)
+
+
 @login_required
 @require_POST
 def photo_cover(request: HttpRequest, pk: int) -> HttpResponse:
@@ -122,7 +180,7 @@ def photo_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def favorite_toggle(request: HttpRequest, pk: int) -> HttpResponse:
-    listing = get_object_or_404(Listing.objects.filter(listings_public_q()), pk=pk)
+    listing = get_object_or_404(Listing.objects.filter(listings_visible_q()), pk=pk)
     added = services.favorite_toggle(user=request.user, listing_id=listing.pk)
     messages.success(request, _("Добавлено в избранное.") if added else _("Убрано из избранного."))
     return HttpResponseRedirect(

@@ -55,6 +55,14 @@ def message_build(*, kind: str, context: dict[str, Any]) -> Message:
     subject = _subject(kind, context["auction"].pk)
     body = render_to_string(f"notifications/email/{kind}.txt", context).strip()
     text = f"{subject}\n{context['url']}"
+    if kind == "won" and context.get("seller") is not None:
+        # Short channels (Telegram, SMS) carry the next step too: whom to call.
+        seller = context["seller"]
+        step = _("Следующий шаг: позвоните продавцу — %(name)s, %(phone)s.") % {
+            "name": seller.display_name,
+            "phone": seller.phone,
+        }
+        text = f"{subject}\n{step}\n{context['url']}"
     return Message(kind=kind, subject=subject, text=text, email_body=body)
 
 

@@ -70,7 +70,7 @@ def test_pages_keep_the_policy_and_confirmations_still_work(live_server, seller,
         # "OK": bought.
         page.once("dialog", lambda dialog: dialog.accept())
         buy.click()
-        expect(page.locator("ul.messages")).to_contain_text("Поздравляем")
+        expect(page.get_by_test_id("won")).to_contain_text("Поздравляем, вы выиграли аукцион!")  # in the panel
     auction.refresh_from_db()
     assert auction.winner_id == buyer.pk and auction.status == AuctionStatus.ENDED
     assert violations == []

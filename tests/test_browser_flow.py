@@ -1,10 +1,11 @@
 """Checklist step 6 in a real browser, through the built-in Click sandbox.
 
-A seller signs up, creates a listing with a photo and an auction, presses
-"Инициировать оплату", pays on the sandbox pay page (which calls our
-Prepare and Complete over HTTP with real signatures), returns and sees the
-auction "Активен"; then a buyer bids.
-"""
+A seller signs up, creates a listing with a photo and an auction (the form states the 50 000 сум fee
+and what happens next), and "Создать и оплатить" takes them straight to Click's pay page (the sandbox,
+which calls our Prepare and Complete over HTTP with real signatures). Back on the auction page before
+Click confirms, they read "waiting for confirmation"; after, "payment received" and a receipt link,
+the auction "Активен", and no developer words. The cancel button says what happens to the fee before
+they confirm. Then a buyer bids."""
 
 import io
 import re
@@ -77,33 +78,46 @@ def test_seller_pays_fee_through_click_sandbox_and_buyer_bids(live_server, make_
         seller_page.click("button:has-text('Опубликовать')")
         expect(seller_page.locator("h1")).to_have_text("2-комнатная квартира в Чиланзаре")
 
-        # Create an auction starting now.
+        # Create an auction starting now: the form states the fee and what comes next, before submit.
         seller_page.click("text=Выставить на аукцион")
+        expect(seller_page.get_by_test_id("fee-summary")).to_contain_text("Сбор за аукцион50\u00a0000\u00a0сум")
+        expect(seller_page.get_by_test_id("fee-summary")).to_contain_text("откроется страница оплаты Click")
         seller_page.fill("input[name=starts_at]", _local_minute())
         seller_page.fill("input[name=ends_at]", _local_minute(timedelta(days=3)))
         seller_page.fill("input[name=starting_price]", "700000000")
         seller_page.fill("input[name=bid_step]", "1000000")
-        seller_page.click("button:has-text('Создать аукцион')")
-        expect(seller_page.get_by_test_id("auction-status")).to_have_text("Ожидает оплаты")
+        seller_page.click("button:has-text('Создать и оплатить 50\u00a0000\u00a0сум')")
 
-        # Initiate payment: the merchant_trans_id and the Click button appear.
-        seller_page.click("button:has-text('Инициировать оплату')")
-        merchant_trans_id = seller_page.get_by_test_id("merchant-trans-id").inner_text().strip()
+        # One step: Click's pay page (the sandbox), no "initiate payment" in between.
+        expect(seller_page.get_by_test_id("sandbox-amount")).to_have_text("50\u00a0000\u00a0сум")
+        merchant_trans_id = seller_page.get_by_test_id("sandbox-order").inner_text().strip()
         assert re.fullmatch(r"AUCTION_[A-Z0-9]{20}", merchant_trans_id)
+        payment = AuctionPayment.objects.get(merchant_trans_id=merchant_trans_id)
+        auction_url = f"{live_server.url}{payment.auction.get_absolute_url()}"
+
+        # Back before Click confirmed: "waiting for confirmation", in words a seller knows.
+        seller_page.goto(f"{auction_url}?from=click")
+        expect(seller_page.get_by_test_id("awaiting-click")).to_contain_text("Ждём подтверждения оплаты от Click")
         expect(seller_page.get_by_test_id("payment-status")).to_have_text("Ожидает оплаты")
-        pay_link = seller_page.get_by_role("link", name="Оплатить через Click")
+        expect(seller_page.get_by_test_id("payment-received")).to_have_count(0)
+        body = seller_page.locator("body").inner_text()
+        assert "merchant_trans_id" not in body and "Инициировать" not in body
+        pay_link = seller_page.get_by_test_id("pay-link")
         assert "transaction_param=" + merchant_trans_id in pay_link.get_attribute("href")
 
         # Pay on the sandbox page, which calls Prepare and Complete like Click.
         pay_link.click()
         expect(seller_page.get_by_test_id("sandbox-order")).to_have_text(merchant_trans_id)
-        expect(seller_page.get_by_test_id("sandbox-amount")).to_have_text("50\u00a0000\u00a0сум")
         seller_page.click("button:has-text('Оплатить')")
 
-        # Back on the auction page: Click confirmed, the auction is open.
+        # Back on the auction page: Click confirmed, the auction is open; "payment received" and a receipt.
         expect(seller_page.get_by_test_id("auction-status")).to_have_text("Активен")
         expect(seller_page.get_by_test_id("payment-status")).to_have_text("Оплачен")
-        payment = AuctionPayment.objects.get(merchant_trans_id=merchant_trans_id)
+        expect(seller_page.get_by_test_id("payment-received")).to_contain_text("Оплата получена")
+        expect(seller_page.get_by_test_id("awaiting-click")).to_have_count(0)
+        seller_page.wait_for_url(re.compile(r"/auctions/\d+/$"))  # said once: a reload does not repeat it
+        assert "merchant_trans_id" not in seller_page.locator("body").inner_text()
+        payment.refresh_from_db()
         assert payment.status == "completed"
         assert payment.auction.is_paid is True
         assert payment.auction.status == "active"
@@ -113,7 +127,21 @@ def test_seller_pays_fee_through_click_sandbox_and_buyer_bids(live_server, make_
             .values_list("stage", "error")
         )
         assert stages == [("prepare", 0), ("complete", 0)]
-        auction_url = seller_page.url.split("#")[0]
+
+        # Cancelling says what happens to the fee, on the page and in the question, before it is done.
+        expect(seller_page.get_by_test_id("cancel-fee-note")).to_have_text(
+            "Аукцион уже начался: сбор 50\u00a0000\u00a0сум не возвращается."
+        )
+        questions: list[str] = []
+        seller_page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+        seller_page.click("button:has-text('Отменить аукцион')")
+        expect(seller_page.get_by_test_id("auction-status")).to_have_text("Активен")
+        assert questions == ["Отменить аукцион? Аукцион уже начался: сбор 50\u00a0000\u00a0сум не возвращается."]
+
+        # The receipt is one click away.
+        seller_page.get_by_test_id("receipt-link").click()
+        expect(seller_page.get_by_test_id("receipt")).to_contain_text("50\u00a0000\u00a0сум")
+        expect(seller_page.get_by_test_id("receipt")).to_contain_text(merchant_trans_id)
 
         # A buyer signs in and bids the minimum.
         buyer_page = browser.new_context(locale="ru-RU").new_page()
@@ -127,7 +155,7 @@ def test_seller_pays_fee_through_click_sandbox_and_buyer_bids(live_server, make_
         expect(buyer_page.get_by_test_id("auction-status")).to_have_text("Активен")
         expect(buyer_page.get_by_test_id("min-bid")).to_have_text("700\u00a0000\u00a0000\u00a0сум")
         buyer_page.click("button:has-text('Сделать ставку')")
-        expect(buyer_page.locator(".messages .success")).to_contain_text("принята")
+        expect(buyer_page.locator("#bid-result .msg-success")).to_contain_text("принята")
         expect(buyer_page.get_by_test_id("current-price")).to_have_text("700\u00a0000\u00a0000\u00a0сум")
         expect(buyer_page.get_by_test_id("bid-history")).to_contain_text("700\u00a0000\u00a0000")
 

@@ -231,7 +231,7 @@ def test_an_unpaid_payment_expires_and_a_new_one_can_be_initiated(payment, setti
 def test_initiate_replaces_an_expired_payment_even_before_the_job_runs(payment, settings):
     settings.CLICK_PAYMENT_EXPIRES_AFTER_SECONDS = 0
     auction = Auction.objects.get(pk=payment.auction_id)
-    assert fee_payments_of_auction(auction).open_payment is None  # the page offers "Initiate payment"
+    assert fee_payments_of_auction(auction).open_payment is None  # the page offers the pay button
     fresh = fee_initiate(auction_id=auction.pk, user=auction.seller)
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.CANCELLED and fresh.status == PaymentStatus.PENDING

@@ -19,6 +19,7 @@ from auctions.selectors import auction_effective_status, auction_min_next_bid
 from fees.demo import fee_pay_offline
 from fees.models import AuctionPayment, PaymentStatus
 from fees.services import fee_initiate
+from listings.models import ListingStatus
 
 START = Decimal("800000000")
 STEP = Decimal("1000000")
@@ -507,6 +508,29 @@ def test_new_auction_after_one_the_clock_closed_records_the_old_result(listing, 
     time.sleep(max(0.0, (old.ends_at - timezone.now()).total_seconds()) + 0.05)
     assert Auction.objects.get(pk=old.pk).status == AuctionStatus.ACTIVE  # not recorded yet
 
+    # The old auction sold the flat: recorded first, so the listing is sold and takes no new auction.
+    with pytest.raises(AuctionRuleError) as refused:
+        auction_create(
+            seller=listing.seller,
+            listing=listing,
+            starts_at=timezone.now() + HOUR,
+            ends_at=timezone.now() + 2 * HOUR,
+            starting_price=Decimal("1e9"),
+            bid_step=Decimal("1000000.00"),
+        )
+    assert refused.value.code == "sold"
+    old.refresh_from_db()
+    assert old.status == AuctionStatus.ENDED and old.winner == buyer
+    listing.refresh_from_db()
+    assert listing.status == ListingStatus.SOLD and listing.sold_price == START
+
+
+def test_new_auction_after_an_unsold_one_the_clock_closed(listing, make_paid_auction, settings):
+    settings.AUCTION_SOFT_CLOSE_MINUTES = 0
+    old = make_paid_auction(listing, starts_in=-timedelta(seconds=2), duration=timedelta(seconds=3))
+    time.sleep(max(0.0, (old.ends_at - timezone.now()).total_seconds()) + 0.05)
+    assert Auction.objects.get(pk=old.pk).status == AuctionStatus.ACTIVE  # not recorded yet
+
     new = auction_create(
         seller=listing.seller,
         listing=listing,
@@ -516,7 +540,7 @@ def test_new_auction_after_one_the_clock_closed_records_the_old_result(listing, 
         bid_step=Decimal("1000000.00"),
     )
     old.refresh_from_db()
-    assert old.status == AuctionStatus.ENDED and old.winner == buyer
+    assert old.status == AuctionStatus.ENDED and old.winner is None
     assert new.status == AuctionStatus.PENDING_PAYMENT
     assert str(Auction.objects.get(pk=new.pk).starting_price) == "1000000000.00"
 

@@ -312,7 +312,10 @@ def test_seed_demo_has_districts_and_new_fields():
     assert all(x.district_id for x in listings)
     assert listings.filter(rooms=0).exists() and listings.filter(market="new").exists()
     assert all(x.photos.count() == 3 and x.photos.first().thumbnail for x in listings)
-    assert set(listings.values_list("status", flat=True)) == {ListingStatus.PUBLISHED}
+    # All for sale, but the flat whose demo auction ended with a winner: it is marked sold.
+    assert set(listings.values_list("status", flat=True)) == {ListingStatus.PUBLISHED, ListingStatus.SOLD}
+    sold = listings.get(status=ListingStatus.SOLD)
+    assert sold.auctions.get().winner_id is not None and sold.sold_price == sold.auctions.get().current_price
 
 
 @pytest.mark.parametrize("paid", [True, False], ids=["paid auction", "unpaid auction"])

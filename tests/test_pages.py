@@ -195,7 +195,10 @@ def test_create_auction_page_and_errors(client, listing):
         },
     )
     auction = Auction.objects.get()
-    assert response.headers["Location"] == auction.get_absolute_url()
+    # One step: the fee is opened and the seller goes straight on to Click's pay page (the sandbox here).
+    payment = AuctionPayment.objects.get(auction=auction)
+    assert response.headers["Location"].startswith("http://testserver/click-sandbox/services/pay?")
+    assert f"transaction_param={payment.merchant_trans_id}" in response.headers["Location"]
     assert auction.status == "pending_payment" and not auction.is_paid
     assert auction.starts_at.isoformat() == f"{day}T05:00:00+00:00"  # entered in Tashkent time (UTC+5)
 
@@ -205,16 +208,18 @@ def test_cannot_create_auction_for_someone_elses_listing(client, listing, buyer)
     assert client.get(f"/listings/{listing.pk}/auction/new/").status_code == 404
 
 
-def test_initiate_payment_shows_merchant_trans_id_amount_and_click_link(client, auction, settings):
+def test_the_pay_button_goes_straight_to_click_and_the_page_shows_the_number_and_link(client, auction, settings):
     settings.CLICK_SANDBOX = False
     client.force_login(auction.seller)
     page = client.get(auction.get_absolute_url()).content.decode()
-    assert "Инициировать оплату" in page and "50\u00a0000\u00a0сум" in page
+    assert "Инициировать оплату" not in page and "merchant_trans_id" not in page
+    assert "Оплатить 50\u00a0000\u00a0сум через Click" in page
     response = client.post(f"/auctions/{auction.pk}/pay/")
-    assert response.headers["Location"].endswith("#payment")
     payment = AuctionPayment.objects.get()
+    assert response.headers["Location"].startswith("https://my.click.uz/services/pay?")  # one step to Click
     page = client.get(auction.get_absolute_url()).content.decode()
-    assert payment.merchant_trans_id in page
+    assert payment.merchant_trans_id in page  # the number to type in the Click app
+    assert "merchant_trans_id" not in page  # in words a seller knows
     assert "Оплатить через Click" in page
     link = re.search(r'href="(https://my\.click\.uz/services/pay\?[^"]+)"', page).group(1)
     query = parse_qs(urlparse(link.replace("&amp;", "&")).query)
@@ -313,9 +318,14 @@ def test_page_waits_for_click_after_the_payer_returns(client, payment):
     assert 'http-equiv="refresh"' not in client.get(url).content.decode()
     from fees.demo import fee_pay_offline
 
+    assert "Оплата получена" not in page
     fee_pay_offline(payment)
     page = client.get(url + "?from=click").content.decode()
     assert 'http-equiv="refresh"' not in page and "Оплачен" in page
+    # Confirmed: said once the seller is back, and the receipt is one click away.
+    assert "Оплата получена" in page and "Ждём подтверждения" not in page
+    assert f'href="/dashboard/payments/{payment.pk}/receipt/"' in page
+    assert "Оплата получена" not in client.get(url).content.decode()
 
 
 def test_login_field_accepts_a_spaced_phone_number(client):

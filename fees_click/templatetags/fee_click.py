@@ -6,12 +6,15 @@ from typing import Any
 
 from django import template
 from django.conf import settings
+from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from auctions.models import Auction
 from clickuz.merchant import ClickMerchantClient
+from core.templatetags.money import soum
 from fees.models import AuctionPayment
-from fees.rules import payment_expires_at
+from fees.rules import fee_refunded_on_cancel, payment_expires_at
 from fees.selectors import fee_payments_of_auction
 from fees_click.models import ClickInvoiceStatus
 from fees_click.paylink import RETURNED_FROM_CLICK, fee_pay_url
@@ -32,6 +35,7 @@ def fee_panel(context: dict[str, Any], auction: Auction) -> dict[str, Any]:
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "auction": auction,
+        "returned": _returned_from_click(request),
         "open_payment": fee.open_payment,
         "completed_payment": fee.completed_payment,
         "pay_url": fee_pay_url(request, fee.open_payment) if fee.open_payment and request is not None else "",
@@ -39,6 +43,17 @@ def fee_panel(context: dict[str, Any], auction: Auction) -> dict[str, Any]:
         "fee": settings.AUCTION_FEE,
         "sandbox": settings.CLICK_SANDBOX,
     }
+
+
+@register.simple_tag
+def fee_on_cancel(auction: Auction) -> str:
+    """What cancelling does to the fee, said before the seller confirms (fees.rules decides it)."""
+    fee = soum(settings.AUCTION_FEE)
+    if not auction.is_paid:
+        return _("Сбор не был оплачен: ничего не списывается.")
+    if fee_refunded_on_cancel(auction, now=timezone.now()):
+        return _("Аукцион ещё не начался: сбор %(fee)s вернётся на карту, с которой вы платили.") % {"fee": fee}
+    return _("Аукцион уже начался: сбор %(fee)s не возвращается.") % {"fee": fee}
 
 
 @register.simple_tag(takes_context=True)

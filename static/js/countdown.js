@@ -16,6 +16,7 @@
   };
   const tick = () => {
     document.querySelectorAll("[data-seconds-left]").forEach((n) => {
+      if (n.closest("[hidden]")) return;  // a row for another phase of the auction (to start / to end)
       const s = left(n);
       n.textContent = fmt(s, n.dataset.units);
       // Without a live connection, reload at zero to show the recorded result.

@@ -4,6 +4,8 @@
 //   <form data-confirm="question">  asks before submitting (buy now, cancel an auction)
 //   <button data-print>             prints the page (receipts)
 //   <div data-reload-after="10">    reloads the page after N seconds (waiting for Click)
+//   <p data-url-clean>              a one-time notice ("payment received" back from the gateway): the
+//                                   query that asked for it leaves the address, so a reload does not repeat it
 (() => {
   document.addEventListener("change", (event) => {
     const field = event.target;
@@ -23,6 +25,9 @@
       window.print();
     }
   });
+  if (document.querySelector("[data-url-clean]") && window.history.replaceState) {
+    window.history.replaceState(null, "", window.location.pathname + window.location.hash);
+  }
   const reload = document.querySelector("[data-reload-after]");
   if (reload) {
     const seconds = Number(reload.getAttribute("data-reload-after")) || 10;
