@@ -146,6 +146,10 @@ def test_the_winner_keeps_the_auction_they_won(client, listing, buyer, make_paid
     auction.buy_now_price = Decimal("900000000")
     auction.save(update_fields=["buy_now_price"])
     auction_buy_now(auction_id=auction.pk, buyer=buyer)
+    # Sold through the auction: the listing is "sold" and both pages stay public.
+    assert Listing.objects.get(pk=listing.pk).status == ListingStatus.SOLD
+    assert page_status(client, None, f"/auctions/{auction.pk}/") == 200
+    assert page_status(client, None, f"/listings/{listing.pk}/") == 200
     Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.REVIEW)
     assert page_status(client, None, f"/auctions/{auction.pk}/") == 404
     assert page_status(client, buyer, f"/auctions/{auction.pk}/") == 200
