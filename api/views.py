@@ -223,6 +223,7 @@ class BidCreateView(ApiLanguageMixin, APIView):
         request=s.BidRequestSerializer, responses={201: s.BidResultSerializer, **errors(400, 401, 403, 404, 409, 429)}
     )
     def post(self, request: Request, pk: int) -> Response:
+        _auction_visible(pk=pk, user=request.user)  # an auction this client may not see is a 404, as on the site
         data = s.BidRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         bid = bidding.bid_place(
@@ -242,6 +243,7 @@ class BuyNowView(ApiLanguageMixin, APIView):
 
     @extend_schema(request=None, responses={201: s.BidResultSerializer, **errors(401, 403, 404, 409, 429)})
     def post(self, request: Request, pk: int) -> Response:
+        _auction_visible(pk=pk, user=request.user)
         bid = bidding.auction_buy_now(auction_id=pk, buyer=_user(request))
         return _bid_result(request, auction_id=pk, bid_id=bid.pk, amount=bid.amount)
 

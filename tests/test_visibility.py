@@ -102,6 +102,10 @@ def test_an_unpaid_auction_is_hidden_everywhere_but_from_its_seller_and_operator
 
     listed = [row["id"] for row in api_as().get("/api/v1/auctions/").json()["results"]]
     assert auction.pk not in listed
+    # Bidding on it through the API is a 404 too, as on the site.
+    response = api_as(buyer).post(f"/api/v1/auctions/{auction.pk}/bids/", {"amount": "800000000"}, format="json")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    assert page_status(client, buyer, page) == 404
 
 
 def test_a_cancelled_auction_of_a_listing_sent_back_to_review_is_not_public(client, auction, settings):
