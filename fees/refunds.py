@@ -65,6 +65,30 @@ def refund_request(*, payment: AuctionPayment, attempt: PaymentAttempt, reason: 
     return refund
 
 
+def refund_done_by_gateway(*, payment: AuctionPayment, attempt: PaymentAttempt, reason: str, note: str) -> FeeRefund:
+    """The gateway itself gave a charged attempt's money back (Payme's CancelTransaction of a
+    performed transaction): settle the attempt's live refund as done, or record a done one.
+    Call with the payment locked."""
+    now = timezone.now()
+    refund = FeeRefund.objects.select_for_update().filter(attempt=attempt, state__in=LIVE_REFUND_STATES).first()
+    if refund is None:
+        refund = FeeRefund.objects.create(
+            payment=payment, attempt=attempt, gateway=attempt.gateway, amount=attempt.amount, reason=reason
+        )
+    if refund.state != RefundState.DONE:
+        refund.state = RefundState.DONE
+        refund.settled_at = now
+        refund.note = note[:255]
+        refund.save(update_fields=["state", "settled_at", "note", "updated_at"])
+    PaymentEvent.objects.create(
+        payment=payment,
+        kind=PaymentEvent.Kind.REFUNDED_BY_GATEWAY,
+        data={"refund_id": refund.pk, "reason": refund.reason, "gateway": attempt.gateway, "note": note},
+    )
+    _summarise(payment, refund)
+    return refund
+
+
 def _enqueue(refund_id: int) -> None:
     # The periodic job picks up whatever this misses (a crash, a broker outage).
     try:
