@@ -6,5 +6,5 @@ app_name = "paymeuz"
 
 urlpatterns = [
     path("payme-sandbox/", sandbox.sandbox_pay, name="sandbox-pay-form"),
-    path("payme-sandbox/<str:encoded>", sandbox.sandbox_pay, name="sandbox-pay"),
+    path("payme-sandbox/<path:encoded>", sandbox.sandbox_pay, name="sandbox-pay"),
 ]

@@ -27,3 +27,9 @@ def payme_pay_button(context: dict[str, Any], payment: AuctionPayment | None) ->
 @register.simple_tag
 def payme_is_enabled() -> bool:
     return payme_enabled()
+
+
+@register.inclusion_tag("fees_payme/_payme_note.html")
+def payme_mode_note() -> dict[str, Any]:
+    """Under the pay buttons: the sandbox or Payme's test mode is on."""
+    return {"sandbox": payme_enabled() and settings.PAYME_SANDBOX, "test_mode": settings.PAYME_TEST_MODE}
