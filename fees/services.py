@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -123,14 +124,14 @@ def _holding_attempts(
     attempts = PaymentAttempt.objects.filter(payment=payment, status=AttemptStatus.PREPARED)
     if exclude_id is not None:
         attempts = attempts.exclude(pk=exclude_id)
-    holders = attempts.filter(hold_until__gt=now)
+    holders = Q(hold_until__gt=now)
     if other_gateways_only:
-        holders = holders.exclude(gateway=gateway)
-    in_flight = attempts.filter(
+        holders &= ~Q(gateway=gateway)
+    in_flight = Q(
         hold_until__isnull=True,
         created_at__gt=now - timedelta(seconds=settings.FEE_ATTEMPT_IN_FLIGHT_SECONDS),
-    ).exclude(gateway=gateway)
-    return holders.exists() or in_flight.exists()
+    ) & ~Q(gateway=gateway)
+    return attempts.filter(holders | in_flight).exists()
 
 
 def _payable_decision(

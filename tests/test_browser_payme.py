@@ -6,6 +6,7 @@ CheckPerform, Create twice, Perform twice), returns and sees the fee paid. Scree
 of the fee block at 1280 px and 390 px, in Russian and Uzbek, go to /tmp/shots-payme/."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(os.environ.get("PAYME_SHOTS", "/tmp/shots-payme"))
+SHOTS = Path(os.environ.get("PAYME_SHOTS") or Path(tempfile.gettempdir()) / "shots-payme")
 
 
 @pytest.fixture(autouse=True)
