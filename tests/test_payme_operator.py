@@ -214,3 +214,23 @@ def test_payme_doctor_checks_the_endpoint_over_http(live_server):
     findings = doctor_run(self_test=False, base_url=live_server.url)
     http = [f for f in findings if f.code.startswith("http.")]
     assert [f.code for f in http] == ["http.ok"], http
+
+
+# --- API ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_api_gives_the_payme_link_beside_clicks(auction, settings):
+    from tests.test_api import token_client
+
+    settings.PAYME_SANDBOX = False
+    client = token_client(auction.seller)
+    body = client.post(f"/api/v1/auctions/{auction.pk}/payment/").json()
+    assert body["pay_url"] and body["payme_pay_url"].startswith("https://checkout.paycom.uz/")
+    params = payme_pay_params(body["payme_pay_url"].removeprefix("https://checkout.paycom.uz/"))
+    assert params["ac.order_id"] == body["merchant_trans_id"] and params["a"] == "5000000"
+    _pay(AuctionPayment.objects.get(pk=body["id"]))
+    paid = client.get(f"/api/v1/auctions/{auction.pk}/payment/").json()
+    assert paid["status"] == "completed" and paid["payme_pay_url"] is None
+    settings.PAYME_MERCHANT_ID = ""
+    assert client.get(f"/api/v1/auctions/{auction.pk}/payment/").json()["payme_pay_url"] is None
