@@ -234,3 +234,13 @@ def test_the_api_gives_the_payme_link_beside_clicks(auction, settings):
     assert paid["status"] == "completed" and paid["payme_pay_url"] is None
     settings.PAYME_MERCHANT_ID = ""
     assert client.get(f"/api/v1/auctions/{auction.pk}/payment/").json()["payme_pay_url"] is None
+
+
+@pytest.mark.django_db
+def test_click_doctor_leaves_payme_refunds_to_payme_doctor(payment):
+    from fees_click.doctor import _refund_findings
+
+    _pay(payment)
+    auction_cancel(auction_id=payment.auction_id, user=payment.auction.seller)
+    refund_process(refund_id=FeeRefund.objects.get().pk)
+    assert _refund_findings() == []
