@@ -741,3 +741,28 @@ def test_a_click_charge_after_payme_paid_is_reversed_through_click(client, payme
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.COMPLETED
     assert PaymeTransaction.objects.get().state == 2
+
+
+def test_the_database_itself_refuses_a_second_held_transaction_for_an_order(client, payment):
+    """One state-1 transaction per order is a database rule, not only the code's."""
+    from django.db import IntegrityError, transaction
+
+    params, _ = create(client, payment)
+    held = PaymeTransaction.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentAttempt.objects.create(
+            payment=payment,
+            gateway="payme",
+            gateway_trans_id=payme.payme_id(),
+            amount=Decimal("50000.00"),
+            hold_until=timezone.now() + timedelta(hours=12),
+        )
+    other = PaymentAttempt.objects.create(
+        payment=payment, gateway="payme", gateway_trans_id=payme.payme_id(), amount=Decimal("50000.00")
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymeTransaction.objects.create(
+            attempt=other, payment=payment, payme_id=other.gateway_trans_id, time=now_ms(), amount=FEE_TIYIN,
+            create_time=now_ms(), state=1,
+        )  # fmt: skip
+    assert held.payme_id == params["id"]
