@@ -47,6 +47,8 @@ PAYME_SANDBOX = env.bool("PAYME_SANDBOX", default=CLICK_SANDBOX)
 PAYME_CHECKOUT_URL = env.str(
     "PAYME_CHECKOUT_URL", default="https://test.paycom.uz/" if PAYME_TEST_MODE else "https://checkout.paycom.uz/"
 )
+# Days the Payme call log (paymeuz.PaymeCall) is kept; pruned by the payme-jobs task. 0 keeps it forever.
+PAYME_CALL_LOG_RETENTION_DAYS = env.int("PAYME_CALL_LOG_RETENTION_DAYS", default=90)
 # The endpoint path registered as the cashbox's Endpoint URL.
 PAYME_ENDPOINT_PATH = "/api/auctions/payme/"
 
@@ -277,9 +279,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 }
 # The fee: expiry, cancelled auctions' fees, refunds (fees/tasks.py, fees/refunds.py); Click in
 # production: reconciliation and invoices (fees_click/tasks.py).
-CELERY_IMPORTS = ["fees.tasks", "fees.refunds", "fees_click.tasks"]
+CELERY_IMPORTS = ["fees.tasks", "fees.refunds", "fees_click.tasks", "fees_payme.tasks"]
 CELERY_BEAT_SCHEDULE["fee-jobs"] = {"task": "fees.tasks.fee_jobs", "schedule": CLICK_JOBS_INTERVAL}
 CELERY_BEAT_SCHEDULE["click-jobs"] = {"task": "fees_click.tasks.click_jobs", "schedule": CLICK_JOBS_INTERVAL}
+# Payme: transactions past their 12 hours cancelled (reason 4), the call log pruned (fees_payme/tasks.py).
+CELERY_BEAT_SCHEDULE["payme-jobs"] = {"task": "fees_payme.tasks.payme_jobs", "schedule": CLICK_JOBS_INTERVAL}
 # The callback log's retention (clickuz/tasks.py, found by autodiscovery): once a day.
 CELERY_BEAT_SCHEDULE["click-callbacks-prune"] = {"task": "clickuz.tasks.click_callbacks_prune", "schedule": 24 * 3600}
 

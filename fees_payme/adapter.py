@@ -318,6 +318,24 @@ def payme_set_fiscal_data(call: FiscalCall) -> dict[str, Any]:
     return {"success": True}
 
 
+def payme_expire_due(*, now: int | None = None) -> int:
+    """The periodic job: a created transaction whose 12 hours have passed is cancelled with
+    reason 4 and its order released, as its next Create-repeat or Perform would do. Payme
+    cancels it itself too; either way the stored result is the same."""
+    now = now if now is not None else now_ms()
+    due = PaymeTransaction.objects.filter(state=PaymeState.CREATED, time__lt=now - TIMEOUT_MS).values_list(
+        "payme_id", flat=True
+    )
+    count = 0
+    for payme_id in list(due):
+        with transaction.atomic():
+            txn = _lock_transaction(payme_id)
+            if txn is not None and txn.state == PaymeState.CREATED and _expired(txn, now):
+                _expire(txn, now)
+                count += 1
+    return count
+
+
 class AuctionFeePaymeHandler:
     """Connects Payme's Merchant API to the auction fee (paymeuz.handlers.PaymeMerchantHandler)."""
 

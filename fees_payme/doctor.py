@@ -326,8 +326,8 @@ def _transaction_findings() -> Iterator[Finding]:
             WARNING,
             f"транзакция Payme {txn.payme_id} создана более 12 ч назад и не завершена (заказ уже свободен)",
             f"Payme transaction {txn.payme_id} was created over 12 hours ago and never finished (the order is free)",
-            "Payme отменит её сам (CancelTransaction, причина 4)",
-            "Payme cancels it itself (CancelTransaction, reason 4)",
+            "её отменяет задача payme-jobs (причина 4) и сам Payme: проверьте, что Celery beat запущен",
+            "the payme-jobs task cancels it (reason 4), and so does Payme: check that Celery beat runs",
         )
     waiting = FeeRefund.objects.filter(gateway=Gateway.PAYME).exclude(state=RefundState.DONE).select_related("payment")
     for refund in waiting[:20]:

@@ -766,3 +766,34 @@ def test_the_database_itself_refuses_a_second_held_transaction_for_an_order(clie
             create_time=now_ms(), state=1,
         )  # fmt: skip
     assert held.payme_id == params["id"]
+
+
+# --- The periodic job ----------------------------------------------------------------------------
+
+
+def test_the_job_cancels_transactions_past_12_hours_and_prunes_the_call_log(client, payment):
+    from fees_payme.tasks import payme_jobs_run
+
+    stale, _ = create(client, payment)
+    expire(stale["id"])
+    PaymeCall.objects.update(created_at=timezone.now() - timedelta(days=91))
+    assert payme_jobs_run() == {"expired": 1, "calls_pruned": 1}
+    txn = PaymeTransaction.objects.get()
+    assert (txn.state, txn.reason) == (-1, 4)
+    assert PaymentAttempt.objects.get().status == AttemptStatus.CANCELLED
+    # Payme's own cancel afterwards gets the stored result; the order is payable again.
+    assert cancel(client, stale["id"], reason=4)["result"] == {
+        "transaction": str(txn.attempt_id),
+        "cancel_time": txn.cancel_time,
+        "state": -1,
+    }
+    assert "result" in create(client, payment)[1]
+    assert payme_jobs_run()["expired"] == 0
+
+
+def test_the_job_is_scheduled_and_registered(settings):
+    from config.celery import app
+
+    assert settings.CELERY_BEAT_SCHEDULE["payme-jobs"]["task"] == "fees_payme.tasks.payme_jobs"
+    app.loader.import_default_modules()
+    assert "fees_payme.tasks.payme_jobs" in app.tasks
