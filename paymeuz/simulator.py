@@ -92,7 +92,13 @@ class PaymeCaller:
     def __init__(self, *, endpoint_url: str, key: str, client: httpx.Client | None = None, timeout: float = 30.0):
         self.endpoint_url = endpoint_url
         self.key = key
+        self.owns_client = client is None
         self.client = client or httpx.Client(timeout=timeout)
+
+    def close(self) -> None:
+        """Close the connection we opened (a kept-alive one would hold a server thread)."""
+        if self.owns_client:
+            self.client.close()
 
     def call(self, method: str, params: dict[str, Any], *, headers: dict[str, str] | None = None) -> Exchange:
         exchange = Exchange(method=method, sent=params)
@@ -130,6 +136,15 @@ def simulate_payment(
     """CheckPerformTransaction, CreateTransaction, then PerformTransaction (or, declined,
     CancelTransaction with reason 3) — Create, Perform and Cancel twice when `repeat`."""
     caller = PaymeCaller(endpoint_url=endpoint_url, key=key, client=client)
+    try:
+        return _simulate(caller, order_id=order_id, amount_tiyin=amount_tiyin, decline=decline, repeat=repeat)
+    finally:
+        caller.close()
+
+
+def _simulate(
+    caller: PaymeCaller, *, order_id: str, amount_tiyin: int, decline: bool, repeat: bool
+) -> SimulationResult:
     result = SimulationResult(transaction_id=payme_transaction_id())
     account = {"order_id": order_id}
     copies = 2 if repeat else 1

@@ -244,3 +244,42 @@ def test_click_doctor_leaves_payme_refunds_to_payme_doctor(payment):
     auction_cancel(auction_id=payment.auction_id, user=payment.auction.seller)
     refund_process(refund_id=FeeRefund.objects.get().pk)
     assert _refund_findings() == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_sandbox_cancel_button_and_payme_simulate_decline_release_the_order(live_server, payment):
+    import httpx
+
+    url = payme_pay_url(
+        base_url=f"{live_server.url}/payme-sandbox/",
+        merchant_id="5e730e8e0b852a417aa49cea",
+        order_id=payment.merchant_trans_id,
+        amount_tiyin=5_000_000,
+        return_url=f"{live_server.url}/auctions/{payment.auction_id}/?from=payme",
+    )
+    with httpx.Client(follow_redirects=False, timeout=30) as http:
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', http.get(url).text).group(1)
+        response = http.post(url, data={"csrfmiddlewaretoken": token, "decline": "1"}, headers={"Referer": url})
+    assert response.status_code == 302
+    txn = PaymeTransaction.objects.get()
+    assert (txn.state, txn.reason) == (-1, 3)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PENDING
+    out = StringIO()
+    call_command(
+        "payme_simulate",
+        "--base-url",
+        live_server.url,
+        "--order-id",
+        payment.merchant_trans_id,
+        "--decline",
+        stdout=out,
+    )
+    assert "declined: transaction" in out.getvalue() and out.getvalue().count("→ CancelTransaction") == 2
+    assert PaymeTransaction.objects.filter(state=-1).count() == 2
+    # A refused simulation is a command error.
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("payme_simulate", "--base-url", live_server.url, "--order-id", "AUCTION_00000000000000000000")
