@@ -24,7 +24,7 @@ def _back_to_fee(auction: Auction) -> HttpResponse:
 @login_required
 @require_POST
 def payment_initiate(request: HttpRequest, pk: int) -> HttpResponse:
-    """"Инициировать оплату" (design §1, the operator's checklist step 5): open the fee, or keep the
+    """The "Инициировать оплату" button (design §1, the checklist's step 5): open the fee, or keep the
     open one; the fee block then shows its merchant_trans_id and the gateways' pay buttons."""
     auction = get_object_or_404(Auction, pk=pk)
     if not rate_limit_allows(scope="payment_initiate", request=request):
