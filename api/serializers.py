@@ -328,10 +328,21 @@ class BidResultSerializer(serializers.Serializer):
 class PaymentSerializer(serializers.ModelSerializer):
     auction_id = serializers.IntegerField(read_only=True)
     pay_url = serializers.SerializerMethodField()
+    payme_pay_url = serializers.SerializerMethodField()
 
     class Meta:
         model = AuctionPayment
-        fields = ["id", "auction_id", "merchant_trans_id", "amount", "status", "created_at", "completed_at", "pay_url"]
+        fields = [
+            "id",
+            "auction_id",
+            "merchant_trans_id",
+            "amount",
+            "status",
+            "created_at",
+            "completed_at",
+            "pay_url",
+            "payme_pay_url",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(
@@ -339,4 +350,15 @@ class PaymentSerializer(serializers.ModelSerializer):
     )
     def get_pay_url(self, payment: AuctionPayment) -> str | None:
         urls: dict[int, str] = self.context.get("pay_urls", {})
+        return urls.get(payment.pk)
+
+    @extend_schema_field(
+        serializers.URLField(
+            allow_null=True,
+            help_text="Payme's checkout page (checkout.paycom.uz) for a payment still open; null otherwise, "
+            "or when Payme is not offered.",
+        )
+    )
+    def get_payme_pay_url(self, payment: AuctionPayment) -> str | None:
+        urls: dict[int, str] = self.context.get("payme_pay_urls", {})
         return urls.get(payment.pk)

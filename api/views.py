@@ -36,6 +36,7 @@ from fees.models import AuctionPayment, PaymentStatus
 from fees.rules import payment_is_expired
 from fees.services import fee_initiate
 from fees_click.paylink import fee_pay_url
+from fees_payme.paylink import fee_payme_pay_url, payme_enabled
 from listings import services as listing_services
 from listings.forms import SearchForm
 from listings.models import Listing
@@ -258,8 +259,24 @@ def _pay_urls(request: Request, payments: list[AuctionPayment]) -> dict[int, str
     }
 
 
+def _payme_pay_urls(request: Request, payments: list[AuctionPayment]) -> dict[int, str]:
+    """Payme's checkout link for each payment still open, when Payme is offered."""
+    if not payme_enabled():
+        return {}
+    now = timezone.now()
+    return {
+        payment.pk: fee_payme_pay_url(request, payment)
+        for payment in payments
+        if payment.status == PaymentStatus.PENDING and not payment_is_expired(payment, now=now)
+    }
+
+
 def _payments_response(request: Request, payments: list[AuctionPayment], *, many: bool) -> Any:
-    context = {"request": request, "pay_urls": _pay_urls(request, payments)}
+    context = {
+        "request": request,
+        "pay_urls": _pay_urls(request, payments),
+        "payme_pay_urls": _payme_pay_urls(request, payments),
+    }
     return s.PaymentSerializer(payments if many else payments[0], many=many, context=context).data
 
 
@@ -353,7 +370,11 @@ class MyPaymentsView(ApiLanguageMixin, generics.ListAPIView):
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], list):
-            kwargs["context"] = {**self.get_serializer_context(), "pay_urls": _pay_urls(self.request, args[0])}
+            kwargs["context"] = {
+                **self.get_serializer_context(),
+                "pay_urls": _pay_urls(self.request, args[0]),
+                "payme_pay_urls": _payme_pay_urls(self.request, args[0]),
+            }
             return self.serializer_class(*args, **kwargs)
         return super().get_serializer(*args, **kwargs)
 

@@ -236,6 +236,26 @@ def auction_fee_paid(*, auction: Auction, now: datetime, order: str) -> bool:
     return True
 
 
+def auction_fee_refunded(*, auction: Auction, now: datetime, order: str) -> bool:
+    """The fee of an auction locked with auction_lock() went back to the payer (the gateway
+    refunded it): allowed only while the auction has not started and has no bids. Then it is
+    `pending_payment` again and needs a new payment. False (nothing changed) otherwise."""
+    if (
+        not auction.is_paid
+        or auction.status != AuctionStatus.SCHEDULED
+        or now >= auction.starts_at
+        or auction.bids.exists()
+    ):
+        return False
+    auction.is_paid = False
+    auction.paid_at = None
+    auction.status = AuctionStatus.PENDING_PAYMENT
+    auction.save(update_fields=["is_paid", "paid_at", "status", "updated_at"])
+    auction_record(auction, AuctionEvent.Kind.FEE_REFUNDED, merchant_trans_id=order)
+    broadcast_after_commit(auction.pk)
+    return True
+
+
 def soft_close_window() -> timedelta:
     return timedelta(minutes=settings.AUCTION_SOFT_CLOSE_MINUTES)
 

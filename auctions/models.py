@@ -167,6 +167,7 @@ class AuctionEvent(models.Model):
         PAYMENT_INITIATED = "payment_initiated", _("Оплата инициирована")
         PAID = "paid", _("Сбор оплачен")
         PAID_TOO_LATE = "paid_too_late", _("Оплата после отмены — нужен возврат")
+        FEE_REFUNDED = "fee_refunded", _("Сбор возвращён — нужна новая оплата")
         STARTED = "started", _("Начался")
         BID_PLACED = "bid_placed", _("Ставка")
         MAX_RAISED = "max_raised", _("Максимум лидера повышен")

@@ -1,4 +1,3 @@
-from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
@@ -31,16 +30,6 @@ from listings.models import Listing
 # redirect lands there, so the answer is where the bidder is looking (on a phone too).
 BID = "bid"
 BID_RESULT_ANCHOR = "#bid-result"
-
-# Where a new auction goes next: the fee app (above this one) registers its checkout, which opens the
-# fee and sends the seller on to the gateway's pay page, so creating and paying is one step.
-AuctionCheckout = Callable[[HttpRequest, Auction], HttpResponse]
-_checkouts: list[AuctionCheckout] = []
-
-
-def auction_checkout_register(checkout: AuctionCheckout) -> None:
-    if checkout not in _checkouts:
-        _checkouts.append(checkout)
 
 
 def _visible_or_404(request: HttpRequest, pk: int) -> Auction:
@@ -79,10 +68,10 @@ def auction_create(request: HttpRequest, listing_pk: int) -> HttpResponse:
             except AuctionRuleError as exc:
                 form.add_error(None, exc.message)
             else:
-                if _checkouts:
-                    return _checkouts[0](request, auction)
-                messages.success(request, _("Аукцион создан. Оплатите сбор, чтобы открыть его для ставок."))
-                return redirect(auction)
+                messages.success(
+                    request, _("Аукцион создан. Нажмите «Инициировать оплату» и оплатите сбор, чтобы открыть его.")
+                )
+                return redirect(reverse("auctions:detail", args=[auction.pk]) + "#payment")
     else:
         starts_at, ends_at = default_auction_window()
         form = AuctionCreateForm(

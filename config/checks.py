@@ -9,10 +9,12 @@ import sys
 from collections.abc import Container, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
 from clickuz.credentials import click_settings_problems
+from paymeuz.credentials import payme_settings_problems
 
 # Values copied from the operator's checklist or .env.example that are not
 # real credentials.
@@ -76,6 +78,7 @@ def validate_production_settings(
     click: Mapping[str, str],
     sandbox: bool,
     sandbox_forced: bool,
+    payme: Mapping[str, Any] | None = None,
 ) -> None:
     if debug:
         return
@@ -88,6 +91,18 @@ def validate_production_settings(
             "CLICK_SANDBOX is on while DEBUG is off: payments would not reach Click. "
             "Turn it off, or set CLICK_SANDBOX_FORCE=1 for a staging server."
         )
+    if payme is not None:
+        problems += payme_settings_problems(
+            merchant_id=str(payme.get("merchant_id", "")),
+            key=str(payme.get("key", "")),
+            test_key=str(payme.get("test_key", "")),
+            test_mode=bool(payme.get("test_mode")),
+        )
+        if payme.get("sandbox") and not sandbox_forced:
+            problems.append(
+                "PAYME_SANDBOX is on while DEBUG is off: payments would not reach Payme. "
+                "Turn it off, or set CLICK_SANDBOX_FORCE=1 for a staging server."
+            )
     if problems:
         raise ImproperlyConfigured(
             "kvartirabar cannot start with these settings (environment or .env):\n- " + "\n- ".join(problems)

@@ -35,6 +35,23 @@ CLICK_PAY_URL = env.str("CLICK_PAY_URL", default="https://my.click.uz/services/p
 CLICK_PREPARE_PATH = "/api/auctions/click/prepare/"
 CLICK_COMPLETE_PATH = "/api/auctions/click/complete/"
 
+# Payme (Merchant API): the cashbox id and key from the Payme merchant cabinet. Payme is
+# offered to sellers when PAYME_MERCHANT_ID is set. PAYME_TEST_MODE sends payers to Payme's
+# test checkout (test.paycom.uz) and accepts PAYME_TEST_KEY instead of PAYME_KEY.
+PAYME_MERCHANT_ID = env.str("PAYME_MERCHANT_ID", default="000000000000000000000000" if DEBUG else "")
+PAYME_KEY = env.str("PAYME_KEY", default="sandbox-payme-key" if DEBUG else "")
+PAYME_TEST_KEY = env.str("PAYME_TEST_KEY", default="")
+PAYME_TEST_MODE = env.bool("PAYME_TEST_MODE", default=False)
+# The built-in sandbox's Payme pay page replaces checkout.paycom.uz (like CLICK_SANDBOX).
+PAYME_SANDBOX = env.bool("PAYME_SANDBOX", default=CLICK_SANDBOX)
+PAYME_CHECKOUT_URL = env.str(
+    "PAYME_CHECKOUT_URL", default="https://test.paycom.uz/" if PAYME_TEST_MODE else "https://checkout.paycom.uz/"
+)
+# Days the Payme call log (paymeuz.PaymeCall) is kept; pruned by the payme-jobs task. 0 keeps it forever.
+PAYME_CALL_LOG_RETENTION_DAYS = env.int("PAYME_CALL_LOG_RETENTION_DAYS", default=90)
+# The endpoint path registered as the cashbox's Endpoint URL.
+PAYME_ENDPOINT_PATH = "/api/auctions/payme/"
+
 # --- Click in production -----------------------------------------------------
 # Click's Merchant API (payment status, reversal, invoices). Empty turns it off
 # (the default with the sandbox): reconciliation and refunds then wait, and
@@ -57,6 +74,9 @@ FEE_REFUND_SENDING_STALE_SECONDS = env.int("FEE_REFUND_SENDING_STALE_SECONDS", d
 # After a reversal with no definite answer, "the payer is still charged" only counts this long
 # after it was sent (Click may still be applying it); then it may be sent again.
 FEE_REFUND_RECHECK_AFTER_SECONDS = env.int("FEE_REFUND_RECHECK_AFTER_SECONDS", default=600)
+# An order being paid through one gateway cannot be paid through another meanwhile: a fresh
+# attempt (Click's Prepare) keeps the other gateways away this long unless it completes first.
+FEE_ATTEMPT_IN_FLIGHT_SECONDS = env.int("FEE_ATTEMPT_IN_FLIGHT_SECONDS", default=600)
 # Seconds between runs of the Click jobs (Celery beat).
 CLICK_JOBS_INTERVAL = env.int("CLICK_JOBS_INTERVAL", default=60)
 # Days the raw Click callback log (clickuz.ClickCallback) is kept; pruned daily. 0 keeps it forever.
@@ -82,6 +102,13 @@ checks.validate_production_settings(
     },
     sandbox=CLICK_SANDBOX,
     sandbox_forced=CLICK_SANDBOX_FORCE,
+    payme={
+        "merchant_id": PAYME_MERCHANT_ID,
+        "key": PAYME_KEY,
+        "test_key": PAYME_TEST_KEY,
+        "test_mode": PAYME_TEST_MODE,
+        "sandbox": PAYME_SANDBOX,
+    },
 )
 
 INSTALLED_APPS = [
@@ -100,8 +127,10 @@ INSTALLED_APPS = [
     "auctions",
     "fees",
     "fees_click",
+    "fees_payme",
     "dashboard",
     "clickuz",
+    "paymeuz",
     "notifications",
     "channels",
     # Sign-in lockout: failed password and SMS-code sign-ins per number and address.
@@ -251,9 +280,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 }
 # The fee: expiry, cancelled auctions' fees, refunds (fees/tasks.py, fees/refunds.py); Click in
 # production: reconciliation and invoices (fees_click/tasks.py).
-CELERY_IMPORTS = ["fees.tasks", "fees.refunds", "fees_click.tasks"]
+CELERY_IMPORTS = ["fees.tasks", "fees.refunds", "fees_click.tasks", "fees_payme.tasks"]
 CELERY_BEAT_SCHEDULE["fee-jobs"] = {"task": "fees.tasks.fee_jobs", "schedule": CLICK_JOBS_INTERVAL}
 CELERY_BEAT_SCHEDULE["click-jobs"] = {"task": "fees_click.tasks.click_jobs", "schedule": CLICK_JOBS_INTERVAL}
+# Payme: transactions past their 12 hours cancelled (reason 4), the call log pruned (fees_payme/tasks.py).
+CELERY_BEAT_SCHEDULE["payme-jobs"] = {"task": "fees_payme.tasks.payme_jobs", "schedule": CLICK_JOBS_INTERVAL}
 # The callback log's retention (clickuz/tasks.py, found by autodiscovery): once a day.
 CELERY_BEAT_SCHEDULE["click-callbacks-prune"] = {"task": "clickuz.tasks.click_callbacks_prune", "schedule": 24 * 3600}
 
@@ -381,7 +412,7 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 # Click's callbacks must not be redirected: they are answered on any scheme.
-SECURE_REDIRECT_EXEMPT = [r"^api/auctions/click/", r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^api/auctions/click/", r"^api/auctions/payme", r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG

@@ -60,7 +60,7 @@ def _payment_timeline_html(obj: AuctionPayment) -> str:
                 (
                     entry.what,
                     timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
-                    timeline_label(entry.what),
+                    timeline_label(entry.what, entry.gateway),
                     entry.detail,
                 )
                 for entry in payment_timeline(obj)

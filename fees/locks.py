@@ -4,7 +4,7 @@ Call inside transaction.atomic(); never hold one across a call to a gateway."""
 
 from django.db.models import QuerySet
 
-from fees.models import AuctionPayment, FeeRefund, PaymentAttempt
+from fees.models import LIVE_REFUND_STATES, AuctionPayment, FeeRefund, PaymentAttempt
 
 
 def lock_payment_reading_auction(order: str) -> AuctionPayment | None:
@@ -39,6 +39,10 @@ def lock_payments_of_auction(auction_id: int) -> list[AuctionPayment]:
 
 def lock_attempt(queryset: QuerySet[PaymentAttempt]) -> PaymentAttempt | None:
     return queryset.select_for_update().first()
+
+
+def lock_live_refund_of_attempt(attempt_id: int) -> FeeRefund | None:
+    return FeeRefund.objects.select_for_update().filter(attempt_id=attempt_id, state__in=LIVE_REFUND_STATES).first()
 
 
 def lock_refund(refund_id: int) -> FeeRefund:

@@ -107,6 +107,9 @@ class PaymentAttempt(models.Model):
     )
     gateway_error = models.IntegerField(_("код ошибки"), null=True, blank=True)
     gateway_error_note = models.CharField(_("текст ошибки"), max_length=255, blank=True)
+    # A gateway whose transaction reserves the order until it is performed or cancelled (Payme's
+    # CreateTransaction): while now < hold_until, no other attempt may start or finish paying it.
+    hold_until = models.DateTimeField(_("заказ удерживается до"), null=True, blank=True)
     created_at = models.DateTimeField(_("подготовлена в"), auto_now_add=True)
     finished_at = models.DateTimeField(_("завершена в"), null=True, blank=True)
 
@@ -118,6 +121,12 @@ class PaymentAttempt(models.Model):
             models.UniqueConstraint(fields=["gateway", "gateway_trans_id"], name="attempt_unique_gateway_trans_id"),
             models.UniqueConstraint(
                 fields=["payment"], condition=Q(status="completed"), name="attempt_one_completed_per_payment"
+            ),
+            # One holding attempt in flight per order (Payme: one state-1 transaction per order).
+            models.UniqueConstraint(
+                fields=["payment"],
+                condition=Q(status="prepared", hold_until__isnull=False),
+                name="attempt_one_hold_per_payment",
             ),
         ]
 
@@ -199,6 +208,7 @@ class PaymentEvent(models.Model):
         INVOICE_CREATED = "invoice_created", _("Счёт выставлен в Click")
         INVOICE_FAILED = "invoice_failed", _("Счёт не выставлен")
         INVOICE_STATUS = "invoice_status", _("Статус счёта")
+        REFUNDED_BY_GATEWAY = "refunded_by_gateway", _("Возвращён платёжной системой")
 
     payment = models.ForeignKey(
         AuctionPayment, on_delete=models.PROTECT, related_name="events", verbose_name=_("оплата")

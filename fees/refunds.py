@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from fees.gateways import GatewayAnswer, GatewayOutcome, gateway_for
-from fees.locks import lock_payment, lock_refund
+from fees.locks import lock_live_refund_of_attempt, lock_payment, lock_refund
 from fees.models import (
     LIVE_REFUND_STATES,
     AuctionPayment,
@@ -60,6 +60,30 @@ def refund_request(*, payment: AuctionPayment, attempt: PaymentAttempt, reason: 
     )
     refund_id = refund.pk
     transaction.on_commit(lambda: _enqueue(refund_id))
+    return refund
+
+
+def refund_done_by_gateway(*, payment: AuctionPayment, attempt: PaymentAttempt, reason: str, note: str) -> FeeRefund:
+    """The gateway itself gave a charged attempt's money back (Payme's CancelTransaction of a
+    performed transaction): settle the attempt's live refund as done, or record a done one.
+    Call with the payment locked."""
+    now = timezone.now()
+    refund = lock_live_refund_of_attempt(attempt.pk)
+    if refund is None:
+        refund = FeeRefund.objects.create(
+            payment=payment, attempt=attempt, gateway=attempt.gateway, amount=attempt.amount, reason=reason
+        )
+    if refund.state != RefundState.DONE:
+        refund.state = RefundState.DONE
+        refund.settled_at = now
+        refund.note = note[:255]
+        refund.save(update_fields=["state", "settled_at", "note", "updated_at"])
+    PaymentEvent.objects.create(
+        payment=payment,
+        kind=PaymentEvent.Kind.REFUNDED_BY_GATEWAY,
+        data={"refund_id": refund.pk, "reason": refund.reason, "gateway": attempt.gateway, "note": note},
+    )
+    _summarise(payment)
     return refund
 
 

@@ -45,6 +45,7 @@ class TimelineEntry:
     at: datetime
     what: str
     detail: str
+    gateway: str = ""
 
 
 def payment_timeline(payment: AuctionPayment) -> list[TimelineEntry]:
@@ -54,13 +55,17 @@ def payment_timeline(payment: AuctionPayment) -> list[TimelineEntry]:
         ids = f"{attempt.gateway} trans_id={attempt.gateway_trans_id}"
         if attempt.gateway_paydoc_id:
             ids += f" paydoc_id={attempt.gateway_paydoc_id}"
+        if attempt.hold_until is not None:
+            ids += f" holds the order until {timezone.localtime(attempt.hold_until):%Y-%m-%d %H:%M}"
         entries.append(
-            TimelineEntry(attempt.created_at, "prepared", f"{ids} attempt={attempt.pk} amount={attempt.amount}")
+            TimelineEntry(
+                attempt.created_at, "prepared", f"{ids} attempt={attempt.pk} amount={attempt.amount}", attempt.gateway
+            )
         )
         if attempt.finished_at is not None and attempt.status != AttemptStatus.PREPARED:
             what = "completed" if attempt.status == AttemptStatus.COMPLETED else "cancelled"
             note = f"{ids} error={attempt.gateway_error} {attempt.gateway_error_note}"
-            entries.append(TimelineEntry(attempt.finished_at, what, note.strip()))
+            entries.append(TimelineEntry(attempt.finished_at, what, note.strip(), attempt.gateway))
     for refund in payment.refunds.order_by("created_at", "id"):
         entries.append(
             TimelineEntry(
@@ -75,7 +80,15 @@ def payment_timeline(payment: AuctionPayment) -> list[TimelineEntry]:
     return sorted(entries, key=lambda entry: entry.at)
 
 
-def timeline_label(what: str) -> str:
+def timeline_label(what: str, gateway: str = "") -> str:
+    if gateway == "payme":
+        payme_labels = {
+            "prepared": _("Payme: CreateTransaction — заказ удерживается"),
+            "completed": _("Payme: PerformTransaction — оплачено"),
+            "cancelled": _("Payme: CancelTransaction — отменено"),
+        }
+        if what in payme_labels:
+            return payme_labels[what]
     labels = {
         "initiated": _("Оплата инициирована"),
         "prepared": _("Click: Prepare"),

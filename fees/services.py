@@ -10,20 +10,21 @@ Lock order (fees.locks): the payment row, then the auction, then the attempt.
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.rules import PHONE_UNCONFIRMED, phone_unconfirmed_message, user_phone_confirmed
 from auctions.errors import AuctionRuleError
-from auctions.lifecycle import auction_fee_paid, auction_record
+from auctions.lifecycle import auction_fee_paid, auction_fee_refunded, auction_record
 from auctions.locks import auction_lock
 from auctions.models import Auction, AuctionEvent, AuctionStatus
 from fees import refunds
@@ -35,7 +36,14 @@ from fees.locks import (
     lock_payment_unless_busy,
     lock_payments_of_auction,
 )
-from fees.models import AttemptStatus, AuctionPayment, PaymentAttempt, PaymentEvent, PaymentStatus
+from fees.models import (
+    LIVE_REFUND_STATES,
+    AttemptStatus,
+    AuctionPayment,
+    PaymentAttempt,
+    PaymentEvent,
+    PaymentStatus,
+)
 from fees.rules import fee_refunded_on_cancel, payment_is_expired, payment_mark_expired
 
 logger = logging.getLogger(__name__)
@@ -53,6 +61,8 @@ class FeeCode(StrEnum):
     ALREADY_PAID = "already_paid"
     CANCELLED = "cancelled"  # the order or the attempt can no longer be paid
     AMOUNT_MISMATCH = "amount_mismatch"
+    HELD = "held"  # another attempt (another gateway's, or one that reserves the order) is paying it
+    REFUND_REFUSED = "refund_refused"  # the fee is spent: the auction has started
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,65 @@ def fee_initiate(*, auction_id: int, user: User) -> AuctionPayment:
 # --- A gateway's transaction ----------------------------------------------------------
 
 
+def _holding_attempts(
+    payment: AuctionPayment, *, gateway: str, now: datetime, exclude_id: int | None, other_gateways_only: bool
+) -> bool:
+    """Whether another attempt is paying this order right now, so this one may not: an attempt
+    that holds the order (hold_until in the future), or a fresh attempt of another gateway
+    (prepared less than FEE_ATTEMPT_IN_FLIGHT_SECONDS ago). One order is paid through one
+    gateway at a time."""
+    attempts = PaymentAttempt.objects.filter(payment=payment, status=AttemptStatus.PREPARED)
+    if exclude_id is not None:
+        attempts = attempts.exclude(pk=exclude_id)
+    holders = Q(hold_until__gt=now)
+    if other_gateways_only:
+        holders &= ~Q(gateway=gateway)
+    in_flight = Q(
+        hold_until__isnull=True,
+        created_at__gt=now - timedelta(seconds=settings.FEE_ATTEMPT_IN_FLIGHT_SECONDS),
+    ) & ~Q(gateway=gateway)
+    return attempts.filter(holders | in_flight).exists()
+
+
+def _payable_decision(
+    payment: AuctionPayment, attempt: PaymentAttempt | None, amount: Decimal | None, *, now: datetime
+) -> FeeDecision | None:
+    """Why an order cannot be paid with this amount (None: it can), in the order every gateway
+    checks: paid, cancelled, expired, the auction gone, the amount."""
+    auction = payment.auction
+    attempt_id = attempt.pk if attempt else None
+    if payment.status == PaymentStatus.COMPLETED or auction.is_paid:
+        return FeeDecision(FeeCode.ALREADY_PAID, attempt_id, detail="already paid")
+    if payment.status == PaymentStatus.CANCELLED:
+        return FeeDecision(FeeCode.CANCELLED, detail="payment cancelled")
+    if attempt is not None and attempt.status == AttemptStatus.CANCELLED:
+        return FeeDecision(FeeCode.CANCELLED, attempt_id, detail="attempt cancelled")
+    if attempt is None and payment_is_expired(payment, now=now):
+        return FeeDecision(FeeCode.CANCELLED, detail="payment expired")
+    if auction.status == AuctionStatus.CANCELLED or auction.ends_at <= now:
+        # Refused before the payer is charged.
+        return FeeDecision(FeeCode.CANCELLED, detail="the auction can no longer run")
+    if not amounts_equal(amount, payment.amount):
+        return FeeDecision(FeeCode.AMOUNT_MISMATCH, detail=f"expected {payment.amount}")
+    return None
+
+
+def fee_check(*, order: str, gateway: str, amount: Decimal | None) -> FeeDecision:
+    """A gateway asks, before it starts a transaction: could this order be paid with this amount
+    now? Reads only. Attempts of the asking gateway do not count against it (it settles those
+    itself); another gateway paying the order right now does (HELD)."""
+    now = timezone.now()
+    payment = AuctionPayment.objects.select_related("auction").filter(merchant_trans_id=order).first()
+    if payment is None:
+        return FeeDecision(FeeCode.ORDER_NOT_FOUND, detail="no payment with this order id")
+    refused = _payable_decision(payment, None, amount, now=now)
+    if refused is not None:
+        return refused
+    if _holding_attempts(payment, gateway=gateway, now=now, exclude_id=None, other_gateways_only=True):
+        return FeeDecision(FeeCode.HELD, detail="another gateway is paying this order")
+    return FeeDecision(FeeCode.OK)
+
+
 def fee_prepare(
     *,
     order: str,
@@ -115,8 +184,12 @@ def fee_prepare(
     amount: Decimal | None,
     paydoc_id: str = "",
     gateway_data: dict[str, Any] | None = None,
+    hold_until: datetime | None = None,
 ) -> FeeDecision:
-    """A gateway asks: is this order real, payable, and is this the amount? Records the attempt."""
+    """A gateway asks: is this order real, payable, and is this the amount? Records the attempt.
+    With `hold_until` the attempt reserves the order until then (or until it is performed or
+    cancelled): nothing else may pay it meanwhile, and a database constraint keeps one such
+    attempt per order."""
     now = timezone.now()
     with transaction.atomic():
         payment = lock_payment_reading_auction(order)
@@ -127,22 +200,14 @@ def fee_prepare(
         attempt = PaymentAttempt.objects.filter(gateway=gateway, gateway_trans_id=gateway_trans_id).first()
         if attempt is not None and attempt.payment_id != payment.pk:
             return FeeDecision(FeeCode.ATTEMPT_CONFLICT, detail="the transaction belongs to another payment")
-        auction = payment.auction
+        refused = _payable_decision(payment, attempt, amount, now=now)
+        if refused is not None:
+            if refused.detail == "payment expired":
+                payment_mark_expired(payment, now=now)  # the seller initiates a new payment
+            return refused
         attempt_id = attempt.pk if attempt else None
-        if payment.status == PaymentStatus.COMPLETED or auction.is_paid:
-            return FeeDecision(FeeCode.ALREADY_PAID, attempt_id, detail="already paid")
-        if payment.status == PaymentStatus.CANCELLED:
-            return FeeDecision(FeeCode.CANCELLED, detail="payment cancelled")
-        if attempt is not None and attempt.status == AttemptStatus.CANCELLED:
-            return FeeDecision(FeeCode.CANCELLED, attempt_id, detail="attempt cancelled")
-        if attempt is None and payment_is_expired(payment, now=now):
-            payment_mark_expired(payment, now=now)  # the seller initiates a new payment
-            return FeeDecision(FeeCode.CANCELLED, detail="payment expired")
-        if auction.status == AuctionStatus.CANCELLED or auction.ends_at <= now:
-            # Refused before the payer is charged.
-            return FeeDecision(FeeCode.CANCELLED, detail="the auction can no longer run")
-        if not amounts_equal(amount, payment.amount):
-            return FeeDecision(FeeCode.AMOUNT_MISMATCH, detail=f"expected {payment.amount}")
+        if _holding_attempts(payment, gateway=gateway, now=now, exclude_id=attempt_id, other_gateways_only=False):
+            return FeeDecision(FeeCode.HELD, attempt_id, detail="another attempt is paying this order")
         if attempt is None:
             attempt = PaymentAttempt.objects.create(
                 payment=payment,
@@ -151,6 +216,7 @@ def fee_prepare(
                 gateway_paydoc_id=paydoc_id,
                 amount=payment.amount,  # equal to the tiyin, checked above
                 gateway_data=gateway_data or {},
+                hold_until=hold_until,
             )
         return FeeDecision(FeeCode.OK, attempt.pk)
 
@@ -165,10 +231,13 @@ def fee_complete(
     succeeded: bool,
     error: int | None = None,
     note: str = "",
+    charged: bool = True,
 ) -> FeeDecision:
     """A gateway reports the outcome of an attempt. Only `succeeded` means the money moved;
     then the payment is completed and the auction activated, in one transaction. If the
-    auction can no longer run, the money is kept as paid and refunded."""
+    auction can no longer run, the money is kept as paid and refunded — unless `charged` is
+    False (the gateway asks before it takes the money, as Payme's Perform does): then the
+    attempt is refused and nothing is taken."""
     now = timezone.now()
     with transaction.atomic():
         payment = lock_payment_and_auction(order)
@@ -194,10 +263,53 @@ def fee_complete(
         if not succeeded:
             _attempt_finish(attempt, AttemptStatus.CANCELLED, now=now, error=error, note=note)
             return FeeDecision(FeeCode.CANCELLED, detail=f"gateway error {error}")
+        if attempt.hold_until is None and _holding_attempts(
+            payment, gateway=gateway, now=now, exclude_id=attempt.pk, other_gateways_only=False
+        ):
+            # Another gateway's transaction reserves the order: this one may not pay it meanwhile.
+            return FeeDecision(FeeCode.HELD, attempt.pk, detail="another attempt holds the order")
         if not amounts_equal(amount, payment.amount):
             return FeeDecision(FeeCode.AMOUNT_MISMATCH, detail=f"expected {payment.amount}")
+        auction = payment.auction
+        if not charged and (
+            auction.status != AuctionStatus.PENDING_PAYMENT or auction.is_paid or auction.ends_at <= now
+        ):
+            return FeeDecision(FeeCode.CANCELLED, attempt.pk, detail="the auction can no longer run")
         _payment_record_paid(payment, attempt, now=now, error=error, note=note, auction=payment.auction)
         return FeeDecision(FeeCode.OK, attempt.pk)
+
+
+def fee_refund_at_gateway(
+    *, order: str, gateway: str, attempt_id: int, gateway_trans_id: str, note: str = ""
+) -> FeeDecision:
+    """The gateway gives a charged attempt's money back itself and asks whether it may (Payme's
+    CancelTransaction of a performed transaction). Allowed when the money was already due back
+    (a refund was requested: charged twice, paid too late, auction cancelled), or while the
+    auction has not started and has no bids: then the payment is cancelled and the auction waits
+    for a new payment. Otherwise REFUND_REFUSED and nothing changes."""
+    now = timezone.now()
+    with transaction.atomic():
+        payment = lock_payment_and_auction(order)
+        if payment is None:
+            return FeeDecision(FeeCode.ORDER_NOT_FOUND, detail="no payment with this order id")
+        attempt = lock_attempt(
+            PaymentAttempt.objects.filter(
+                pk=attempt_id, payment=payment, gateway=gateway, gateway_trans_id=gateway_trans_id
+            )
+        )
+        if attempt is None:
+            return FeeDecision(FeeCode.ATTEMPT_NOT_FOUND, detail="unknown attempt")
+        if attempt.refunds.filter(state__in=LIVE_REFUND_STATES).exists():
+            refunds.refund_done_by_gateway(payment=payment, attempt=attempt, reason="gateway_cancelled", note=note)
+            return FeeDecision(FeeCode.OK, attempt.pk, detail="refund that was due")
+        if payment.status != PaymentStatus.COMPLETED or attempt.status != AttemptStatus.COMPLETED:
+            return FeeDecision(FeeCode.REFUND_REFUSED, attempt.pk, detail="not the payment's charge")
+        if not auction_fee_refunded(auction=payment.auction, now=now, order=payment.merchant_trans_id):
+            return FeeDecision(FeeCode.REFUND_REFUSED, attempt.pk, detail="the auction has started")
+        payment.status = PaymentStatus.CANCELLED
+        payment.save(update_fields=["status", "updated_at"])
+        refunds.refund_done_by_gateway(payment=payment, attempt=attempt, reason="gateway_cancelled", note=note)
+        return FeeDecision(FeeCode.OK, attempt.pk, detail="refunded before the auction started")
 
 
 def fee_attempt_paid_at_gateway(
@@ -343,8 +455,6 @@ def fees_settle_cancelled_due() -> int:
 
 def fees_expire_due(*, now: datetime | None = None) -> int:
     """The periodic job: expire initiated fees nobody paid in time."""
-    from datetime import timedelta
-
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.CLICK_PAYMENT_EXPIRES_AFTER_SECONDS)
     count = 0

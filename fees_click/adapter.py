@@ -14,6 +14,8 @@ _PREPARE_CODES = {
     FeeCode.ALREADY_PAID: ClickError.ALREADY_PAID,
     FeeCode.CANCELLED: ClickError.TRANSACTION_CANCELLED,
     FeeCode.AMOUNT_MISMATCH: ClickError.INCORRECT_AMOUNT,
+    # A Payme transaction reserves the order: Click may not pay it meanwhile (merchant-api.md §6).
+    FeeCode.HELD: ClickError.TRANSACTION_CANCELLED,
 }
 _COMPLETE_CODES = _PREPARE_CODES | {FeeCode.ATTEMPT_NOT_FOUND: ClickError.TRANSACTION_NOT_FOUND}
 

@@ -42,7 +42,7 @@ from clickuz.protocol import Action
 from clickuz.simulator import TASHKENT, callback_fields_signed
 from clickuz.troubleshooting import CALLBACK_ERRORS, ERROR, INFO, OK, WARNING
 from fees.demo import test_fee_payment_create
-from fees.models import AuctionPayment, FeeRefund, PaymentStatus, RefundState, RefundStatus
+from fees.models import AuctionPayment, FeeRefund, Gateway, PaymentStatus, RefundState, RefundStatus
 from fees_click.services import attempts_due_for_reconcile
 
 # Operator code 00 is not assigned in Uzbekistan: never a real person's phone.
@@ -728,7 +728,13 @@ def _refund_findings() -> list[Finding]:
     """Refunds not done yet. An operator is asked to act only when Click definitely refused, or the
     automatic sends are used up; while an outcome is unknown, the job asks Click and nobody refunds by hand."""
     found = []
-    waiting = FeeRefund.objects.exclude(state=RefundState.DONE).select_related("payment").order_by("created_at")
+    # Payme refunds are payme_doctor's: they wait for Payme's CancelTransaction, not for Click.
+    waiting = (
+        FeeRefund.objects.filter(gateway=Gateway.CLICK)
+        .exclude(state=RefundState.DONE)
+        .select_related("payment")
+        .order_by("created_at")
+    )
     for refund in waiting[:50]:
         mti = refund.payment.merchant_trans_id
         waits_for_operator = (

@@ -12,7 +12,6 @@ from auctions.errors import AuctionRuleError
 from auctions.models import Auction
 from core.ratelimit import rate_limit_allows, rate_limited_message
 from fees.services import fee_initiate
-from fees_click.paylink import fee_pay_url
 from fees_click.services import payment_invoice_create
 
 MAX_PHONE_INPUT = 32
@@ -22,25 +21,20 @@ def _back_to_fee(auction: Auction) -> HttpResponse:
     return redirect(reverse("auctions:detail", args=[auction.pk]) + "#payment")
 
 
-def fee_checkout(request: HttpRequest, auction: Auction) -> HttpResponse:
-    """Open the fee (or reuse the open one) and send the seller straight to Click's pay page.
-    Registered with auctions as the step after "create auction"; the fee block's pay button too."""
+@login_required
+@require_POST
+def payment_initiate(request: HttpRequest, pk: int) -> HttpResponse:
+    """The "Инициировать оплату" button (design §1, the checklist's step 5): open the fee, or keep the
+    open one; the fee block then shows its merchant_trans_id and the gateways' pay buttons."""
+    auction = get_object_or_404(Auction, pk=pk)
     if not rate_limit_allows(scope="payment_initiate", request=request):
         messages.error(request, rate_limited_message())
         return _back_to_fee(auction)
     try:
-        payment = fee_initiate(auction_id=auction.pk, user=request.user)  # type: ignore[arg-type]
+        fee_initiate(auction_id=auction.pk, user=request.user)  # type: ignore[arg-type]
     except AuctionRuleError as exc:
         messages.error(request, exc.message)
-        return _back_to_fee(auction)
-    return redirect(fee_pay_url(request, payment))
-
-
-@login_required
-@require_POST
-def payment_initiate(request: HttpRequest, pk: int) -> HttpResponse:
-    """The fee block's pay button (the service checks the seller and the auction)."""
-    return fee_checkout(request, get_object_or_404(Auction, pk=pk))
+    return _back_to_fee(auction)
 
 
 @login_required

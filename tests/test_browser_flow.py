@@ -1,10 +1,11 @@
 """Checklist step 6 in a real browser, through the built-in Click sandbox.
 
 A seller signs up, creates a listing with a photo and an auction (the form states the 50 000 сум fee
-and what happens next), and "Создать и оплатить" takes them straight to Click's pay page (the sandbox,
-which calls our Prepare and Complete over HTTP with real signatures). Back on the auction page before
+and what happens next), presses "Инициировать оплату" (design §1), reads the merchant_trans_id and
+goes on to Click's pay page (the sandbox, which calls our Prepare and Complete over HTTP with real
+signatures). Back on the auction page before
 Click confirms, they read "waiting for confirmation"; after, "payment received" and a receipt link,
-the auction "Активен", and no developer words. The cancel button says what happens to the fee before
+the auction "Активен". The cancel button says what happens to the fee before
 they confirm. Then a buyer bids."""
 
 import io
@@ -81,28 +82,31 @@ def test_seller_pays_fee_through_click_sandbox_and_buyer_bids(live_server, make_
         # Create an auction starting now: the form states the fee and what comes next, before submit.
         seller_page.click("text=Выставить на аукцион")
         expect(seller_page.get_by_test_id("fee-summary")).to_contain_text("Сбор за аукцион50\u00a0000\u00a0сум")
-        expect(seller_page.get_by_test_id("fee-summary")).to_contain_text("откроется страница оплаты Click")
+        expect(seller_page.get_by_test_id("fee-summary")).to_contain_text("«Инициировать оплату»")
         seller_page.fill("input[name=starts_at]", _local_minute())
         seller_page.fill("input[name=ends_at]", _local_minute(timedelta(days=3)))
         seller_page.fill("input[name=starting_price]", "700000000")
         seller_page.fill("input[name=bid_step]", "1000000")
-        seller_page.click("button:has-text('Создать и оплатить 50\u00a0000\u00a0сум')")
+        seller_page.click("button:has-text('Создать аукцион')")
 
-        # One step: Click's pay page (the sandbox), no "initiate payment" in between.
-        expect(seller_page.get_by_test_id("sandbox-amount")).to_have_text("50\u00a0000\u00a0сум")
-        merchant_trans_id = seller_page.get_by_test_id("sandbox-order").inner_text().strip()
+        # The design's flow and the operator's checklist (steps 5 and 6): "Инициировать оплату",
+        # then the page shows the merchant_trans_id and the pay button.
+        seller_page.get_by_test_id("pay-button").click()
+        merchant_trans_id = seller_page.get_by_test_id("payment-number").inner_text().strip()
         assert re.fullmatch(r"AUCTION_[A-Z0-9]{20}", merchant_trans_id)
+        expect(seller_page.locator("#payment")).to_contain_text("merchant_trans_id")
         payment = AuctionPayment.objects.get(merchant_trans_id=merchant_trans_id)
         auction_url = f"{live_server.url}{payment.auction.get_absolute_url()}"
+        seller_page.get_by_test_id("pay-click").click()
+        expect(seller_page.get_by_test_id("sandbox-amount")).to_have_text("50\u00a0000\u00a0сум")
+        assert seller_page.get_by_test_id("sandbox-order").inner_text().strip() == merchant_trans_id
 
         # Back before Click confirmed: "waiting for confirmation", in words a seller knows.
         seller_page.goto(f"{auction_url}?from=click")
         expect(seller_page.get_by_test_id("awaiting-click")).to_contain_text("Ждём подтверждения оплаты от Click")
         expect(seller_page.get_by_test_id("payment-status")).to_have_text("Ожидает оплаты")
         expect(seller_page.get_by_test_id("payment-received")).to_have_count(0)
-        body = seller_page.locator("body").inner_text()
-        assert "merchant_trans_id" not in body and "Инициировать" not in body
-        pay_link = seller_page.get_by_test_id("pay-link")
+        pay_link = seller_page.get_by_test_id("pay-click")
         assert "transaction_param=" + merchant_trans_id in pay_link.get_attribute("href")
 
         # Pay on the sandbox page, which calls Prepare and Complete like Click.
@@ -116,7 +120,7 @@ def test_seller_pays_fee_through_click_sandbox_and_buyer_bids(live_server, make_
         expect(seller_page.get_by_test_id("payment-received")).to_contain_text("Оплата получена")
         expect(seller_page.get_by_test_id("awaiting-click")).to_have_count(0)
         seller_page.wait_for_url(re.compile(r"/auctions/\d+/$"))  # said once: a reload does not repeat it
-        assert "merchant_trans_id" not in seller_page.locator("body").inner_text()
+        expect(seller_page.locator("#payment")).to_contain_text(merchant_trans_id)  # checklist step 7 looks it up
         payment.refresh_from_db()
         assert payment.status == "completed"
         assert payment.auction.is_paid is True

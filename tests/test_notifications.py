@@ -280,8 +280,8 @@ def test_an_operator_cancel_tells_bidders_watchers_and_the_seller(
         callback()
     told = {m.to[0]: m for m in mail.outbox if "отменён" in m.subject}
     assert set(told) == {"bidder@example.uz", "watcher@example.uz", "seller@example.uz"}  # not the operator
-    assert "вернётся через Click" in told["seller@example.uz"].body
-    assert "вернётся через Click" not in told["bidder@example.uz"].body
+    assert "вернётся через ту же платёжную систему" in told["seller@example.uz"].body
+    assert "вернётся через ту же платёжную систему" not in told["bidder@example.uz"].body
     assert sent_to(bidder.phone) and "отменён" in sent_to(bidder.phone)[0]
 
 

@@ -195,10 +195,9 @@ def test_create_auction_page_and_errors(client, listing):
         },
     )
     auction = Auction.objects.get()
-    # One step: the fee is opened and the seller goes straight on to Click's pay page (the sandbox here).
-    payment = AuctionPayment.objects.get(auction=auction)
-    assert response.headers["Location"].startswith("http://testserver/click-sandbox/services/pay?")
-    assert f"transaction_param={payment.merchant_trans_id}" in response.headers["Location"]
+    # The auction's page, where "Инициировать оплату" opens the fee (design §1).
+    assert response.headers["Location"] == f"{auction.get_absolute_url()}#payment"
+    assert not AuctionPayment.objects.filter(auction=auction).exists()
     assert auction.status == "pending_payment" and not auction.is_paid
     assert auction.starts_at.isoformat() == f"{day}T05:00:00+00:00"  # entered in Tashkent time (UTC+5)
 
@@ -208,19 +207,19 @@ def test_cannot_create_auction_for_someone_elses_listing(client, listing, buyer)
     assert client.get(f"/listings/{listing.pk}/auction/new/").status_code == 404
 
 
-def test_the_pay_button_goes_straight_to_click_and_the_page_shows_the_number_and_link(client, auction, settings):
+def test_initiate_payment_shows_the_number_and_the_pay_link(client, auction, settings):
+    """Design §1 and the operator's checklist (steps 5 and 6): "Инициировать оплату" opens the
+    fee, and the page shows its merchant_trans_id and Click's pay link."""
     settings.CLICK_SANDBOX = False
     client.force_login(auction.seller)
     page = client.get(auction.get_absolute_url()).content.decode()
-    assert "Инициировать оплату" not in page and "merchant_trans_id" not in page
-    assert "Оплатить 50\u00a0000\u00a0сум через Click" in page
+    assert "Инициировать оплату" in page and "50\u00a0000\u00a0сум" in page
     response = client.post(f"/auctions/{auction.pk}/pay/")
     payment = AuctionPayment.objects.get()
-    assert response.headers["Location"].startswith("https://my.click.uz/services/pay?")  # one step to Click
+    assert response.headers["Location"] == f"{auction.get_absolute_url()}#payment"
     page = client.get(auction.get_absolute_url()).content.decode()
-    assert payment.merchant_trans_id in page  # the number to type in the Click app
-    assert "merchant_trans_id" not in page  # in words a seller knows
-    assert "Оплатить через Click" in page
+    assert payment.merchant_trans_id in page and "merchant_trans_id" in page  # the number to type in the app
+    assert "Оплатить через Click" in page and "Инициировать оплату" not in page
     link = re.search(r'href="(https://my\.click\.uz/services/pay\?[^"]+)"', page).group(1)
     query = parse_qs(urlparse(link.replace("&amp;", "&")).query)
     assert query == {

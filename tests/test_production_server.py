@@ -30,11 +30,13 @@ from websockets.sync.client import connect
 
 from auctions.bidding import bid_place
 from clickuz.models import ClickCallback
+from paymeuz.protocol import authorization_header
 
 pytestmark = [pytest.mark.server, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parent.parent
 PROXY = {"X-Forwarded-Proto": "https"}  # what nginx adds; the server trusts it from 127.0.0.1
+PAYME_KEY = "smoke-payme-key&%#?@"
 
 
 def _free_port() -> int:
@@ -69,6 +71,8 @@ def server(tmp_path) -> Iterator[str]:
         "CLICK_SECRET_KEY": "smoke-test-secret",
         "CLICK_SANDBOX": "0",
         "CLICK_MERCHANT_API_URL": "",
+        "PAYME_MERCHANT_ID": "5e730e8e0b852a417aa49ceb",
+        "PAYME_KEY": PAYME_KEY,
         "SITE_URL": "https://127.0.0.1",
         "MEDIA_ROOT": str(tmp_path / "media"),
         "LOG_LEVEL": "WARNING",
@@ -257,6 +261,17 @@ def test_nginx_config_terminates_tls_and_proxies_pages_static_and_websockets(ngi
         # Click's callback through nginx: answered, never redirected.
         answer = client.post("/api/auctions/click/prepare/", data={})
         assert answer.status_code == 200 and answer.json()["error"] == -8
+        # Payme's endpoint through nginx, as Payme calls it (text/json, Basic auth), with and
+        # without the trailing slash: HTTP 200 and JSON-RPC, never a redirect.
+        rpc = b'{"method":"CheckTransaction","params":{"id":"000000000000000000000000"},"id":7}'
+        payme_headers = {"Content-Type": "text/json; charset=UTF-8", "Authorization": authorization_header(PAYME_KEY)}
+        for path in ("/api/auctions/payme/", "/api/auctions/payme"):
+            payme = client.post(path, content=rpc, headers=payme_headers)
+            assert payme.status_code == 200 and payme.headers["Content-Type"] == "application/json; charset=UTF-8"
+            assert payme.json() == {"jsonrpc": "2.0", "id": 7, "error": payme.json()["error"]}
+            assert payme.json()["error"]["code"] == -31003
+        refused = client.post("/api/auctions/payme/", content=rpc, headers={"Content-Type": "text/json"})
+        assert refused.status_code == 200 and refused.json()["error"]["code"] == -32504
     # The live socket through nginx's WebSocket upgrade, over TLS.
     context = ssl.create_default_context()
     context.check_hostname = False

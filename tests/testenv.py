@@ -17,6 +17,10 @@ TEST_DEFAULTS = {
     "CLICK_MERCHANT_USER_ID": "34567",
     "CLICK_SECRET_KEY": "test-click-secret",
     "CLICK_SANDBOX": "1",
+    "PAYME_MERCHANT_ID": "5e730e8e0b852a417aa49cea",
+    # Payme's keys hold characters like these: they are compared verbatim.
+    "PAYME_KEY": "test-payme-key&%#?@:k3y",
+    "PAYME_TEST_KEY": "test-payme-test-key",
     "AUCTION_FEE": "50000.00",
     "SECURE_SSL_REDIRECT": "0",
     "LOG_LEVEL": "WARNING",

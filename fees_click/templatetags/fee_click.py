@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from auctions.models import Auction
 from clickuz.merchant import ClickMerchantClient
 from core.templatetags.money import soum
-from fees.models import AuctionPayment
+from fees.models import AttemptStatus, AuctionPayment
 from fees.rules import fee_refunded_on_cancel, payment_expires_at
 from fees.selectors import fee_payments_of_auction
 from fees_click.models import ClickInvoiceStatus
@@ -22,8 +22,27 @@ from fees_click.paylink import RETURNED_FROM_CLICK, fee_pay_url
 register = template.Library()
 
 
+# Every gateway returns the payer with ?from=<gateway> (fees_payme.paylink: from=payme).
+RETURNED_FROM_PAYME = "payme"
+
+
+def _returned_from(request: Any) -> str:
+    return request.GET.get("from", "") if request is not None else ""
+
+
 def _returned_from_click(request: Any) -> bool:
-    return request is not None and request.GET.get("from") == RETURNED_FROM_CLICK.split("=", 1)[1]
+    return _returned_from(request) == RETURNED_FROM_CLICK.split("=", 1)[1]
+
+
+def _returned_from_a_gateway(request: Any) -> bool:
+    return _returned_from_click(request) or _returned_from(request) == RETURNED_FROM_PAYME
+
+
+def _paid_via(payment: AuctionPayment | None) -> str:
+    if payment is None:
+        return ""
+    attempt = payment.attempts.filter(status=AttemptStatus.COMPLETED).first()
+    return attempt.get_gateway_display() if attempt is not None else "Click"
 
 
 @register.inclusion_tag("fees_click/_fee_panel.html", takes_context=True)
@@ -35,11 +54,13 @@ def fee_panel(context: dict[str, Any], auction: Auction) -> dict[str, Any]:
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "auction": auction,
-        "returned": _returned_from_click(request),
+        "returned": _returned_from_a_gateway(request),
         "open_payment": fee.open_payment,
         "completed_payment": fee.completed_payment,
         "pay_url": fee_pay_url(request, fee.open_payment) if fee.open_payment and request is not None else "",
         "awaiting_click": fee.open_payment is not None and _returned_from_click(request),
+        "awaiting_payme": fee.open_payment is not None and _returned_from(request) == RETURNED_FROM_PAYME,
+        "paid_via": _paid_via(fee.completed_payment),
         "fee": settings.AUCTION_FEE,
         "sandbox": settings.CLICK_SANDBOX,
     }
@@ -58,9 +79,10 @@ def fee_on_cancel(auction: Auction) -> str:
 
 @register.simple_tag(takes_context=True)
 def fee_awaiting_refresh(context: dict[str, Any], auction: Auction) -> str:
-    """Back from Click with the fee still open: the page reloads until Click's Complete arrives."""
+    """Back from Click or Payme with the fee still open: the page reloads until the gateway's
+    Complete (Perform) arrives."""
     request = context.get("request")
-    if not context.get("is_seller") or not _returned_from_click(request):
+    if not context.get("is_seller") or not _returned_from_a_gateway(request):
         return ""
     if fee_payments_of_auction(auction).open_payment is None:
         return ""

@@ -1,0 +1,59 @@
+"""Check the Payme setup end to end and explain what is wrong, in Russian or English."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from fees_payme.doctor import ERROR, INFO, OK, WARNING, doctor_run
+
+LABELS = {
+    "ru": {OK: "OK", INFO: "инфо", WARNING: "ВНИМАНИЕ", ERROR: "ОШИБКА"},
+    "en": {OK: "OK", INFO: "info", WARNING: "WARNING", ERROR: "ERROR"},
+}
+SUMMARY = {
+    "ru": "Итог: ошибок {errors}, предупреждений {warnings}.",
+    "en": "Summary: {errors} error(s), {warnings} warning(s).",
+}
+HEADER = {
+    "ru": "payme_doctor: проверка настройки Payme (kvartirabar)",
+    "en": "payme_doctor: checking the Payme setup (kvartirabar)",
+}
+FIX = {"ru": "что сделать", "en": "fix"}
+
+
+class Command(BaseCommand):
+    help = (
+        "Check the Payme configuration, the endpoint (a rolled-back self-test in process, and over HTTP at SITE_URL "
+        "or --base-url), recent Payme calls, stale transactions and Payme refunds waiting for an operator. "
+        "Exits 1 when something is wrong."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--lang", choices=["ru", "en"], default=None)
+        parser.add_argument("--since-hours", type=int, default=24)
+        parser.add_argument("--no-self-test", action="store_true")
+        parser.add_argument("--no-http", action="store_true", help="skip the HTTP check at SITE_URL")
+        parser.add_argument("--base-url", default="", help="check this address instead of SITE_URL")
+        parser.add_argument("--strict", action="store_true", help="also exit 1 on warnings")
+
+    def handle(self, *args: object, **options: Any) -> None:
+        lang = str(options["lang"] or ("en" if settings.LANGUAGE_CODE.startswith("en") else "ru"))
+        findings = doctor_run(
+            since_hours=int(options["since_hours"]),
+            self_test=not options["no_self_test"],
+            http=not options["no_http"],
+            base_url=str(options["base_url"]),
+        )
+        style = {OK: self.style.SUCCESS, INFO: str, WARNING: self.style.WARNING, ERROR: self.style.ERROR}
+        self.stdout.write(HEADER[lang])
+        for finding in findings:
+            message, fix = finding.text(lang)
+            self.stdout.write(style[finding.level](f"[{LABELS[lang][finding.level]}] {message}"))
+            if fix and finding.level in (WARNING, ERROR):
+                self.stdout.write(f"    → {FIX[lang]}: {fix}")
+        errors = sum(f.level == ERROR for f in findings)
+        warnings = sum(f.level == WARNING for f in findings)
+        self.stdout.write(SUMMARY[lang].format(errors=errors, warnings=warnings))
+        if errors or (options["strict"] and warnings):
+            raise SystemExit(1)

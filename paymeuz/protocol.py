@@ -1,0 +1,210 @@
+"""Payme Merchant API requests and answers (merchant-api.md §1–§4), framework-free.
+
+A request body is parsed into an RpcRequest; each method's params are read with the
+`param_*` helpers, which raise PaymeRpcError with the protocol's code. Nothing here
+knows what is being paid for.
+"""
+
+import base64
+import binascii
+import hmac
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from paymeuz.errors import PaymeError, PaymeRpcError
+
+LOGIN = "Paycom"
+# 12 hours in milliseconds: a created transaction not performed by then is cancelled (reason 4).
+TIMEOUT_MS = 43_200_000
+# Payme's ids are 24 characters; anything longer than this is not Payme's.
+MAX_ID_CHARS = 64
+# No Payme request is anywhere near this size.
+MAX_BODY_BYTES = 64 * 1024
+# Larger integers than a tiyin amount or a millisecond timestamp can be (PostgreSQL bigint).
+MAX_INTEGER = 2**62
+
+METHODS = (
+    "CheckPerformTransaction",
+    "CreateTransaction",
+    "PerformTransaction",
+    "CancelTransaction",
+    "CheckTransaction",
+    "GetStatement",
+    "ChangePassword",
+    "SetFiscalData",
+)
+
+
+class State:
+    CREATED = 1
+    PERFORMED = 2
+    CANCELLED = -1
+    CANCELLED_AFTER_PERFORM = -2
+
+
+class Reason:
+    RECEIVERS_NOT_FOUND = 1
+    DEBIT_ERROR = 2
+    EXECUTION_ERROR = 3
+    TIMEOUT = 4
+    REFUND = 5
+    UNKNOWN = 10
+
+
+@dataclass(frozen=True)
+class RpcRequest:
+    method: str
+    params: Mapping[str, Any]
+    id: Any
+
+
+# --- Auth ----------------------------------------------------------------------
+
+
+def authorization_valid(header: str | None, keys: Iterable[str]) -> bool:
+    """`Basic base64("Paycom:" + KEY)` with one of `keys`, compared in constant time.
+    The key is taken verbatim after the first colon (it may hold `&%#?@:`)."""
+    if not header:
+        return False
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        return False
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    login, colon, password = decoded.partition(b":")
+    if not colon:
+        return False
+    matched = False
+    for key in keys:
+        if key:
+            # Every key is compared, whatever matched: the time says nothing about which one.
+            matched |= hmac.compare_digest(password, key.encode())
+    return hmac.compare_digest(login, LOGIN.encode()) and matched
+
+
+def authorization_header(key: str) -> str:
+    """What Payme sends (for our sandbox, simulator and tests)."""
+    return "Basic " + base64.b64encode(f"{LOGIN}:{key}".encode()).decode()
+
+
+# --- Requests ------------------------------------------------------------------
+
+
+def parse_request(body: bytes) -> RpcRequest:
+    """The JSON-RPC object in a raw body, whatever the Content-Type said."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise PaymeRpcError(PaymeError.PARSE_ERROR, detail=f"body is not JSON: {type(exc).__name__}") from exc
+    if not isinstance(data, dict):
+        raise PaymeRpcError(PaymeError.INVALID_REQUEST, detail="the body is not a JSON-RPC object")
+    request_id = data.get("id")
+    method = data.get("method")
+    params = data.get("params")
+    if not isinstance(method, str) or not method:
+        raise PaymeRpcError(PaymeError.INVALID_REQUEST, data="method", detail="method is missing")
+    if not isinstance(params, dict):
+        raise PaymeRpcError(PaymeError.INVALID_REQUEST, data="params", detail="params is not an object")
+    return RpcRequest(method=method, params=params, id=request_id)
+
+
+def request_id_of(body: bytes | None) -> Any:
+    """The request's id for an answer to a request that failed before it was parsed (null if none)."""
+    if not body:
+        return None
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return data.get("id") if isinstance(data, dict) else None
+
+
+def _integer(value: Any) -> int | None:
+    """An integer, or an integral float (5000000.0); None for anything else (bool, str, null)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if abs(value) < MAX_INTEGER else None
+    if isinstance(value, float) and value.is_integer() and abs(value) < MAX_INTEGER:
+        return int(value)
+    return None
+
+
+def param_int(params: Mapping[str, Any], name: str) -> int:
+    value = _integer(params.get(name))
+    if value is None:
+        raise PaymeRpcError(PaymeError.INVALID_REQUEST, data=name, detail=f"{name} must be an integer")
+    return value
+
+
+def param_id(params: Mapping[str, Any]) -> str:
+    value = params.get("id")
+    if not isinstance(value, str) or not value or len(value) > MAX_ID_CHARS:
+        raise PaymeRpcError(PaymeError.INVALID_REQUEST, data="id", detail="id must be a transaction id string")
+    return value
+
+
+def param_time(params: Mapping[str, Any], name: str = "time") -> int:
+    value = param_int(params, name)
+    if value < 0:
+        raise PaymeRpcError(PaymeError.INVALID_REQUEST, data=name, detail=f"{name} must not be negative")
+    return value
+
+
+def param_amount(params: Mapping[str, Any]) -> int | None:
+    """The amount in tiyin; None when it is a number but no valid amount (≤ 0, a fraction): -31001
+    once the order is known. A string, bool or null is a mistyped param (-32600)."""
+    value = params.get("amount")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PaymeRpcError(PaymeError.INVALID_REQUEST, data="amount", detail="amount must be a number")
+    amount = _integer(value)
+    if amount is None or amount <= 0:
+        return None
+    return amount
+
+
+def param_account(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    value = params.get("account")
+    if not isinstance(value, dict):
+        raise PaymeRpcError(PaymeError.INVALID_REQUEST, data="account", detail="account must be an object")
+    return value
+
+
+def account_order_id(account: Mapping[str, Any], pattern: re.Pattern[str]) -> str:
+    """The cashbox's `order_id` field; missing or malformed → -31050 (an account error)."""
+    value = account.get("order_id")
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise PaymeRpcError(PaymeError.ORDER_NOT_FOUND, detail="order_id is missing or malformed")
+    return value
+
+
+def param_string(params: Mapping[str, Any], name: str) -> str:
+    value = params.get(name)
+    if not isinstance(value, str) or not value:
+        raise PaymeRpcError(PaymeError.INVALID_REQUEST, data=name, detail=f"{name} must be a non-empty string")
+    return value
+
+
+# --- Answers -------------------------------------------------------------------
+
+
+def result_payload(request_id: Any, result: Mapping[str, Any]) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": request_id, "result": result}
+
+
+def error_payload(request_id: Any, error: PaymeRpcError) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": int(error.code), "message": error.code.message}
+    if error.data is not None:
+        body["data"] = error.data
+    return {"jsonrpc": "2.0", "id": request_id, "error": body}
+
+
+def encode(payload: Mapping[str, Any]) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
