@@ -10,14 +10,16 @@ from accounts.phone import phone_mask
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["-date_joined"]
-    list_display = ["phone", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
-    list_filter = ["is_staff", "is_superuser", "is_active"]
+    list_display = ["phone", "first_name", "last_name", "is_staff", "is_active", "phone_verified_at", "date_joined"]
+    list_filter = ["is_staff", "is_superuser", "is_active", ("phone_verified_at", admin.EmptyFieldListFilter)]
+    # Set only by an SMS code typed by the number's holder (accounts.services), never by hand.
+    readonly_fields = ["phone_verified_at"]
     search_fields = ["phone", "first_name", "last_name", "email"]
     fieldsets = (
         (None, {"fields": ("phone", "password")}),
         (_("Личные данные"), {"fields": ("first_name", "last_name", "email")}),
         (_("Права"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        (_("Даты"), {"fields": ("last_login", "date_joined")}),
+        (_("Даты"), {"fields": ("last_login", "date_joined", "phone_verified_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("phone", "password1", "password2")}),)
 

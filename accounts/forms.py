@@ -24,7 +24,7 @@ class SignUpForm(forms.Form):
 
     def clean_phone(self) -> str:
         phone = phone_normalize(self.cleaned_data["phone"])
-        if User.objects.filter(phone=phone).exists():
+        if User.objects.filter(phone=phone, phone_verified_at__isnull=False).exists():  # accounts.services
             raise ValidationError(_("Этот номер уже зарегистрирован. Войдите."), code="phone_taken")
         return phone
 

@@ -1,14 +1,17 @@
-"""Accounts: sign-up with a password, and sign-in (or sign-up) by an SMS code."""
+"""Accounts: sign-up with a password confirmed by an SMS code, and sign-in (or sign-up) by an SMS code."""
 
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,12 +32,46 @@ class PhoneCodeError(Exception):
     """A code was not sent or not accepted; str(exc) is the message for the visitor."""
 
 
-def user_sign_up(*, phone: str, first_name: str, password: str) -> User:
-    try:
-        with transaction.atomic():
-            return User.objects.create_user(phone=phone, password=password, first_name=first_name)
-    except IntegrityError as exc:
-        raise SignUpError(_("Этот номер уже зарегистрирован. Войдите.")) from exc
+@dataclass(frozen=True)
+class PendingSignUp:
+    """A sign-up waiting for its SMS code; kept in the server-side session, never in the user table.
+
+    No account exists for the number until the code is typed, so nobody can squat a number by
+    signing up with it: the person who holds the phone decides.
+    """
+
+    phone: str
+    first_name: str
+    password_hash: str
+
+    def as_session(self) -> dict[str, str]:
+        return {"phone": self.phone, "first_name": self.first_name, "password_hash": self.password_hash}
+
+    @classmethod
+    def from_session(cls, data: object) -> "PendingSignUp | None":
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls(
+                phone=str(data["phone"]), first_name=str(data["first_name"]), password_hash=str(data["password_hash"])
+            )
+        except KeyError:
+            return None
+
+
+def user_phone_taken(*, phone: str) -> bool:
+    """True when a confirmed account holds the number (an unconfirmed one is given to whoever proves it)."""
+    return User.objects.filter(phone=phone, phone_verified_at__isnull=False).exists()
+
+
+def user_sign_up_start(*, phone: str, first_name: str, password: str, ip: str) -> PendingSignUp:
+    """Sign-up step 1: send a code to the number; the account is made when the code comes back
+    (phone_code_verify with signup=...). Raises SignUpError or PhoneCodeError with the visitor's message."""
+    phone = phone_normalize(phone)
+    if user_phone_taken(phone=phone):
+        raise SignUpError(_("Этот номер уже зарегистрирован. Войдите."))
+    phone_code_request(phone=phone, ip=ip)
+    return PendingSignUp(phone=phone, first_name=first_name.strip()[:150], password_hash=make_password(password))
 
 
 def _code_hash(*, phone: str, code: str) -> str:
@@ -74,16 +111,27 @@ def phone_code_request(*, phone: str, ip: str) -> str:
     return phone
 
 
-def phone_code_verify(*, phone: str, code: str, first_name: str = "") -> tuple[User, bool]:
-    """Check the code; sign in the number's user, creating it (without a password) if new.
+def phone_code_verify(
+    *,
+    phone: str,
+    code: str,
+    first_name: str = "",
+    signup: PendingSignUp | None = None,
+    signed_in_user_id: int | None = None,
+) -> tuple[User, bool]:
+    """Check the code; the number is proven: sign in its account, creating it if new.
 
-    Returns (user, created). A wrong code counts an attempt; after
+    Returns (user, created). A new account gets the pending sign-up's name and password
+    (`signup`), or no password (sign-in by SMS). A wrong code counts an attempt; after
     PHONE_CODE_MAX_ATTEMPTS the code is dead and a new one must be requested.
+    `signed_in_user_id`: the visitor is signed in to this account and confirms its number.
     """
     try:
         phone = phone_normalize(phone)
     except ValidationError as exc:
         raise PhoneCodeError(exc.messages[0]) from exc
+    if signup is not None and signup.phone != phone:
+        signup = None  # a sign-up for another number: this code proves only this one
     code = "".join(ch for ch in (code or "") if ch.isdigit())
     now = timezone.now()
     error = ""
@@ -108,17 +156,51 @@ def phone_code_verify(*, phone: str, code: str, first_name: str = "") -> tuple[U
         else:
             row.used_at = now
             row.save(update_fields=["used_at"])
-            user = User.objects.filter(phone=phone).first()
-            created = user is None
-            if user is None:
-                user = User(phone=phone, first_name=first_name.strip()[:150])
-                user.set_unusable_password()
-                user.save()
-            elif not user.is_active:
-                error = _("Аккаунт заблокирован.")
+            user, created, error = _number_proven(
+                phone=phone, first_name=first_name, now=now, signup=signup, signed_in_user_id=signed_in_user_id
+            )
     if error or user is None:
         raise PhoneCodeError(error)
     return user, created
+
+
+def _number_proven(
+    *, phone: str, first_name: str, now: datetime, signup: PendingSignUp | None, signed_in_user_id: int | None
+) -> tuple[User | None, bool, str]:
+    """The number's holder typed its code (inside the caller's transaction): (user, created, error)."""
+    user = User.objects.select_for_update().filter(phone=phone).first()
+    name = (signup.first_name if signup else first_name).strip()[:150]
+    if user is None:
+        user = User(phone=phone, first_name=name, phone_verified_at=now)
+        if signup is not None:
+            user.password = signup.password_hash
+        else:
+            user.set_unusable_password()
+        user.save()
+        return user, True, ""
+    if not user.is_active:
+        return None, False, _("Аккаунт заблокирован.")
+    if user.phone_verified_at is not None:
+        if signup is not None:
+            return None, False, _("Этот номер уже зарегистрирован. Войдите.")
+        return user, False, ""
+    # An account that never proved this number (made by the old password-only sign-up). Unless the
+    # visitor is signed in to it, whoever made it did not show they hold the phone: its password, API
+    # tokens and sessions (Django checks the password hash on every request) stop working, and the
+    # account is now the number holder's alone.
+    fields = ["phone_verified_at"]
+    user.phone_verified_at = now
+    if user.pk != signed_in_user_id:
+        if signup is not None:
+            user.password = signup.password_hash
+        else:
+            user.set_unusable_password()
+        user.first_name = name
+        fields += ["password", "first_name"]
+        Token = apps.get_model("authtoken", "Token")  # the API's tokens (accounts sits below api)
+        Token.objects.filter(user=user).delete()
+    user.save(update_fields=fields)
+    return user, False, ""
 
 
 def user_language_set(*, user: User, language: str) -> None:

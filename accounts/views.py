@@ -13,29 +13,42 @@ from django.utils.translation import gettext as _
 
 from accounts.forms import PhoneAuthenticationForm, PhoneCodeRequestForm, PhoneCodeVerifyForm, SignUpForm
 from accounts.models import User
-from accounts.services import PhoneCodeError, SignUpError, phone_code_request, phone_code_verify, user_sign_up
+from accounts.rules import user_phone_confirmed
+from accounts.services import (
+    PendingSignUp,
+    PhoneCodeError,
+    SignUpError,
+    phone_code_request,
+    phone_code_verify,
+    user_sign_up_start,
+)
 from core.http import safe_next
 
 SESSION_PHONE = "phone_login_phone"
 SESSION_NEXT = "phone_login_next"
+SESSION_SIGNUP = "signup_pending"  # a PendingSignUp: name and password hash until the code comes back
 
 
 def signup(request: HttpRequest) -> HttpResponse:
+    """Sign-up step 1: number, name and password; the account is made once the SMS code comes back."""
     if request.user.is_authenticated:
         return redirect("dashboard:dashboard")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = user_sign_up(
+            pending = user_sign_up_start(
                 phone=form.cleaned_data["phone"],
                 first_name=form.cleaned_data["first_name"],
                 password=form.cleaned_data["password1"],
+                ip=request.META.get("REMOTE_ADDR", ""),
             )
-        except SignUpError as exc:
+        except (SignUpError, PhoneCodeError) as exc:
             form.add_error("phone", str(exc))
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("dashboard:dashboard")
+            request.session[SESSION_SIGNUP] = pending.as_session()
+            request.session[SESSION_PHONE] = pending.phone
+            request.session[SESSION_NEXT] = ""
+            return redirect("accounts:phone_verify")
     return render(request, "accounts/signup.html", {"form": form})
 
 
@@ -58,10 +71,19 @@ class PhoneLoginView(LoginView):
 
 
 def phone_login(request: HttpRequest) -> HttpResponse:
-    """Step 1 of sign-in (and sign-up) by SMS: the phone number."""
-    if request.user.is_authenticated:
+    """Step 1 of sign-in (and sign-up) by SMS: the phone number.
+
+    A signed-in user whose number is not confirmed yet (an account from the old password-only
+    sign-up) comes here to confirm it: the code goes to the account's own number.
+    """
+    confirming = request.user.is_authenticated and not user_phone_confirmed(request.user)
+    if request.user.is_authenticated and not confirming:
         return redirect(safe_next(request, request.GET.get("next", ""), reverse("dashboard:dashboard")))
-    form = PhoneCodeRequestForm(request.POST or None)
+    if confirming:  # the code goes to the account's own number, whatever was posted
+        own = {"phone": getattr(request.user, "phone", "")}
+        form = PhoneCodeRequestForm(own if request.method == "POST" else None, initial=own)
+    else:
+        form = PhoneCodeRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if _sms_locked(request, form.cleaned_data["phone"]):
             return lockout_response(request)
@@ -72,23 +94,35 @@ def phone_login(request: HttpRequest) -> HttpResponse:
         else:
             request.session[SESSION_PHONE] = phone
             request.session[SESSION_NEXT] = request.POST.get("next", "")
+            request.session.pop(SESSION_SIGNUP, None)
             return redirect("accounts:phone_verify")
-    return render(request, "accounts/phone_login.html", {"form": form, "next": request.GET.get("next", "")})
+    return render(
+        request,
+        "accounts/phone_login.html",
+        {"form": form, "next": request.GET.get("next", ""), "confirming": confirming},
+    )
 
 
 def phone_verify(request: HttpRequest) -> HttpResponse:
-    """Step 2: the code from the SMS. A new number becomes an account with no password."""
+    """Step 2: the code from the SMS proves the number. A new number becomes an account: with the
+    password of a pending sign-up, or with none (sign-in by SMS)."""
     phone = request.session.get(SESSION_PHONE)
     if not phone:
         return redirect("accounts:phone_login")
-    is_new = not User.objects.filter(phone=phone).exists()
+    signup = PendingSignUp.from_session(request.session.get(SESSION_SIGNUP))
+    signed_in_id = request.user.pk if request.user.is_authenticated else None
+    is_new = signup is None and not User.objects.filter(phone=phone).exists()
     form = PhoneCodeVerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if _sms_locked(request, phone):
             return lockout_response(request)
         try:
             user, created = phone_code_verify(
-                phone=phone, code=form.cleaned_data["code"], first_name=form.cleaned_data["first_name"]
+                phone=phone,
+                code=form.cleaned_data["code"],
+                first_name=form.cleaned_data["first_name"],
+                signup=signup,
+                signed_in_user_id=signed_in_id,
             )
         except PhoneCodeError as exc:
             # A failed sign-in like a wrong password: counts towards the lockout (django-axes).
@@ -99,8 +133,17 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
         else:
             target = request.session.pop(SESSION_NEXT, "")
             request.session.pop(SESSION_PHONE, None)
+            request.session.pop(SESSION_SIGNUP, None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            if created:
+            if created and signup is not None:
+                messages.success(request, _("Номер подтверждён, аккаунт создан."))
+            elif created:
                 messages.success(request, _("Добро пожаловать! Аккаунт создан, пароль не нужен."))
+            elif user.pk == signed_in_id:
+                messages.success(request, _("Номер подтверждён."))
             return redirect(safe_next(request, target, reverse("dashboard:dashboard")))
-    return render(request, "accounts/phone_verify.html", {"form": form, "phone": phone, "is_new": is_new})
+    return render(
+        request,
+        "accounts/phone_verify.html",
+        {"form": form, "phone": phone, "is_new": is_new, "signup": signup is not None},
+    )

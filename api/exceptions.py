@@ -21,7 +21,7 @@ from auctions.errors import AuctionRuleError
 # AuctionRuleError codes that are about the request itself (400); the rest are
 # conflicts with the auction's current state (409), e.g. "too_low", "ended".
 INPUT_CODES = frozenset({"invalid_amount", "max_below_amount", "no_amount"})
-FORBIDDEN_CODES = frozenset({"not_owner", "own_auction"})
+FORBIDDEN_CODES = frozenset({"not_owner", "own_auction", "phone_unconfirmed"})
 NOT_FOUND_CODES = frozenset({"not_found"})
 
 

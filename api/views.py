@@ -26,6 +26,7 @@ from auctions import bidding
 from auctions.models import Auction, AuctionStatus, Bid
 from auctions.selectors import (
     auction_public_bids,
+    auction_visible_to,
     auctions_active,
     auctions_of_seller,
     auctions_public,
@@ -123,13 +124,13 @@ class ListingListView(ApiLanguageMixin, generics.ListAPIView):
 
 
 class ListingDetailView(ApiLanguageMixin, APIView):
-    """A listing: published ones for everybody; the seller and staff also see their others."""
+    """A listing: published ones for everybody; the seller also sees their others, moderators all."""
 
     permission_classes = [AllowAny]
 
     @extend_schema(responses={200: s.ListingSerializer, **errors(404, 429)})
     def get(self, request: Request, pk: int) -> Response:
-        listing = listing_visible_to(pk=pk, user_id=_user_id(request), is_staff=request.user.is_staff)
+        listing = listing_visible_to(pk=pk, user=request.user)
         if listing is None:
             raise ApiError(message=_not_found(), code="not_found", status_code=404)
         return Response(s.ListingSerializer(listing, context={"request": request}).data)
@@ -145,10 +146,9 @@ AUCTION_FILTERS = ["active", "scheduled", "ended"]
 
 
 def _auction_visible(*, pk: int, user: User | AnonymousUser) -> Auction:
-    """Paid auctions are public; an unpaid one only for its seller and staff."""
-    auction = Auction.objects.select_related("listing", "leader").filter(pk=pk).first()
-    public = auction is not None and auction.is_paid and not auction.listing.operator_test
-    if auction is None or not (public or user.is_staff or auction.seller_id == user.pk):
+    """The auction if this client may see it (auctions_visible: the site's and the WebSocket's rule)."""
+    auction = auction_visible_to(pk=pk, user=user)
+    if auction is None:
         raise ApiError(message=_not_found(), code="not_found", status_code=404)
     return auction
 
@@ -169,7 +169,7 @@ class AuctionListView(ApiLanguageMixin, generics.ListAPIView):
         elif wanted == "scheduled":
             qs = auctions_upcoming(now=now)
         else:
-            qs = auctions_public().filter(is_paid=True).order_by("-created_at", "-id")
+            qs = auctions_public().order_by("-created_at", "-id")
             if wanted == "ended":
                 qs = qs.exclude(status=AuctionStatus.CANCELLED).filter(ends_at__lte=now).order_by("-ends_at", "-id")
         return qs.select_related("listing", "leader")
@@ -224,6 +224,7 @@ class BidCreateView(ApiLanguageMixin, APIView):
         request=s.BidRequestSerializer, responses={201: s.BidResultSerializer, **errors(400, 401, 403, 404, 409, 429)}
     )
     def post(self, request: Request, pk: int) -> Response:
+        _auction_visible(pk=pk, user=request.user)  # an auction this client may not see is a 404, as on the site
         data = s.BidRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         bid = bidding.bid_place(
@@ -243,6 +244,7 @@ class BuyNowView(ApiLanguageMixin, APIView):
 
     @extend_schema(request=None, responses={201: s.BidResultSerializer, **errors(401, 403, 404, 409, 429)})
     def post(self, request: Request, pk: int) -> Response:
+        _auction_visible(pk=pk, user=request.user)
         bid = bidding.auction_buy_now(auction_id=pk, buyer=_user(request))
         return _bid_result(request, auction_id=pk, bid_id=bid.pk, amount=bid.amount)
 
@@ -433,7 +435,7 @@ class FavoriteListView(ApiLanguageMixin, generics.ListAPIView):
         data = s.FavoriteRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = _user(request)
-        listing = listing_visible_to(pk=data.validated_data["listing_id"], user_id=user.pk, is_staff=user.is_staff)
+        listing = listing_visible_to(pk=data.validated_data["listing_id"], user=user)
         if listing is None or not listing.is_public:
             raise ApiError(message=_not_found(), code="not_found", status_code=404)
         listing_services.favorite_add(user=user, listing_id=listing.pk)

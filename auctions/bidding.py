@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.rules import PHONE_UNCONFIRMED, phone_unconfirmed_message, user_phone_confirmed
 from auctions import effects
 from auctions.errors import AuctionRuleError
 from auctions.lifecycle import (
@@ -40,6 +41,8 @@ def _state(auction: Auction) -> PriceState:
 
 
 def _bid_open_check(auction: Auction, bidder: User, now: datetime) -> None:
+    if not user_phone_confirmed(bidder):
+        raise AuctionRuleError(phone_unconfirmed_message(), PHONE_UNCONFIRMED)
     if auction.seller_id == bidder.pk:
         raise AuctionRuleError(_("Продавец не может делать ставки на свой аукцион."), "own_auction")
     if not auction.is_paid or auction.status in (AuctionStatus.PENDING_PAYMENT, AuctionStatus.CANCELLED):

@@ -13,7 +13,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 
-from auctions.live import auction_group, auction_state_load
+from auctions.live import auction_group, auction_state_for
 
 # The only message a page sends is {"type": "sync"}; anything longer is refused unread.
 MAX_MESSAGE_BYTES = 1024
@@ -28,7 +28,7 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.auction_id = int(self.scope["url_route"]["kwargs"]["pk"])
-        state = await database_sync_to_async(auction_state_load)(auction_id=self.auction_id)
+        state = await self._state()
         if state is None:
             await self.close(code=4404)
             return
@@ -36,6 +36,10 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.send_json({"type": "state", **state})
+
+    async def _state(self) -> dict[str, object] | None:
+        """The state if this visitor may see the auction (the pages' and the API's rule), else None."""
+        return await database_sync_to_async(auction_state_for)(auction_id=self.auction_id, user=self.scope.get("user"))
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "group", None):
@@ -47,7 +51,7 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
             if now - self.last_sync < SYNC_MIN_INTERVAL:
                 return  # the state sent a moment ago is still current; spare the database
             self.last_sync = now
-            state = await database_sync_to_async(auction_state_load)(auction_id=self.auction_id)
+            state = await self._state()
             if state is not None:
                 await self.send_json({"type": "state", **state})
         else:

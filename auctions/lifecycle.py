@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.rules import PHONE_UNCONFIRMED, phone_unconfirmed_message, user_phone_confirmed
 from auctions import effects
 from auctions.errors import AuctionRuleError
 from auctions.locks import auction_lock
@@ -107,6 +108,8 @@ def auction_create(
     now = timezone.now()
     if listing.seller_id != seller.pk:
         raise AuctionRuleError(_("Аукцион можно создать только для своего объявления."), "not_owner")
+    if not user_phone_confirmed(seller):
+        raise AuctionRuleError(phone_unconfirmed_message(), PHONE_UNCONFIRMED)
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
         raise AuctionRuleError(_("Укажите время с часовым поясом."), "naive_time")
     if ends_at <= starts_at:

@@ -18,6 +18,7 @@ from auctions.models import (
     Bid,
 )
 from listings.models import ListingPhoto
+from listings.selectors import listings_visible_q
 
 
 def auction_effective_status(auction: Auction, *, now: datetime | None = None) -> str:
@@ -152,9 +153,45 @@ def _with_listing(qs: QuerySet[Auction]) -> QuerySet[Auction]:
     )
 
 
+AUCTION_OPERATOR_PERMISSION = "auctions.change_auction"
+
+
+def auction_operator(user: Any) -> bool:
+    """Staff with the permission to change auctions: they read auctions in every state."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm(AUCTION_OPERATOR_PERMISSION)
+    )
+
+
 def auctions_public() -> QuerySet[Auction]:
-    """Auctions anyone may see: not the operator's test objects (click_test_order)."""
-    return Auction.objects.filter(listing__operator_test=False)
+    """Auctions anyone may see: paid (never pending_payment), on a listing that is published (or sold)
+    now, and not the operator's test objects (click_test_order)."""
+    return Auction.objects.filter(Q(is_paid=True) & listings_visible_q("listing__"))
+
+
+def auctions_visible(*, user: Any) -> QuerySet[Auction]:
+    """The one visibility rule for auction pages, the API and the WebSocket.
+
+    The public sees auctions_public(); the seller sees their own in every state, the winner keeps
+    seeing the auction they won (the seller's contacts are on it), and staff with the permission to
+    change auctions see everything.
+    """
+    qs = Auction.objects.all()
+    if auction_operator(user):
+        return qs
+    rule = Q(is_paid=True) & listings_visible_q("listing__")
+    if user is not None and user.is_authenticated:
+        rule |= Q(seller_id=user.pk) | Q(winner_id=user.pk)
+    return qs.filter(rule)
+
+
+def auction_visible_to(*, pk: int, user: Any) -> Auction | None:
+    """The auction (listing, seller, winner and leader joined) if this visitor may see it, else None."""
+    return auctions_visible(user=user).select_related("listing", "seller", "winner", "leader").filter(pk=pk).first()
 
 
 def auctions_active(*, now: datetime | None = None) -> QuerySet[Auction]:
@@ -198,9 +235,11 @@ def auctions_ending_soon(*, now: datetime | None = None) -> QuerySet[Auction]:
     )
 
 
-def auction_open_for_listing(*, listing_id: int) -> Auction | None:
+def auction_open_for_listing(*, listing_id: int, user: Any) -> Auction | None:
+    """The listing's latest auction that is not cancelled, if this visitor may see it (auctions_visible)."""
     return (
-        Auction.objects.filter(listing_id=listing_id)
+        auctions_visible(user=user)
+        .filter(listing_id=listing_id)
         .exclude(status=AuctionStatus.CANCELLED)
         .order_by("-created_at", "-id")
         .first()

@@ -42,11 +42,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user_id = request.user.pk if request.user.is_authenticated else None
-    listing = listing_visible_to(pk=pk, user_id=user_id, is_staff=request.user.is_staff)
+    listing = listing_visible_to(pk=pk, user=request.user)
     if listing is None:
         raise Http404
     listing_view_count(request, listing)
-    auction = auction_open_for_listing(listing_id=listing.pk)
+    auction = auction_open_for_listing(listing_id=listing.pk, user=request.user)
     panel = auction_panel(auction) if auction else None
     is_seller = user_id is not None and user_id == listing.seller_id
     # The seller's buttons: a new auction, "sold" and "archive" only while no auction is open.

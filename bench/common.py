@@ -152,10 +152,13 @@ def listing_create(seller: Any, title: str) -> Any:
 
 def seller_get() -> Any:
     from django.contrib.auth import get_user_model
+    from django.utils import timezone
 
     User = get_user_model()
     seller = User.objects.filter(phone="+998900000100").first()
-    return seller or User.objects.create_user(phone="+998900000100", password=BENCH_PASSWORD, first_name="Продавец")
+    return seller or User.objects.create_user(
+        phone="+998900000100", password=BENCH_PASSWORD, first_name="Продавец", phone_verified_at=timezone.now()
+    )
 
 
 def hot_auction_create(*, title: str = "Бенчмарк", paid: bool = True) -> Any:
@@ -188,11 +191,14 @@ def buyers_create(count: int) -> tuple[list[Any], list[str]]:
     """`count` buyers and a signed-in session cookie for each."""
     from django.contrib.auth import get_user_model
     from django.test import Client
+    from django.utils import timezone
 
     User = get_user_model()
     buyers, cookies = [], []
     for i in range(count):
-        buyer = User.objects.create_user(phone=f"+9989010{i:05d}", password=BENCH_PASSWORD, first_name=f"Б{i}")
+        buyer = User.objects.create_user(
+            phone=f"+9989010{i:05d}", password=BENCH_PASSWORD, first_name=f"Б{i}", phone_verified_at=timezone.now()
+        )
         client = Client()
         client.force_login(buyer)
         buyers.append(buyer)

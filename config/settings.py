@@ -252,7 +252,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploads above this go to a temporary file instead of memory (ten 5 MB photos would be 50 MB of RAM).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 
 # --- Background work and live updates ----------------------------------------
 # Celery on Redis in production; without a broker tasks run eagerly in the
@@ -337,6 +338,13 @@ PHONE_CODE_MAX_ATTEMPTS = env.int("PHONE_CODE_MAX_ATTEMPTS", default=5)
 PHONE_CODE_RESEND_SECONDS = env.int("PHONE_CODE_RESEND_SECONDS", default=60)
 PHONE_CODE_PER_NUMBER_HOURLY = env.int("PHONE_CODE_PER_NUMBER_HOURLY", default=5)
 PHONE_CODE_PER_IP_HOURLY = env.int("PHONE_CODE_PER_IP_HOURLY", default=20)
+# Uploads (listings.services): per seller and hour, and how many pixels one request may decode
+# (after JPEG's reduced-scale decoding), which bounds a request's time and memory. 0 turns a limit off.
+LISTINGS_PER_USER_HOURLY = env.int("LISTINGS_PER_USER_HOURLY", default=10)
+PHOTOS_PER_USER_HOURLY = env.int("PHOTOS_PER_USER_HOURLY", default=60)
+PHOTO_REQUEST_PIXEL_BUDGET = env.int("PHOTO_REQUEST_PIXEL_BUDGET", default=32_000_000)
+# Photos are decoded by one request at a time per process; a request waits at most this long.
+PHOTO_PROCESSING_WAIT_SECONDS = env.float("PHOTO_PROCESSING_WAIT_SECONDS", default=1.0)
 
 # --- Auctions ----------------------------------------------------------------
 # Seconds between runs of the in-process job that records time-driven changes.

@@ -9,7 +9,9 @@ class CoreConfig(AppConfig):
         from django.core.signals import got_request_exception
 
         from core.errors import database_error_mark
+        from core.memory import malloc_large_blocks_mmapped
         from core.ratelimit import rate_limits_check
 
         checks.register(rate_limits_check)
         got_request_exception.connect(database_error_mark, dispatch_uid="core.database_error_mark")
+        malloc_large_blocks_mmapped()  # photo bitmaps go back to the system when freed (core/memory.py)

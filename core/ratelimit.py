@@ -7,6 +7,7 @@ process shares them). Each limited view counts per signed-in user AND per
 client address (REMOTE_ADDR, made real by core.clientip behind nginx).
 """
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,3 +90,23 @@ def rate_limits_check(**kwargs: Any) -> list[Error]:
                     )
                 )
     return errors
+
+
+def rate_limit_take(key: str, limit: Limit, *, amount: int = 1) -> bool:
+    """Count `amount` events at once in a fixed window (e.g. the photos of one upload); True when the
+    window's total stays within the limit. A refused take is not counted. A limit of 0 is off."""
+    if limit.count <= 0 or amount <= 0:
+        return True
+    if amount > limit.count:
+        return False
+    if cache.add(key, amount, timeout=limit.seconds):
+        return True
+    try:
+        value = cache.incr(key, amount)
+    except ValueError:  # expired between add and incr
+        return cache.add(key, amount, timeout=limit.seconds) or rate_limit_take(key, limit, amount=amount)
+    if value > limit.count:
+        with contextlib.suppress(ValueError):
+            cache.decr(key, amount)  # refused: give the amount back
+        return False
+    return True

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.rules import PHONE_UNCONFIRMED, phone_unconfirmed_message, user_phone_confirmed
 from auctions.errors import AuctionRuleError
 from auctions.lifecycle import auction_fee_paid, auction_fee_refunded, auction_record
 from auctions.locks import auction_lock
@@ -88,6 +89,8 @@ def fee_initiate(*, auction_id: int, user: User) -> AuctionPayment:
         auction = auction_lock(auction_id=auction_id)
         if auction.seller_id != user.pk:
             raise AuctionRuleError(_("Оплатить сбор может только продавец."), "not_owner")
+        if not user_phone_confirmed(user):
+            raise AuctionRuleError(phone_unconfirmed_message(), PHONE_UNCONFIRMED)
         if auction.is_paid:
             raise AuctionRuleError(_("Сбор за этот аукцион уже оплачен."), "already_paid")
         if auction.status != AuctionStatus.PENDING_PAYMENT:

@@ -305,7 +305,9 @@ def _self_test_findings() -> list[Finding]:
 
     def work() -> list[Finding]:
         now = timezone.now()
-        seller, _created = User.objects.get_or_create(phone=SELF_TEST_PHONE, defaults={"first_name": "click_doctor"})
+        seller, _created = User.objects.get_or_create(
+            phone=SELF_TEST_PHONE, defaults={"first_name": "click_doctor", "phone_verified_at": now}
+        )
         payment = test_fee_payment_create(
             seller=seller,
             title="click_doctor self-test",

@@ -172,7 +172,9 @@ def _self_test_findings() -> list[Finding]:
 
     def work() -> list[Finding]:
         now = timezone.now()
-        seller, _created = User.objects.get_or_create(phone=SELF_TEST_PHONE, defaults={"first_name": "payme_doctor"})
+        seller, _created = User.objects.get_or_create(
+            phone=SELF_TEST_PHONE, defaults={"first_name": "payme_doctor", "phone_verified_at": now}
+        )
         payment = test_fee_payment_create(
             seller=seller,
             title="payme_doctor self-test",

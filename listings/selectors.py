@@ -73,7 +73,7 @@ def listings_with_photos(qs: QuerySet[Listing] | None = None) -> QuerySet[Listin
 
 def listings_public() -> QuerySet[Listing]:
     # The operator's test objects (click_test_order) are published for Click's tester, never for the public.
-    return listings_with_photos(Listing.objects.filter(status=ListingStatus.PUBLISHED, operator_test=False))
+    return listings_with_photos(Listing.objects.filter(listings_public_q()))
 
 
 def listings_newest(*, limit: int = 12, now: datetime | None = None) -> QuerySet[Listing]:
@@ -92,18 +92,46 @@ def listings_favorite_of(*, user_id: int, now: datetime | None = None) -> QueryS
     return listings_with_auction_state(qs, now=now).order_by("-favorited_by__created_at")
 
 
-def listing_visible_to(*, pk: int, user_id: int | None, is_staff: bool) -> Listing | None:
-    """The listing if this visitor may see it: published, or their own, or staff."""
-    listing = listings_with_photos().filter(pk=pk).first()
-    if listing is None:
-        return None
-    if (
-        (listing.status in LISTING_VISIBLE_STATUSES and not listing.operator_test)
-        or is_staff
-        or listing.seller_id == user_id
-    ):
-        return listing
-    return None
+# Who reads what: the one rule for pages, the API and live updates. Read access follows write access:
+# a staff member reads unpublished listings only with the moderator's permission.
+LISTING_MODERATOR_PERMISSION = "listings.change_listing"
+
+
+def listing_moderator(user: Any) -> bool:
+    """Staff with the permission to moderate listings: they read (and write) listings in every status."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm(LISTING_MODERATOR_PERMISSION)
+    )
+
+
+def listings_public_q(prefix: str = "") -> Q:
+    """The catalogue's condition: published and not the operator's test object."""
+    return Q(**{f"{prefix}status": ListingStatus.PUBLISHED, f"{prefix}operator_test": False})
+
+
+def listings_visible_q(prefix: str = "") -> Q:
+    """The condition for a listing anyone may open: published or sold, not the operator's test object."""
+    return Q(**{f"{prefix}status__in": LISTING_VISIBLE_STATUSES, f"{prefix}operator_test": False})
+
+
+def listings_visible(*, user: Any) -> QuerySet[Listing]:
+    """The listings this visitor may read: published or sold ones; their own in any status; all for moderators."""
+    qs = listings_with_photos()
+    if listing_moderator(user):
+        return qs
+    rule = listings_visible_q()
+    if user is not None and user.is_authenticated:
+        rule |= Q(seller_id=user.pk)
+    return qs.filter(rule)
+
+
+def listing_visible_to(*, pk: int, user: Any) -> Listing | None:
+    """The listing if this visitor may read it (listings_visible), else None."""
+    return listings_visible(user=user).filter(pk=pk).first()
 
 
 def listings_moderation_queue() -> QuerySet[Listing]:

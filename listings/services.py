@@ -1,6 +1,7 @@
 """Writes to listings: create/edit, moderation, photos, favorites, views."""
 
 import io
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -17,6 +18,8 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import User
+from accounts.rules import PHONE_UNCONFIRMED, phone_unconfirmed_message, user_phone_confirmed
+from core.ratelimit import Limit, rate_limit_take
 from listings.models import (
     AUCTION_OPEN_STATUSES,
     LISTING_SELLER_FIELDS,
@@ -29,10 +32,17 @@ from listings.models import (
 
 MAX_PHOTOS = 10
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_PHOTO_PIXELS = 40_000_000
+MAX_PHOTO_PIXELS = 40_000_000  # by the file's header, before anything is decoded
+# One photo's decoded bitmap (after JPEG's draft decoding at a reduced scale), plus its RGB copy for
+# a photo with transparency or a palette: the memory a photo may take while it is re-encoded
+# (bench/uploads.py measures it). A phone's JPEG decodes at 1/2 or 1/4 scale and fits; a PNG or
+# WebP is decoded whole: up to about 14 megapixels (RGB) or 6 megapixels (RGBA).
+PHOTO_DECODE_BYTES_MAX = 40 * 1024 * 1024
 PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 PHOTO_MAX_SIDE = 2000
 THUMB_SIZE = (640, 480)
+HOUR = 3600
+_PHOTO_SLOT = threading.Lock()
 
 EDITABLE_FIELDS = frozenset(LISTING_SELLER_FIELDS)
 
@@ -52,34 +62,68 @@ def _fill_prices(listing: Listing) -> None:
         )
 
 
-def photo_prepare(upload: UploadedFile) -> tuple[ContentFile, ContentFile]:
-    """Validate an uploaded photo; return (re-encoded image without EXIF, thumbnail).
+def _photo_refused(upload: UploadedFile, message: str, code: str) -> ValidationError:
+    return ValidationError(message, params={"name": upload.name}, code=code)
 
-    Only JPEG, PNG and WebP up to 5 MB; the file is decoded, turned upright by
-    its EXIF orientation and re-encoded, which drops EXIF (GPS position, camera).
+
+def _decode_target(width: int, height: int) -> tuple[int, int]:
+    """The size the photo is stored at: within PHOTO_MAX_SIDE × PHOTO_MAX_SIDE, never enlarged."""
+    scale = min(1.0, PHOTO_MAX_SIDE / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _decode_cost(image: Image.Image) -> int:
+    """Bytes the decoded bitmap takes, plus its RGB copy when it is in another mode (alpha, palette)."""
+    pixels = image.width * image.height
+    per_band = 2 if image.mode.startswith("I;16") else (4 if image.mode in ("I", "F") else 1)
+    decoded = pixels * len(image.getbands()) * per_band
+    return decoded if image.mode in ("RGB", "L") else decoded + pixels * 3
+
+
+def _photo_open(upload: UploadedFile) -> Image.Image:
+    """Open a photo without decoding it: format, header size and the decode cost are checked here.
+
+    A JPEG is set to decode at the smallest DCT scale (1/2, 1/4, 1/8) still at least the stored
+    size (Pillow's draft), so a phone's 12-48 megapixel photo decodes as 2-3 megapixels.
     """
     if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
-        raise ValidationError(_("Фото %(name)s больше 5 МБ."), params={"name": upload.name}, code="photo_too_big")
+        raise _photo_refused(upload, _("Фото %(name)s больше 5 МБ."), "photo_too_big")
     try:
         upload.seek(0)
         image: Image.Image = Image.open(upload)
         image_format = image.format or ""
         if image_format not in PHOTO_FORMATS:
-            raise ValidationError(
-                _("Фото %(name)s: поддерживаются JPEG, PNG и WebP."), params={"name": upload.name}, code="photo_type"
-            )
+            raise _photo_refused(upload, _("Фото %(name)s: поддерживаются JPEG, PNG и WebP."), "photo_type")
         if image.width * image.height > MAX_PHOTO_PIXELS:
-            raise ValidationError(
-                _("Фото %(name)s слишком большое по размеру."), params={"name": upload.name}, code="photo_pixels"
-            )
-        image.load()
+            raise _photo_refused(upload, _("Фото %(name)s слишком большое по размеру."), "photo_pixels")
+        if image_format == "JPEG":
+            image.draft("RGB", _decode_target(image.width, image.height))
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise ValidationError(
-            _("Файл %(name)s не похож на фото."), params={"name": upload.name}, code="photo_invalid"
-        ) from exc
+        raise _photo_refused(upload, _("Файл %(name)s не похож на фото."), "photo_invalid") from exc
+    if _decode_cost(image) > PHOTO_DECODE_BYTES_MAX:
+        image.close()
+        raise _photo_refused(
+            upload,
+            _("Фото %(name)s слишком большое для PNG или WebP: сохраните его в JPEG или уменьшите."),
+            "photo_pixels",
+        )
+    return image
+
+
+def _photo_encode(upload: UploadedFile, image: Image.Image) -> tuple[ContentFile, ContentFile]:
+    """Decode, turn upright by EXIF, shrink and re-encode as JPEG (which drops EXIF: GPS, camera)."""
+    try:
+        image.load()
+        if image.mode not in ("RGB", "L"):
+            # The stored JPEG has no alpha anyway: drop it before resizing (faster, a third less memory).
+            converted = image.convert("RGB")
+            image.close()
+            image = converted
+        image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+    except (OSError, Image.DecompressionBombError, ValueError) as exc:
+        raise _photo_refused(upload, _("Файл %(name)s не похож на фото."), "photo_invalid") from exc
     image = ImageOps.exif_transpose(image) or image
     image = image.convert("RGB")
-    image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
     full = io.BytesIO()
     image.save(full, format="JPEG", quality=86, optimize=True)  # no exif= argument: metadata is dropped
     thumb = ImageOps.fit(image, THUMB_SIZE)
@@ -88,15 +132,79 @@ def photo_prepare(upload: UploadedFile) -> tuple[ContentFile, ContentFile]:
     return ContentFile(full.getvalue(), name="photo.jpg"), ContentFile(small.getvalue(), name="thumb.jpg")
 
 
-def _photos_add(*, listing: Listing, photos: Sequence[UploadedFile]) -> None:
-    existing = listing.photos.count()
-    if existing + len(photos) > MAX_PHOTOS:
+def photo_prepare(upload: UploadedFile) -> tuple[ContentFile, ContentFile]:
+    """Validate an uploaded photo; return (re-encoded image without EXIF, thumbnail)."""
+    return photos_prepare([upload])[0]
+
+
+def photos_prepare(uploads: Sequence[UploadedFile]) -> list[tuple[ContentFile, ContentFile]]:
+    """Validate and re-encode the photos of one request, one at a time.
+
+    Only JPEG, PNG and WebP up to 5 MB each. Every header is checked before anything is decoded,
+    and together the photos may decode to at most PHOTO_REQUEST_PIXEL_BUDGET pixels (after JPEG's
+    reduced-scale decoding): one request's time and memory stay bounded whatever it carries.
+    """
+    if not uploads:
+        return []
+    opened: list[Image.Image] = []
+    try:
+        for upload in uploads:
+            opened.append(_photo_open(upload))
+        decoded = sum(image.width * image.height for image in opened)
+        if 0 < settings.PHOTO_REQUEST_PIXEL_BUDGET < decoded:
+            raise ValidationError(
+                _("Слишком много больших фото за один раз: загрузите часть сейчас, остальные — при редактировании."),
+                code="photo_budget",
+            )
+        # One request decodes at a time per process (the ASGI server runs requests in parallel threads):
+        # a worker's memory stays bounded, and a request that waits too long is told to retry.
+        if not _PHOTO_SLOT.acquire(timeout=settings.PHOTO_PROCESSING_WAIT_SECONDS):
+            raise ValidationError(_("Сейчас загружается много фото. Повторите через минуту."), code="photo_busy")
+        try:
+            prepared = []
+            for upload, image in zip(uploads, opened, strict=True):
+                prepared.append(_photo_encode(upload, image))
+                image.close()  # the decoded bitmap goes before the next one is decoded
+        finally:
+            _PHOTO_SLOT.release()
+        return prepared
+    finally:
+        for image in opened:
+            image.close()
+
+
+def _photos_rate_check(*, user: User, count: int) -> None:
+    """At most PHOTOS_PER_USER_HOURLY photos an hour per seller (counted before they are decoded)."""
+    if count and not rate_limit_take(
+        f"listings:photos:user:{user.pk}", Limit(settings.PHOTOS_PER_USER_HOURLY, HOUR), amount=count
+    ):
+        raise ValidationError(_("Слишком много фото за час. Попробуйте позже."), code="photo_rate_limited")
+
+
+def _listings_rate_check(*, user: User) -> None:
+    """At most LISTINGS_PER_USER_HOURLY new listings an hour per seller."""
+    if not rate_limit_take(f"listings:create:user:{user.pk}", Limit(settings.LISTINGS_PER_USER_HOURLY, HOUR)):
+        raise ValidationError(_("Слишком много новых объявлений за час. Попробуйте позже."), code="rate_limited")
+
+
+def _photos_count_check(*, existing: int, adding: int) -> None:
+    if existing + adding > MAX_PHOTOS:
         raise ValidationError(_("Не больше %(n)s фото."), params={"n": MAX_PHOTOS}, code="too_many_photos")
-    prepared = [photo_prepare(photo) for photo in photos]
+
+
+def _photos_add(*, listing: Listing, prepared: Sequence[tuple[ContentFile, ContentFile]]) -> None:
+    """Store photos already prepared (outside the transaction); the listing row is locked by the caller."""
+    _photos_count_check(existing=listing.photos.count(), adding=len(prepared))
     last = listing.photos.order_by("-position").values_list("position", flat=True).first()
     start = 0 if last is None else last + 1
     for offset, (image, thumb) in enumerate(prepared):
         ListingPhoto.objects.create(listing=listing, image=image, thumbnail=thumb, position=start + offset)
+
+
+def _publisher_check(user: User) -> None:
+    """Only an account whose number is confirmed may send a listing to the public (or to moderation)."""
+    if not user_phone_confirmed(user):
+        raise ValidationError(phone_unconfirmed_message(), code=PHONE_UNCONFIRMED)
 
 
 def _status_after_edit() -> str:
@@ -129,19 +237,36 @@ def listing_create(
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"unknown listing fields: {sorted(unknown)}")
+    if submit and not operator_test:
+        _publisher_check(seller)
+    _photos_count_check(existing=0, adding=len(photos))
+    listing = Listing(seller=seller, **fields)
+    _fill_prices(listing)
+    if submit:
+        _mark_submitted(listing)
+    if operator_test:
+        listing.operator_test = True  # hidden from every public read (listings/auctions selectors)
+        listing.status = ListingStatus.PUBLISHED
+        listing.published_at = timezone.now()
+    listing.full_clean()
+    if not operator_test:
+        _listings_rate_check(user=seller)
+    _photos_rate_check(user=seller, count=len(photos))
+    prepared = photos_prepare(photos)  # the slow part, before any transaction or row lock
     with transaction.atomic():
-        listing = Listing(seller=seller, **fields)
-        _fill_prices(listing)
-        if submit:
-            _mark_submitted(listing)
-        if operator_test:
-            listing.operator_test = True  # hidden from every public read (listings/auctions selectors)
-            listing.status = ListingStatus.PUBLISHED
-            listing.published_at = timezone.now()
-        listing.full_clean()
         listing.save()
-        _photos_add(listing=listing, photos=photos)
+        _photos_add(listing=listing, prepared=prepared)
     return listing
+
+
+def _listing_editable_check(listing: Listing) -> None:
+    if listing.auctions.filter(status__in=AUCTION_OPEN_STATUSES).exists():
+        # Buyers bid on what they saw: no bait-and-switch while an auction is open, and a listing
+        # with an open auction stays published (an edit would send it back to moderation).
+        raise ValidationError(
+            _("Пока у объявления открыт аукцион, менять его нельзя. Неоплаченный аукцион можно отменить."),
+            code="auction_running",
+        )
 
 
 def listing_update(*, listing: Listing, user: User, photos: Sequence[UploadedFile] = (), **fields: Any) -> Listing:
@@ -151,23 +276,24 @@ def listing_update(*, listing: Listing, user: User, photos: Sequence[UploadedFil
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"unknown listing fields: {sorted(unknown)}")
+    prepared: list[tuple[ContentFile, ContentFile]] = []
+    if photos:  # refused before the photos are decoded when the edit cannot go through anyway
+        _listing_editable_check(listing)
+        _photos_count_check(existing=listing.photos.count(), adding=len(photos))
+        _photos_rate_check(user=user, count=len(photos))
+        prepared = photos_prepare(photos)  # the slow part, before the row lock
     with transaction.atomic():
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
-        if locked.auctions.filter(status__in=AUCTION_OPEN_STATUSES).exists():
-            # Buyers bid on what they saw: no bait-and-switch while an auction is open, and a listing
-            # with an open auction stays published (an edit would send it back to moderation).
-            raise ValidationError(
-                _("Пока у объявления открыт аукцион, менять его нельзя. Неоплаченный аукцион можно отменить."),
-                code="auction_running",
-            )
+        _listing_editable_check(locked)
         for name, value in fields.items():
             setattr(locked, name, value)
         _fill_prices(locked)
         if locked.status not in (ListingStatus.DRAFT, ListingStatus.SOLD, ListingStatus.ARCHIVED):
+            _publisher_check(user)
             _mark_submitted(locked)  # a sold or archived flat stays so: "relist" puts it up again
         locked.full_clean()
         locked.save()
-        _photos_add(listing=locked, photos=photos)
+        _photos_add(listing=locked, prepared=prepared)
     return locked
 
 
@@ -178,6 +304,7 @@ def listing_submit(*, listing: Listing, user: User) -> Listing:
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
         if locked.status not in (ListingStatus.DRAFT, ListingStatus.REJECTED):
             raise ValidationError(_("Объявление уже отправлено."), code="already_submitted")
+        _publisher_check(user)
         _mark_submitted(locked)
         locked.save()
     return locked
@@ -312,6 +439,7 @@ def listing_relist(*, listing: Listing, user: User) -> Listing:
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
         if locked.status not in (ListingStatus.SOLD, ListingStatus.ARCHIVED):
             raise ValidationError(_("Снова выставить можно проданную или архивную квартиру."), code="not_relistable")
+        _publisher_check(user)
         _mark_submitted(locked)
         locked.sold_at = None
         locked.sold_price = None

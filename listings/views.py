@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from core.http import safe_next
 from listings import services
 from listings.forms import ListingForm, RejectForm, SearchForm
-from listings.models import LISTING_VISIBLE_STATUSES, Listing, ListingPhoto, ListingStatus
-from listings.selectors import listings_favorite_of, listings_moderation_queue, listings_search
+from listings.models import Listing, ListingPhoto, ListingStatus
+from listings.selectors import listings_favorite_of, listings_moderation_queue, listings_search, listings_visible_q
 
 PAGE_SIZE = 24
 
@@ -180,7 +180,7 @@ def photo_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def favorite_toggle(request: HttpRequest, pk: int) -> HttpResponse:
-    listing = get_object_or_404(Listing, pk=pk, status__in=LISTING_VISIBLE_STATUSES)
+    listing = get_object_or_404(Listing.objects.filter(listings_visible_q()), pk=pk)
     added = services.favorite_toggle(user=request.user, listing_id=listing.pk)
     messages.success(request, _("Добавлено в избранное.") if added else _("Убрано из избранного."))
     return HttpResponseRedirect(

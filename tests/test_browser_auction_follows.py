@@ -54,9 +54,15 @@ class TestTheAuctionPageFollows(ChannelsLiveServerTestCase):
     def setUp(self) -> None:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs a loop in this thread
         geo_ensure()
-        self.seller = User.objects.create_user(phone="+998901400001", password=PASSWORD, first_name="Дилшод")
-        self.alice = User.objects.create_user(phone="+998901400002", password=PASSWORD, first_name="Алия")
-        self.bob = User.objects.create_user(phone="+998901400003", password=PASSWORD, first_name="Бобур")
+        self.seller = User.objects.create_user(
+            phone="+998901400001", password=PASSWORD, first_name="Дилшод", phone_verified_at=timezone.now()
+        )
+        self.alice = User.objects.create_user(
+            phone="+998901400002", password=PASSWORD, first_name="Алия", phone_verified_at=timezone.now()
+        )
+        self.bob = User.objects.create_user(
+            phone="+998901400003", password=PASSWORD, first_name="Бобур", phone_verified_at=timezone.now()
+        )
         self.listing = listing_create(
             seller=self.seller,
             title="3-комнатная квартира в Чиланзаре",

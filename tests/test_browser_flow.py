@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from auctions.models import Auction, Bid
 from clickuz.models import ClickCallback
+from core.sms import sms_outbox
 from fees.models import AuctionPayment
 from tests.browser import launch_browser
 
@@ -57,6 +58,11 @@ def test_seller_pays_fee_through_click_sandbox_and_buyer_bids(live_server, make_
         seller_page.fill("input[name=password1]", "Uy-sotaman-2026")
         seller_page.fill("input[name=password2]", "Uy-sotaman-2026")
         seller_page.click("button:has-text('Создать аккаунт')")
+        # The account is made once the number is confirmed by the code sent to it.
+        expect(seller_page.locator("h1")).to_have_text("Код из SMS")
+        code = re.search(r"\b(\d{6})\b", sms_outbox[-1].text).group(1)  # type: ignore[union-attr]
+        seller_page.fill("input[name=code]", code)
+        seller_page.click("button:has-text('Подтвердить и создать аккаунт')")
         expect(seller_page.locator("h1")).to_have_text("Кабинет продавца")
 
         # Create a listing with a photo.

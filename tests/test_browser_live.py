@@ -34,9 +34,15 @@ class TestLiveAuctionPage(ChannelsLiveServerTestCase):
     def setUp(self) -> None:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs a loop in this thread
         geo_ensure()  # a previous transactional test's flush removed the regions the data migration loaded
-        self.seller = seller = User.objects.create_user(phone="+998901000001", password=PASSWORD, first_name="Дилшод")
-        self.alice = User.objects.create_user(phone="+998901000002", password=PASSWORD, first_name="Алия")
-        self.bob = User.objects.create_user(phone="+998901000003", password=PASSWORD, first_name="Бобур")
+        self.seller = seller = User.objects.create_user(
+            phone="+998901000001", password=PASSWORD, first_name="Дилшод", phone_verified_at=timezone.now()
+        )
+        self.alice = User.objects.create_user(
+            phone="+998901000002", password=PASSWORD, first_name="Алия", phone_verified_at=timezone.now()
+        )
+        self.bob = User.objects.create_user(
+            phone="+998901000003", password=PASSWORD, first_name="Бобур", phone_verified_at=timezone.now()
+        )
         listing = listing_create(
             seller=seller,
             title="3-комнатная квартира в Чиланзаре",
