@@ -2,7 +2,7 @@
 locks the auction row first (auctions.locks) and re-checks the clock under the lock."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -34,6 +34,10 @@ from auctions.selectors import auction_min_next_bid
 from core.formatting import format_amount
 
 logger = logging.getLogger(__name__)
+
+
+# The smallest step of time the database stores.
+MOMENT = timedelta(microseconds=1)
 
 
 def _state(auction: Auction) -> PriceState:
@@ -235,7 +239,9 @@ def auction_buy_now(*, auction_id: int, buyer: User) -> Bid:
         auction.current_price = auction.leader_max = bid.amount
         auction.leader = buyer
         auction.bid_count = 1
-        auction.ends_at = now
+        # The sale ends the auction now; a sale at the very instant it starts still ends after it
+        # (the table's rule: an auction ends after its start).
+        auction.ends_at = max(now, auction.starts_at + MOMENT)
         auction_mark_ended(auction, now=now)
         auction.save(update_fields=[*dict.fromkeys(fields), "updated_at"])
         transaction.on_commit(lambda: effects.auction_ended_effects(auction_id=auction_id))

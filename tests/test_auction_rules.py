@@ -288,6 +288,18 @@ def test_buy_now_ends_the_auction_sold(listing, rivals):
     refused("ended", bid_place, auction_id=auction.pk, bidder=rivals[1], amount=START * 3)
 
 
+def test_buy_now_at_the_very_instant_of_the_start_is_a_clean_sale(listing, rivals, monkeypatch):
+    auction = _reserved(listing, START + 10 * STEP, buy_now_price=START * 2)
+    start = fresh(auction).starts_at
+    monkeypatch.setattr(timezone, "now", lambda: start)  # the buyer presses at the exact start
+
+    bid = auction_buy_now(auction_id=auction.pk, buyer=rivals[0])
+
+    row = fresh(auction)
+    assert bid.kind == BidKind.BUY_NOW and row.status == AuctionStatus.ENDED and row.winner_id == rivals[0].pk
+    assert row.ended_at == start and start < row.ends_at <= start + timedelta(milliseconds=1)
+
+
 def test_buy_now_is_gone_after_the_first_bid(listing, rivals):
     auction = _reserved(listing, START + 10 * STEP, buy_now_price=START * 2)
     bid_place(auction_id=auction.pk, bidder=rivals[0], amount=START)
