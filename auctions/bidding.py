@@ -134,6 +134,13 @@ def bid_place(
                 minimum = auction_min_next_bid(auction)
                 if parsed < minimum:
                     raise _bid_too_low(minimum)
+                if is_leader and ceiling is not None and before.leader_max is not None and ceiling < before.leader_max:
+                    # A maximum is never lowered: the system may already have bid for the leader up to it.
+                    raise AuctionRuleError(
+                        _("Ваш максимум — %(max)s сум. Новый максимум не может быть меньше.")
+                        % {"max": format_amount(before.leader_max)},
+                        "max_below_current",
+                    )
             result = bid_resolve(
                 before,
                 bidder=bidder.pk,

@@ -177,6 +177,24 @@ def test_leader_raises_the_maximum_without_raising_the_price(paid_auction, rival
     assert fresh(paid_auction).leader_id == a.pk
 
 
+def test_a_leader_cannot_lower_the_maximum(paid_auction, rivals):
+    a = rivals[0]
+    bid_place(auction_id=paid_auction.pk, bidder=a, amount=START, max_amount=START + 9 * STEP)
+    before = fresh(paid_auction)
+    error = refused(
+        "max_below_current",
+        bid_place,
+        auction_id=paid_auction.pk,
+        bidder=a,
+        amount=START + STEP,
+        max_amount=START + 3 * STEP,
+    )
+    assert "Новый максимум не может быть меньше" in error.message
+    row = fresh(paid_auction)
+    assert (row.current_price, row.leader_max, row.bid_count) == (before.current_price, START + 9 * STEP, 1)
+    assert Bid.objects.filter(auction=paid_auction).count() == 1
+
+
 def test_maximum_below_the_bid_is_refused(paid_auction, rivals):
     refused(
         "max_below_amount", bid_place, auction_id=paid_auction.pk, bidder=rivals[0], amount=START, max_amount=START - 1
