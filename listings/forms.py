@@ -18,7 +18,7 @@ from listings.models import (
     Renovation,
 )
 from listings.selectors import SearchParams, Sort
-from listings.services import MAX_PHOTO_BYTES, MAX_PHOTOS
+from listings.services import MAX_PHOTO_BYTES, MAX_PHOTOS, listing_prices_check
 
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
 
@@ -118,6 +118,11 @@ class ListingForm(forms.ModelForm):
             self.add_error("kitchen_area", _("Площадь кухни больше общей."))
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             self.add_error("longitude", _("Укажите и широту, и долготу — или ни одну."))
+        if data.get("price") is not None and data.get("currency"):
+            try:
+                listing_prices_check(price=data["price"], currency=data["currency"], area=data.get("area"))
+            except ValidationError as exc:
+                self.add_error("price", exc)
         return data
 
 

@@ -4,21 +4,23 @@ import io
 import threading
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import DecimalValidator
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import DecimalField, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import User
 from accounts.rules import PHONE_UNCONFIRMED, phone_unconfirmed_message, user_phone_confirmed
+from core.formatting import format_amount
 from core.ratelimit import Limit, rate_limit_take
 from listings.models import (
     AUCTION_OPEN_STATUSES,
@@ -55,8 +57,30 @@ def listing_prices(*, price: Decimal, currency: str, area: Decimal) -> tuple[Dec
     return price_uzs, per_m2
 
 
+def listing_prices_check(*, price: Decimal, currency: str, area: Decimal | None) -> None:
+    """The soum prices derived from a price must fit their columns (a huge dollar price overflows
+    them): a ValidationError on `price` if not. The bounds come from the fields' definitions."""
+    price_uzs, per_m2 = listing_prices(price=price, currency=currency, area=area or Decimal(0))
+    for name, value in (("price_uzs", price_uzs), ("price_per_m2_uzs", per_m2)):
+        field = Listing._meta.get_field(name)
+        if value is None or not isinstance(field, DecimalField):
+            continue
+        try:
+            DecimalValidator(field.max_digits, field.decimal_places)(value)
+        except ValidationError as exc:
+            most = Decimal(10) ** (field.max_digits - field.decimal_places) - 1
+            if currency == Currency.USD:
+                most = (most / Decimal(settings.USD_UZS_RATE)).quantize(Decimal(1), rounding=ROUND_FLOOR)
+            raise ValidationError(
+                _("Цена слишком большая: не больше %(most)s %(currency)s."),
+                code="price_too_large",
+                params={"most": format_amount(most), "currency": "$" if currency == Currency.USD else _("сум")},
+            ) from exc
+
+
 def _fill_prices(listing: Listing) -> None:
     if listing.price is not None and listing.area is not None:
+        listing_prices_check(price=Decimal(listing.price), currency=listing.currency, area=Decimal(listing.area))
         listing.price_uzs, listing.price_per_m2_uzs = listing_prices(
             price=Decimal(listing.price), currency=listing.currency, area=Decimal(listing.area)
         )

@@ -4,6 +4,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -105,6 +106,26 @@ def test_listing_form_errors_change_nothing(client, seller, data, message):
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Listing.objects.exists()
+
+
+def test_a_dollar_price_too_large_in_soums_is_a_form_error_on_create_and_edit(client, seller, make_listing):
+    client.force_login(seller)
+    response = client.post("/listings/new/", POST | {"price": "800000000000", "currency": "USD"})
+    assert response.status_code == 200
+    assert "Цена слишком большая: не больше" in response.content.decode()
+    assert not Listing.objects.exists()
+
+    listing = make_listing(seller)
+    before = (listing.price, listing.currency, listing.price_uzs)
+    response = client.post(f"/listings/{listing.pk}/edit/", POST | {"price": "800000000000", "currency": "USD"})
+    assert response.status_code == 200
+    assert "Цена слишком большая: не больше" in response.content.decode()
+    listing.refresh_from_db()
+    assert (listing.price, listing.currency, listing.price_uzs) == before
+    # The largest price that fits is accepted.
+    most = (Decimal(10) ** 16 - 1) / Decimal(settings.USD_UZS_RATE)
+    response = client.post(f"/listings/{listing.pk}/edit/", POST | {"price": str(int(most)), "currency": "USD"})
+    assert response.status_code == 302
 
 
 def test_moderation_flow_reject_fix_approve(client, seller, make_user, settings, make_operator):
