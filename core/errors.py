@@ -28,9 +28,26 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# SQLSTATEs of a server that went away or is not accepting connections: class 08 (connection
+# exception), and an administrator's or a crash's shutdown, or a server still starting (57P01-03).
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
+def database_lost(exc: BaseException | None) -> bool:
+    """Whether an error means the database is out of reach (retry later), not that it refused
+    this request (a real error: a 500, logged as such)."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    # No SQLSTATE: the server never answered (PostgreSQL), or SQLite's file is busy or gone.
+    return sqlstate is None or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+
+
 def database_error_mark(sender: object, request: HttpRequest | None = None, **kwargs: object) -> None:
-    """got_request_exception receiver: note that this request failed because of the database."""
-    if request is not None and isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+    """got_request_exception receiver: note that this request failed because the database is out of reach."""
+    if request is not None and database_lost(sys.exc_info()[1]):
         request.database_unavailable = True  # type: ignore[attr-defined]
 
 

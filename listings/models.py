@@ -9,6 +9,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
+DESCRIPTION_MAX_CHARS = 5000
+
 class LocalizedName(models.Model):
     """Names in the three site languages; `name` follows the active language."""
 
@@ -151,9 +153,10 @@ class Listing(models.Model):
     status = models.CharField(
         _("статус"), max_length=16, choices=ListingStatus.choices, default=ListingStatus.DRAFT, db_index=True
     )
-    rejection_reason = models.TextField(_("причина отклонения"), blank=True)
+    rejection_reason = models.TextField(_("причина отклонения"), max_length=2000, blank=True)
     title = models.CharField(_("заголовок"), max_length=140)
-    description = models.TextField(_("описание"), blank=True)
+    # Forms and the admin enforce the limit (a page of text; PostgreSQL's tsvector refuses ~1 MB).
+    description = models.TextField(_("описание"), max_length=DESCRIPTION_MAX_CHARS, blank=True)
     region = models.ForeignKey(
         Region,
         on_delete=models.PROTECT,

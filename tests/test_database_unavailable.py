@@ -59,3 +59,41 @@ def test_other_errors_stay_500(client, settings, monkeypatch):
     monkeypatch.setattr(views, "listings_search", broken)
     client.raise_request_exception = False
     assert client.get("/listings/").status_code == 500
+
+
+@pytest.mark.postgres
+def test_a_query_the_database_refuses_is_a_500_not_an_outage():
+    """A statement PostgreSQL refuses (here: a tsvector over its size limit) is a real error: it
+    must not answer "try again in a minute" (the client would retry forever) or log an outage."""
+    from django.db import OperationalError
+
+    from core.errors import database_lost
+
+    words = " ".join(f"w{i:07d}x" for i in range(200_000))  # ~2 MB of distinct words
+    with pytest.raises(OperationalError) as refused, connection.cursor() as cursor:
+        cursor.execute("SELECT to_tsvector('simple', %s)", [words])
+    assert refused.value.__cause__.sqlstate == "54000"  # program_limit_exceeded
+    assert not database_lost(refused.value)
+
+
+def test_a_lost_connection_is_an_outage(database_down):
+    from django.db import OperationalError
+
+    from core.errors import database_lost
+
+    with pytest.raises(OperationalError) as lost:
+        connection.ensure_connection()
+    assert database_lost(lost.value)
+
+
+def test_a_description_longer_than_a_page_is_a_form_error(client, seller):
+    from listings.models import DESCRIPTION_MAX_CHARS, Listing
+    from tests.test_listings_marketplace import POST
+
+    client.force_login(seller)
+    response = client.post("/listings/new/", POST | {"description": "ж" * (DESCRIPTION_MAX_CHARS + 1)})
+    assert response.status_code == 200
+    assert "не более 5000 символов" in response.content.decode().replace("\u00a0", " ")
+    assert not Listing.objects.exists()
+    response = client.post("/listings/new/", POST | {"description": "ж" * DESCRIPTION_MAX_CHARS})
+    assert response.status_code == 302 and len(Listing.objects.get().description) == DESCRIPTION_MAX_CHARS
