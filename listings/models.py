@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-
 DESCRIPTION_MAX_CHARS = 5000
+
 
 class LocalizedName(models.Model):
     """Names in the three site languages; `name` follows the active language."""
