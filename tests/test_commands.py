@@ -5,12 +5,14 @@ import io
 import re
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from accounts.models import User
 from auctions.models import Auction, AuctionStatus
 from clickuz.models import ClickCallback
 from fees.models import AuctionPayment, PaymentAttempt, PaymentEvent
@@ -140,16 +142,39 @@ def test_auction_jobs_command_records_the_end_and_winner(listing, make_paid_auct
 
 
 @pytest.mark.django_db
-def test_seed_demo_creates_auctions_in_every_state_and_is_idempotent():
+def test_seed_demo_creates_auctions_in_every_state_and_is_idempotent(settings):
+    settings.DEBUG = True
     first = _run("seed_demo")
-    assert "+998900000001 / admin-demo-2026" in first
+    password = re.search(r"\+998900000001 / (\S+)", first).group(1)
+    admin = User.objects.get(phone="+998900000001")
+    assert admin.is_superuser and admin.check_password(password)
+    source = (Path(__file__).resolve().parent.parent / "fees/management/commands/seed_demo.py").read_text()
+    assert password not in source and len(password) >= 16
     statuses = set(Auction.objects.values_list("status", flat=True))
     assert statuses == {"pending_payment", "scheduled", "active", "ended", "cancelled"}
     ended = Auction.objects.get(status="ended")
     assert ended.winner is not None and ended.current_price is not None
     count = Auction.objects.count()
-    _run("seed_demo")
+    again = _run("seed_demo")
     assert Auction.objects.count() == count
+    # Each development run prints fresh random passwords, and those are the ones that work.
+    new_password = re.search(r"\+998900000001 / (\S+)", again).group(1)
+    admin.refresh_from_db()
+    assert new_password != password and admin.check_password(new_password)
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_a_production_site_unless_told(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--i-know-this-is-production"):
+        _run("seed_demo")
+    assert not User.objects.exists()
+    out = _run("seed_demo", "--i-know-this-is-production")
+    password = re.search(r"\+998900000001 / (\S+)", out).group(1)
+    assert User.objects.get(phone="+998900000001").check_password(password)
+    # Run again on production: nothing is reset, and no password is shown.
+    assert "/ " not in _run("seed_demo", "--i-know-this-is-production")
+    assert User.objects.get(phone="+998900000001").check_password(password)
 
 
 @pytest.mark.django_db

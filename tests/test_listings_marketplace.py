@@ -324,9 +324,10 @@ def test_dashboard_lists_listings_auctions_payments_and_receipt(client, seller, 
     assert client.get(f"/dashboard/payments/{payment.pk}/receipt/").status_code == 404
 
 
-def test_seed_demo_has_districts_and_new_fields():
+def test_seed_demo_has_districts_and_new_fields(settings):
     from django.core.management import call_command
 
+    settings.DEBUG = True  # seed_demo is for development
     call_command("seed_demo", stdout=io.StringIO())
     listings = Listing.objects.all()
     assert listings.count() >= 8

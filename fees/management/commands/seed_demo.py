@@ -1,10 +1,16 @@
-"""Demo data for `make run`: users with printed credentials, listings, auctions in every state."""
+"""Demo data for `make run`: users with printed credentials, listings, auctions in every state.
 
+Development only: it refuses to run with DEBUG off unless told `--i-know-this-is-production`.
+Passwords are random, made at each run that creates or (with DEBUG on) refreshes the demo
+accounts, and printed then; none is in the source."""
+
+import secrets
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from accounts.models import User
@@ -18,12 +24,18 @@ from listings.models import District, Listing, ListingStatus
 from listings.services import listing_approve, listing_create
 
 DEMO_USERS = [
-    # phone, password, name, is_staff
-    ("+998900000001", "admin-demo-2026", "Администратор", True),
-    ("+998900000002", "seller-demo-2026", "Дилшод (продавец)", False),
-    ("+998900000003", "buyer-demo-2026", "Малика (покупатель)", False),
-    ("+998900000004", "buyer2-demo-2026", "Азиз (покупатель)", False),
+    # phone, name, is_staff
+    ("+998900000001", "Администратор", True),
+    ("+998900000002", "Дилшод (продавец)", False),
+    ("+998900000003", "Малика (покупатель)", False),
+    ("+998900000004", "Азиз (покупатель)", False),
 ]
+PRODUCTION_FLAG = "--i-know-this-is-production"
+
+
+def demo_password() -> str:
+    return secrets.token_urlsafe(12)
+
 
 # title, district slug, address, rooms (0 = studio), area, floor, floors, price, extra fields
 DEMO_LISTINGS: list[tuple[str, str, str, int, str, int, int, str, dict]] = [
@@ -163,18 +175,41 @@ DEMO_LISTINGS: list[tuple[str, str, str, int, str, int, int, str, dict]] = [
 
 
 class Command(BaseCommand):
-    help = "Load demo users, listings and auctions (idempotent)."
+    help = "Load demo users, listings and auctions (idempotent). Development only."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            PRODUCTION_FLAG,
+            action="store_true",
+            dest="production",
+            help="run although DEBUG is off (demo accounts, a superuser among them, on a real site)",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
+        if not settings.DEBUG and not options["production"]:
+            raise CommandError(
+                "seed_demo creates demo accounts, a superuser among them: it runs only with DEBUG on. "
+                f"To load them on this DEBUG=0 site anyway, add {PRODUCTION_FLAG}."
+            )
+        passwords = {phone: demo_password() for phone, _name, _staff in DEMO_USERS}
         if not User.objects.filter(phone=DEMO_USERS[0][0]).exists():
-            self._create()
+            self._create(passwords)
+        elif settings.DEBUG:
+            # A development database: fresh passwords each run, so they can be printed again.
+            for user in User.objects.filter(phone__in=passwords):
+                user.set_password(passwords[user.phone])
+                user.save(update_fields=["password"])
+        else:
+            self.stdout.write("Demo accounts exist; their passwords were printed when they were made.")
+            return
         self.stdout.write(self.style.SUCCESS("Demo accounts (phone / password):"))
-        for phone, password, name, _staff in DEMO_USERS:
-            self.stdout.write(f"  {name:<22} {phone} / {password}")
+        for phone, name, _staff in DEMO_USERS:
+            self.stdout.write(f"  {name:<22} {phone} / {passwords[phone]}")
 
-    def _create(self) -> None:
+    def _create(self, passwords: dict[str, str]) -> None:
         users = []
-        for phone, password, name, staff in DEMO_USERS:
+        for phone, name, staff in DEMO_USERS:
+            password = passwords[phone]
             if staff:
                 users.append(User.objects.create_superuser(phone=phone, password=password, first_name=name))
             else:
