@@ -23,6 +23,7 @@ from accounts.services import (
     user_sign_up_start,
 )
 from core.http import safe_next
+from core.ratelimit import rate_limit_allows, rate_limited_message
 
 SESSION_PHONE = "phone_login_phone"
 SESSION_NEXT = "phone_login_next"
@@ -34,6 +35,11 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard:dashboard")
     form = SignUpForm(request.POST or None)
+    if request.method == "POST" and not rate_limit_allows(scope="signup", request=request):
+        # Before the form is validated: its phone check tells whether a number is registered.
+        form = SignUpForm(initial={"phone": request.POST.get("phone", "")[:32]})
+        messages.error(request, rate_limited_message())
+        return render(request, "accounts/signup.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             pending = user_sign_up_start(

@@ -478,6 +478,9 @@ RATE_LIMITS = {
         "user": env.str("RATE_LIMIT_PAYMENT_USER", default="10/600"),
         "ip": env.str("RATE_LIMIT_PAYMENT_IP", default="30/600"),
     },
+    # The sign-up form says whether a number is registered: as many lookups per address as
+    # the SMS flow sends codes (PHONE_CODE_PER_IP_HOURLY).
+    "signup": {"ip": env.str("RATE_LIMIT_SIGNUP_IP", default=f"{PHONE_CODE_PER_IP_HOURLY}/3600")},
 }
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -219,3 +219,21 @@ def test_an_expired_pending_sign_up_code_creates_nothing(client, post, settings)
     response = client.post("/login/phone/code/", {"code": last_code()})
     assert response.status_code == 200 and "истёк" in response.content.decode()
     assert not User.objects.filter(phone=NUMBER).exists()
+
+
+def test_the_sign_up_number_lookup_is_rate_limited_per_address(client, make_user, settings):
+    """/signup/ says "already registered" for a taken number: an address gets as many of those
+    answers as the SMS flow sends it codes, then 429 with no answer about the number."""
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "signup": {"ip": "3/3600"}}
+    make_user(phone=NUMBER)
+    for _ in range(3):
+        response = client.post("/signup/", SIGNUP, REMOTE_ADDR="203.0.113.7")
+        assert "Этот номер уже зарегистрирован" in response.content.decode()
+    response = client.post("/signup/", SIGNUP, REMOTE_ADDR="203.0.113.7")
+    page = response.content.decode()
+    assert response.status_code == 429
+    assert "Слишком много запросов" in page and "уже зарегистрирован" not in page
+    assert not sms_outbox
+    # Another address still gets its answers.
+    response = client.post("/signup/", SIGNUP, REMOTE_ADDR="203.0.113.8")
+    assert "Этот номер уже зарегистрирован" in response.content.decode()

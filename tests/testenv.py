@@ -35,6 +35,7 @@ TEST_DEFAULTS = {
     "RATE_LIMIT_BID_IP": "0",
     "RATE_LIMIT_PAYMENT_USER": "0",
     "RATE_LIMIT_PAYMENT_IP": "0",
+    "RATE_LIMIT_SIGNUP_IP": "0",
     # Upload limits per seller and hour likewise: tests/test_uploads.py sets its own.
     "LISTINGS_PER_USER_HOURLY": "0",
     "PHOTOS_PER_USER_HOURLY": "0",
