@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import LoginView
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -59,9 +59,17 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 def lockout_response(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
-    """The page for a locked-out sign-in (AXES_LOCKOUT_CALLABLE; also the SMS-code views): HTTP 429."""
+    """The answer to a locked-out sign-in (AXES_LOCKOUT_CALLABLE; also the SMS-code views): HTTP 429,
+    a page for people and the API's error format for the API."""
     cool_off = get_cool_off(request)
     minutes = max(1, int(cool_off.total_seconds() // 60)) if cool_off else 15
+    if request.path.startswith("/api/"):
+        message = _("Слишком много неудачных попыток входа. Попробуйте через %(minutes)s мин.") % {"minutes": minutes}
+        response: HttpResponse = JsonResponse(
+            {"error": {"code": "locked_out", "message": message, "fields": {}}}, status=429
+        )
+        response.headers["Retry-After"] = str(minutes * 60)
+        return response
     return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
 
 

@@ -225,6 +225,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out number+address before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
+    # Then: refuses a number over its own budget, whatever the address (accounts.lockout).
+    "accounts.lockout.NumberLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -461,6 +463,9 @@ CONTENT_SECURITY_POLICY = {
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_MINUTES", default=15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Failed sign-ins for one number from all addresses together (IPv6 counts by /64) before password
+# sign-in for it waits out AXES_COOLOFF_MINUTES (accounts.lockout); 0 turns it off.
+SIGNIN_NUMBER_FAILURE_LIMIT = env.int("SIGNIN_NUMBER_FAILURE_LIMIT", default=20)
 AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field (normalised to E.164), not User.USERNAME_FIELD
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"

@@ -56,9 +56,20 @@ def client_address(*, remote_addr: str, forwarded_for: str, trusted_proxies: Ite
     return str(peer)
 
 
+def client_key(address: str) -> str:
+    """What limits and lockouts count by: the address, or for IPv6 the first address of its /64
+    (one subscriber usually holds a whole /64, so each of its addresses must not get a fresh
+    count). Still an address: django-axes stores it in an address column."""
+    parsed = _parse(address)
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is None:
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False).network_address)
+    return str(parsed.ipv4_mapped if isinstance(parsed, ipaddress.IPv6Address) else parsed or address)
+
+
 def client_ip(request: HttpRequest) -> str:
-    """The client address of a request (AXES_CLIENT_IP_CALLABLE); REMOTE_ADDR once the middleware ran."""
-    return str(request.META.get("REMOTE_ADDR") or "")
+    """The client of a request as limits count it (AXES_CLIENT_IP_CALLABLE): client_key of
+    REMOTE_ADDR, which holds the real client address once the middleware ran."""
+    return client_key(str(request.META.get("REMOTE_ADDR") or ""))
 
 
 class RealClientAddressMiddleware:

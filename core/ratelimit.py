@@ -17,6 +17,8 @@ from django.core.checks import Error
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from core.clientip import client_ip
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -64,7 +66,7 @@ def rate_limit_allows(*, scope: str, request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and "user" in limits:
         allowed &= rate_limit_hit(f"ratelimit:{scope}:user:{user.pk}", limit_parse(limits["user"]))
-    address = str(request.META.get("REMOTE_ADDR") or "unknown")
+    address = client_ip(request) or "unknown"
     if "ip" in limits:
         allowed &= rate_limit_hit(f"ratelimit:{scope}:ip:{address}", limit_parse(limits["ip"]))
     return bool(allowed)

@@ -244,6 +244,52 @@ def test_a_successful_sign_in_resets_the_count(client, settings, make_user):
     assert _sign_in(client, "+998901112255", PASSWORD).status_code == 302
 
 
+def test_a_number_has_its_own_budget_whatever_the_address(client, settings, make_user):
+    """40 wrong passwords for one number from 8 addresses, then the right one from a 9th: refused."""
+    settings.AXES_FAILURE_LIMIT = 5
+    settings.SIGNIN_NUMBER_FAILURE_LIMIT = 20
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    make_user(phone="+998901112277")
+    answers = [
+        _sign_in(client, "+998901112277", f"wrong-{n}", address=f"203.0.113.{10 + n // 4}").status_code
+        for n in range(40)
+    ]
+    assert answers[:20] == [200] * 20 and answers[20:] == [429] * 20  # no address reached its own limit of 5
+    right = _sign_in(client, "+998901112277", PASSWORD, address="198.51.100.9")
+    assert right.status_code == 429 and LOCKED_OUT in right.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another number from those addresses is not affected.
+    make_user(phone="+998901112278")
+    assert _sign_in(client, "+998901112278", PASSWORD, address="203.0.113.10").status_code == 302
+
+
+def test_ipv6_addresses_of_one_64_share_a_count(client, settings, make_user):
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.SIGNIN_NUMBER_FAILURE_LIMIT = 0
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    make_user(phone="+998901112279")
+    for n in range(3):
+        _sign_in(client, "+998901112279", "wrong", address=f"2001:db8:1:2::{n + 1:x}")
+    locked = _sign_in(client, "+998901112279", PASSWORD, address="2001:db8:1:2:ffff::9")
+    assert locked.status_code == 429 and LOCKED_OUT in locked.content.decode()
+    # Another /64 has its own count.
+    assert _sign_in(client, "+998901112279", PASSWORD, address="2001:db8:1:3::1").status_code == 302
+
+
+def test_the_apis_lockout_is_in_the_apis_error_format(settings, make_user):
+    from rest_framework.test import APIClient
+
+    settings.AXES_FAILURE_LIMIT = 2
+    make_user(phone="+998901112280")
+    api = APIClient(REMOTE_ADDR="203.0.113.50")
+    for _ in range(2):
+        api.post("/api/v1/auth/token/", {"phone": "+998901112280", "password": "wrong"}, format="json")
+    response = api.post("/api/v1/auth/token/", {"phone": "+998901112280", "password": PASSWORD}, format="json")
+    assert response.status_code == 429 and response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "locked_out" and response.json()["error"]["message"]
+    assert int(response["Retry-After"]) > 0
+
+
 @pytest.fixture
 def sms_views(django_capture_on_commit_callbacks, monkeypatch):
     """The SMS is sent after commit; the test's transaction never commits, so run the callbacks."""
@@ -342,6 +388,7 @@ def test_production_defaults_turn_every_protection_on():
     assert values["rl"] == {
         "bid": {"user": "30/60", "ip": "300/60"},
         "payment_initiate": {"user": "10/600", "ip": "30/600"},
+        "signup": {"ip": "20/3600"},
     }
     assert values["axes"] == [5, 0.25]
     assert values["proxies"] == ["127.0.0.1", "::1"]
