@@ -297,6 +297,11 @@ class BidRequestSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Your hidden maximum for automatic raises (proxy bidding).",
     )
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Set true after a 409 `confirm_required`: the amount (or maximum) is many times the minimum bid.",
+    )
 
 
 class MyBidSerializer(serializers.ModelSerializer):

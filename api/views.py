@@ -1,11 +1,13 @@
 """The REST API: thin views over the same services and selectors as the site."""
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.authtoken.models import Token
@@ -25,6 +27,8 @@ from api.throttling import AnonThrottle, BidThrottle, PaymentThrottle, TokenThro
 from auctions import bidding
 from auctions.models import Auction, AuctionStatus, Bid
 from auctions.selectors import (
+    auction_bid_typo_suspected,
+    auction_min_next_bid,
     auction_public_bids,
     auction_visible_to,
     auctions_active,
@@ -32,6 +36,8 @@ from auctions.selectors import (
     auctions_public,
     auctions_upcoming,
 )
+from core.formatting import format_amount
+from core.numwords import amount_in_words
 from fees.models import AuctionPayment, PaymentStatus
 from fees.rules import payment_is_expired
 from fees.services import fee_initiate
@@ -224,16 +230,30 @@ class BidCreateView(ApiLanguageMixin, APIView):
         request=s.BidRequestSerializer, responses={201: s.BidResultSerializer, **errors(400, 401, 403, 404, 409, 429)}
     )
     def post(self, request: Request, pk: int) -> Response:
-        _auction_visible(pk=pk, user=request.user)  # an auction this client may not see is a 404, as on the site
+        auction = _auction_visible(pk=pk, user=request.user)  # one this client may not see is a 404, as on the site
         data = s.BidRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        bid = bidding.bid_place(
-            auction_id=pk,
-            bidder=_user(request),
-            amount=data.validated_data.get("amount"),
-            max_amount=data.validated_data.get("max_amount"),
-        )
+        amount, max_amount = data.validated_data.get("amount"), data.validated_data.get("max_amount")
+        if not data.validated_data["confirm"] and auction_bid_typo_suspected(auction, amount, max_amount):
+            raise ApiError(
+                message=_bid_confirm_message(auction, amount, max_amount), code="confirm_required", status_code=409
+            )
+        bid = bidding.bid_place(auction_id=pk, bidder=_user(request), amount=amount, max_amount=max_amount)
         return _bid_result(request, auction_id=pk, bid_id=bid.pk, amount=bid.amount)
+
+
+def _bid_confirm_message(auction: Auction, amount: Decimal | None, max_amount: Decimal | None) -> str:
+    """The site's "possibly an extra zero?" question, with the amounts in words."""
+    said = [
+        _("%(label)s %(amount)s сум (%(words)s сум)")
+        % {"label": label, "amount": format_amount(value), "words": amount_in_words(int(value))}
+        for label, value in ((_("ставка"), amount), (_("максимум"), max_amount))
+        if value is not None
+    ]
+    return _(
+        "Сумма намного больше минимальной ставки %(minimum)s сум: %(said)s. Возможно, лишний ноль? "
+        'Если сумма верна, отправьте запрос ещё раз с "confirm": true.'
+    ) % {"minimum": format_amount(auction_min_next_bid(auction)), "said": "; ".join(said)}
 
 
 class BuyNowView(ApiLanguageMixin, APIView):

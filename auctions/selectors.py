@@ -312,3 +312,10 @@ def auction_live_state(auction: Auction, *, now: datetime | None = None) -> dict
         ],
         "server_time": now.isoformat(),
     }
+
+
+def auction_bid_typo_suspected(auction: Auction, amount: Decimal | None, max_amount: Decimal | None) -> bool:
+    """A bid (or maximum) many times the minimum is probably a typo (a zero too many): the site
+    and the API ask to confirm it. One rule for both."""
+    limit = auction_min_next_bid(auction) * settings.AUCTION_TYPO_GUARD_FACTOR
+    return any(value is not None and value > limit for value in (amount, max_amount))

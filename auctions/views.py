@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +13,7 @@ from auctions.forms import AuctionCreateForm, BidForm
 from auctions.models import Auction
 from auctions.rules import bid_step_default
 from auctions.selectors import (
+    auction_bid_typo_suspected,
     auction_live_state,
     auction_min_next_bid,
     auction_panel,
@@ -87,12 +86,6 @@ def auction_create(request: HttpRequest, listing_pk: int) -> HttpResponse:
     )
 
 
-def _typo_suspected(auction: Auction, amount: Decimal | None, max_amount: Decimal | None) -> bool:
-    """A bid (or maximum) many times the minimum is probably a typo: ask again."""
-    limit = auction_min_next_bid(auction) * settings.AUCTION_TYPO_GUARD_FACTOR
-    return any(value is not None and value > limit for value in (amount, max_amount))
-
-
 @login_required
 @require_POST
 def bid_create(request: HttpRequest, pk: int) -> HttpResponse:
@@ -119,7 +112,7 @@ def bid_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, error, extra_tags=BID)
         return back
     amount, max_amount = form.cleaned_data["amount"], form.cleaned_data["max_amount"]
-    if not form.cleaned_data["confirm"] and _typo_suspected(auction, amount, max_amount):
+    if not form.cleaned_data["confirm"] and auction_bid_typo_suspected(auction, amount, max_amount):
         if wants_json:
             return refuse("confirm_required", _("Сумма намного больше минимальной: подтвердите ставку."), 409)
         return render(

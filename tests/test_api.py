@@ -240,6 +240,23 @@ def test_bid_refusals_map_rule_codes(buyer, paid_auction, body, status, code):
     assert paid_auction.bid_count == 0 and paid_auction.current_price is None
 
 
+def test_a_bid_many_times_the_minimum_needs_confirm_as_on_the_site(buyer, paid_auction):
+    url = f"/api/v1/auctions/{paid_auction.pk}/bids/"
+    client = token_client(buyer)
+    error = assert_error(client.post(url, {"amount": "8000000000"}, format="json"), 409, "confirm_required")
+    assert "8 000 000 000 сум (восемь миллиардов сум)" in error["message"].replace("\u00a0", " ")
+    assert "800 000 000 сум" in error["message"].replace("\u00a0", " ") and '"confirm": true' in error["message"]
+    assert not Bid.objects.exists()
+    # A maximum that far up is asked about too; an amount within the guard is not.
+    assert_error(
+        client.post(url, {"amount": "800000000", "max_amount": "9000000000"}, format="json"), 409, "confirm_required"
+    )
+    response = client.post(url, {"amount": "8000000000", "confirm": True}, format="json")
+    assert response.status_code == 201, response.content
+    paid_auction.refresh_from_db()
+    assert paid_auction.current_price == Decimal("8000000000")
+
+
 def test_bid_refused_for_seller_unpaid_ended_missing_and_anonymous(
     api, buyer, seller, make_listing, make_auction, paid_auction
 ):
