@@ -10,8 +10,11 @@ Workers are stateless (sessions, cache and channel layer in PostgreSQL/Redis),
 so more of them, or more machines behind the load balancer, just add capacity.
 """
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
 
 
 def _env_int(name: str, default: int) -> int:
@@ -44,3 +47,17 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # and no database connection is shared across a fork.
 preload_app = False
 proc_name = "kvartirabar"
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def post_fork(server: object, worker: object) -> None:
+    """A worker dies with its master. If the master is killed outright (SIGKILL, the OOM killer),
+    its orphaned workers would keep the port for their whole graceful timeout, and the restarted
+    service could not bind it; with this, the kernel ends them at once and systemd's restart
+    binds the port within seconds."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != getattr(worker, "ppid", os.getppid()):  # the master died before prctl took effect
+        os._exit(1)

@@ -7,6 +7,7 @@ is sent to HTTPS, the client address comes from X-Forwarded-For of the trusted
 proxy only, and a WebSocket to an auction page's socket gets the state and then
 the update of a bid placed in another process (Redis channel layer)."""
 
+import contextlib
 import json
 import os
 import secrets
@@ -51,12 +52,9 @@ def _database_url() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture
-def server(tmp_path) -> Iterator[str]:
-    if not settings.REDIS_URL:
-        pytest.skip("the production server needs Redis (cache and channel layer)")
-    port = _free_port()
-    env = {
+def _server_env(tmp_path, port: int) -> dict[str, str]:
+    """Production settings for a gunicorn started with deploy/gunicorn.conf.py on `port`."""
+    return {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", "/root"),
         "DEBUG": "0",
@@ -86,6 +84,14 @@ def server(tmp_path) -> Iterator[str]:
         "GUNICORN_WORKERS": "1",
         "GUNICORN_ACCESS_LOG": str(tmp_path / "access.log"),
     }
+
+
+@pytest.fixture
+def server(tmp_path) -> Iterator[str]:
+    if not settings.REDIS_URL:
+        pytest.skip("the production server needs Redis (cache and channel layer)")
+    port = _free_port()
+    env = _server_env(tmp_path, port)
     log = (tmp_path / "gunicorn.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.asgi:application"],
@@ -332,3 +338,87 @@ def test_nginx_rate_limits_the_click_callbacks(nginx):
     # Other locations are not limited by it.
     with httpx.Client(base_url=https, verify=False, timeout=10) as client:  # noqa: S501 - self-signed, local
         assert client.get("/healthz").status_code == 200
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_master_killed_outright_takes_its_workers_and_frees_the_port(tmp_path, db):
+    """SIGKILL of the gunicorn master (the OOM killer, kill -9): its workers end with it, so the
+    port is free for systemd's restart at once (orphans used to hold it for ~20 s)."""
+    if not settings.REDIS_URL:
+        pytest.skip("the production server needs Redis (cache and channel layer)")
+    port = _free_port()
+    env = _server_env(tmp_path, port) | {"GUNICORN_WORKERS": "2"}
+    with (tmp_path / "gunicorn.log").open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            for _ in range(300):
+                with contextlib.suppress(httpx.HTTPError):
+                    httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                    break
+                time.sleep(0.1)
+            workers = _children(process.pid)
+            assert len(workers) == 2, (tmp_path / "gunicorn.log").read_text()
+
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+            for _ in range(50):  # up to 5 s
+                if not any(_alive(pid) for pid in workers):
+                    break
+                time.sleep(0.1)
+            assert not any(_alive(pid) for pid in workers), "orphaned workers outlived their master"
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind(("127.0.0.1", port))  # what the restarted master does
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def test_the_systemd_units_verify(tmp_path):
+    """`systemd-analyze verify` on every unit in deploy/systemd, against a layout in a temp dir
+    (the units' /srv/kvartirabar with a .venv and an .env)."""
+    analyze = shutil.which("systemd-analyze")
+    assert analyze, "systemd-analyze is needed (Debian's systemd package)"
+    root = tmp_path / "srv" / "kvartirabar"
+    (root / ".venv" / "bin").mkdir(parents=True)
+    for name in ("gunicorn", "celery", "python"):
+        (root / ".venv" / "bin" / name).symlink_to(sys.executable)
+    (root / ".env").write_text("DEBUG=0\n")
+    units = tmp_path / "units"
+    units.mkdir()
+    for unit in sorted((ROOT / "deploy" / "systemd").glob("*.service")):
+        (units / unit.name).write_text(unit.read_text().replace("/srv/kvartirabar", str(root)))
+    result = subprocess.run(  # noqa: S603
+        [analyze, "verify", *sorted(str(u) for u in units.iterdir())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    problems = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert result.returncode == 0 and not problems, problems
+    web = (units / "kvartirabar-web.service").read_text()
+    assert "StartLimitIntervalSec=0" in web and "KillMode=mixed" in web and "Restart=always" in web
