@@ -24,6 +24,22 @@ def lock_payment_and_auction(order: str) -> AuctionPayment | None:
     return AuctionPayment.objects.select_for_update().select_related("auction").filter(merchant_trans_id=order).first()
 
 
+def lock_payment_and_attempt(
+    order: str, *, gateway: str, attempt_id: int, gateway_trans_id: str
+) -> tuple[AuctionPayment | None, PaymentAttempt | None]:
+    """A gateway's report on one of its attempts: the payment and its auction (one statement),
+    then that attempt, only if it is this gateway's transaction of this payment."""
+    payment = lock_payment_and_auction(order)
+    if payment is None:
+        return None, None
+    attempt = lock_attempt(
+        PaymentAttempt.objects.filter(
+            pk=attempt_id, payment=payment, gateway=gateway, gateway_trans_id=gateway_trans_id
+        )
+    )
+    return payment, attempt
+
+
 def lock_payment(payment_id: int) -> AuctionPayment:
     return AuctionPayment.objects.select_for_update().get(pk=payment_id)
 

@@ -31,7 +31,7 @@ from fees import refunds
 from fees.locks import (
     lock_attempt,
     lock_payment,
-    lock_payment_and_auction,
+    lock_payment_and_attempt,
     lock_payment_reading_auction,
     lock_payment_unless_busy,
     lock_payments_of_auction,
@@ -240,14 +240,11 @@ def fee_complete(
     attempt is refused and nothing is taken."""
     now = timezone.now()
     with transaction.atomic():
-        payment = lock_payment_and_auction(order)
+        payment, attempt = lock_payment_and_attempt(
+            order, gateway=gateway, attempt_id=attempt_id, gateway_trans_id=gateway_trans_id
+        )
         if payment is None:
             return FeeDecision(FeeCode.ORDER_NOT_FOUND, detail="no payment with this order id")
-        attempt = lock_attempt(
-            PaymentAttempt.objects.filter(
-                pk=attempt_id, payment=payment, gateway=gateway, gateway_trans_id=gateway_trans_id
-            )
-        )
         if attempt is None:
             return FeeDecision(FeeCode.ATTEMPT_NOT_FOUND, detail="unknown attempt")
         if payment.status == PaymentStatus.COMPLETED:
@@ -289,14 +286,11 @@ def fee_refund_at_gateway(
     for a new payment. Otherwise REFUND_REFUSED and nothing changes."""
     now = timezone.now()
     with transaction.atomic():
-        payment = lock_payment_and_auction(order)
+        payment, attempt = lock_payment_and_attempt(
+            order, gateway=gateway, attempt_id=attempt_id, gateway_trans_id=gateway_trans_id
+        )
         if payment is None:
             return FeeDecision(FeeCode.ORDER_NOT_FOUND, detail="no payment with this order id")
-        attempt = lock_attempt(
-            PaymentAttempt.objects.filter(
-                pk=attempt_id, payment=payment, gateway=gateway, gateway_trans_id=gateway_trans_id
-            )
-        )
         if attempt is None:
             return FeeDecision(FeeCode.ATTEMPT_NOT_FOUND, detail="unknown attempt")
         if attempt.refunds.filter(state__in=LIVE_REFUND_STATES).exists():
