@@ -66,6 +66,8 @@ class Model:
             minimum = self.start if self.price is None else self.price + self.step
             if amount < minimum:
                 return "too_low"
+            if self.leader == bidder and maximum is not None and maximum < self.maxes[bidder][0]:
+                return "max_below_current"  # a leader's maximum is never lowered
         self.seq += 1
         before = (self.price, self.leader)
         ceiling = max(x for x in (amount, maximum) if x is not None)
