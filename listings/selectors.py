@@ -3,14 +3,30 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Exists, F, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Exists,
+    F,
+    Func,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
+from listings.geo import geo_data
 from listings.models import (
     AUCTION_RUNNING_STATUSES,
     LISTING_VISIBLE_STATUSES,
@@ -181,20 +197,69 @@ def _to_uzs(amount: Decimal, currency: str) -> Decimal:
     return amount * Decimal(settings.USD_UZS_RATE) if currency == Currency.USD else amount
 
 
+class Fold(Func):
+    """Case-folded text on SQLite (core.sqlite registers KB_FOLD): the fallback search's LOWER."""
+
+    function = "KB_FOLD"
+    output_field = TextField()
+
+
+@lru_cache(maxsize=1)
+def _place_names() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(slug, its names in ru/uz/en, case-folded) of every district, from the shipped data the
+    district rows are loaded from (listings/geo.py): no query."""
+    return tuple(
+        (row["slug"], tuple(row[language].casefold() for language in ("ru", "uz", "en")))
+        for row in geo_data()["districts"]
+    )
+
+
+def places_named(word: str) -> list[str]:
+    """Slugs of the districts a search word names, in any of the site's languages and scripts:
+    "Chilonzor", "Чиланзар" and "chilanzar" all name Chilanzar. Short words name nothing."""
+    folded = word.casefold()
+    if len(folded) < 4:
+        return []
+    return [slug for slug, names in _place_names() if any(folded in name for name in names)]
+
+
+def _text_match_sql(text: str, parser: str = "websearch_to_tsquery") -> RawSQL:
+    return RawSQL(  # noqa: S611 - constant SQL, the text is a bound parameter
+        f"{SEARCH_DOCUMENT_SQL} @@ {parser}('simple'::regconfig, %s)", (text,), output_field=BooleanField()
+    )
+
+
 def _text_filter(qs: QuerySet[Listing], text: str) -> QuerySet[Listing]:
+    """Every word in the title, address or description, case-insensitive in any script; a word
+    that names a district (in Russian, Uzbek or English) also matches the listings in it."""
     text = text.strip()[:200]
     if not text:
         return qs
+    words = text.split()[:8]
     if connection.vendor == "postgresql":
-        match = RawSQL(  # noqa: S611 - constant SQL, the text is a bound parameter
-            f"{SEARCH_DOCUMENT_SQL} @@ websearch_to_tsquery('simple'::regconfig, %s)",
-            (text,),
-            output_field=BooleanField(),
-        )
-        return qs.filter(match)
+        place_words = [word for word in words if places_named(word)]
+        for word in place_words:
+            qs = qs.filter(Q(_text_match_sql(word, "plainto_tsquery")) | Q(district__slug__in=places_named(word)))
+        rest = " ".join(word for word in text.split() if word not in place_words)
+        return qs.filter(_text_match_sql(rest)) if rest else qs
     # SQLite fallback: every word somewhere in the title, address or description.
-    for word in text.split()[:8]:
-        qs = qs.filter(Q(title__icontains=word) | Q(address__icontains=word) | Q(description__icontains=word))
+    qs = qs.annotate(
+        search_folded=Fold(
+            Concat(
+                Coalesce("title", Value("")),
+                Value(" "),
+                Coalesce("address", Value("")),
+                Value(" "),
+                Coalesce("description", Value("")),
+                output_field=TextField(),
+            )
+        )
+    )
+    for word in words:
+        match = Q(search_folded__contains=word.casefold())
+        if slugs := places_named(word):
+            match |= Q(district__slug__in=slugs)
+        qs = qs.filter(match)
     return qs
 
 

@@ -1,5 +1,6 @@
 """Search: every filter, sorting, pagination, shareable URLs and a constant number of queries."""
 
+import os
 from datetime import timedelta
 from decimal import Decimal
 
@@ -301,3 +302,70 @@ def test_district_choices_follow_the_region(client, catalogue):
 )
 def test_nul_bytes_in_the_query_are_refused_not_a_500(client, catalogue, query):
     assert client.get(f"{URL}?{query}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Chilonzor", {"Чиланзар 2к"}),  # Uzbek Latin for Чиланзар
+        ("чиланзар", {"Чиланзар 2к"}),  # lower-case Cyrillic
+        ("CHILANZAR", {"Чиланзар 2к"}),  # English
+        ("Yunusobod", {"Юнусабад 3к"}),
+        ("юнусабад телебашню", {"Юнусабад 3к"}),  # a place and a word of the text
+        ("Chilonzor телебашню", set()),
+    ],
+)
+def test_latin_uzbek_and_cyrillic_names_find_the_same_places(client, catalogue, query, expected):
+    assert set(_titles(client, f"q={query}")) == expected
+
+
+def test_the_embedded_default_searches_cyrillic_case_insensitively(tmp_path):
+    """On SQLite (the embedded default) LOWER and LIKE fold ASCII only: "чиланзар" must still find
+    "ЧИЛАНЗАР", and "ТЕЛЕБАШНЮ" a description's "телебашню". A fresh SQLite database, migrated."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = """
+import json, os, django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from decimal import Decimal
+from accounts.models import User
+from listings.models import District, Listing, ListingStatus
+from listings.selectors import SearchParams, listings_search
+seller = User.objects.create_user(phone="+998901234500", password="x" * 12)
+def add(title, slug, description=""):
+    Listing.objects.create(seller=seller, title=title, district=District.objects.get(slug=slug),
+        description=description, address="ул. 1", rooms=2, area=Decimal(50), floor=1, floors_total=5,
+        price=Decimal(500000000), price_uzs=Decimal(500000000), status=ListingStatus.PUBLISHED)
+add("КВАРТИРА НА ЧИЛАНЗАРЕ", "sergeli")
+add("Квартира с видом", "yunusabad", description="Вид на телебашню")
+def found(q):
+    return sorted(x.title for x in listings_search(params=SearchParams(q=q)))
+print(json.dumps({q: found(q) for q in ["чиланзаре", "ТЕЛЕБАШНЮ", "Yunusobod", "квартира"]}))
+"""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'search.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "1",
+    }
+    result = subprocess.run(  # noqa: S603 - our own code
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found == {
+        "чиланзаре": ["КВАРТИРА НА ЧИЛАНЗАРЕ"],
+        "ТЕЛЕБАШНЮ": ["Квартира с видом"],
+        "Yunusobod": ["Квартира с видом"],
+        "квартира": ["КВАРТИРА НА ЧИЛАНЗАРЕ", "Квартира с видом"],
+    }
