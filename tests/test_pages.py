@@ -54,6 +54,24 @@ def test_home_shows_active_and_upcoming_auctions_and_new_listings(client, seller
     assert '<html lang="ru">' in page
 
 
+def _stats(page: str) -> tuple[str, str]:
+    found = re.findall(r'data-testid="stat-(?:active|upcoming)"><b>(\d+)</b>\s*([^<]+?)\s*</div>', page)
+    return tuple(f"{n} {words}" for n, words in found)  # type: ignore[return-value]
+
+
+def test_home_counts_say_their_plurals(client, seller, make_listing, make_paid_auction):
+    for title in ("Первый торг", "Второй торг"):
+        make_paid_auction(make_listing(seller, title=title), starts_in=-timedelta(minutes=1))
+    make_paid_auction(make_listing(seller, title="Скоро торг"), starts_in=timedelta(days=1))
+    assert _stats(client.get("/").content.decode()) == ("2 торга идут сейчас", "1 скоро начнётся")
+    client.cookies["django_language"] = "en"
+    assert _stats(client.get("/").content.decode()) == ("2 auctions running now", "1 starting soon")
+    for title in ("Третий", "Четвёртый", "Пятый"):
+        make_paid_auction(make_listing(seller, title=title), starts_in=-timedelta(minutes=1))
+    client.cookies["django_language"] = "ru"
+    assert _stats(client.get("/").content.decode())[0] == "5 торгов идут сейчас"
+
+
 def test_unpaid_auction_is_not_on_home(client, auction):
     assert auction.get_absolute_url() not in client.get("/").content.decode()
 
