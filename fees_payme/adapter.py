@@ -177,6 +177,8 @@ def _create(call: CreateCall, now: int) -> Outcome:
     txn = _lock_transaction(call.id)
     if txn is not None:
         return _create_repeat(txn, call, now)
+    if call.order_id is None:
+        return PaymeRpcError(PaymeError.ORDER_NOT_FOUND, detail="order_id is missing or malformed")
     payment = lock_payment_reading_auction(call.order_id)
     if payment is None:
         return PaymeRpcError(PaymeError.ORDER_NOT_FOUND, detail="no payment with this order id")

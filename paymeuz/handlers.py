@@ -23,7 +23,7 @@ class CreateCall:
     id: str
     time: int
     amount: int | None
-    order_id: str
+    order_id: str | None  # None: missing or malformed (the handler answers -31050 unless the id is a repeat)
     account: Mapping[str, Any]
 
 

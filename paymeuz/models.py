@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 BODY_BYTES = 16 * 1024
 
 
+KEY_MAX_CHARS = 255  # ChangePassword refuses a longer key with -32600
+
+
 class PaymeCall(models.Model):
     """Every authenticated call that reached the Payme endpoint, stored before processing.
 
@@ -41,7 +44,7 @@ class PaymeKeyChange(models.Model):
     is `replaces`; once the operator sets another key in the environment, it no longer applies."""
 
     replaces = models.CharField(_("заменяет ключ (SHA-256)"), max_length=64, unique=True)
-    key = models.CharField(_("ключ"), max_length=255)
+    key = models.CharField(_("ключ"), max_length=KEY_MAX_CHARS)
     changed_at = models.DateTimeField(_("изменён"), auto_now=True)
 
     class Meta:

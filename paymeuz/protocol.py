@@ -95,10 +95,15 @@ def authorization_header(key: str) -> str:
 # --- Requests ------------------------------------------------------------------
 
 
+def _not_json(constant: str) -> Any:
+    # Python's json reads NaN and Infinity; JSON has no such values (and our answer must be JSON).
+    raise ValueError(f"{constant} is not JSON")
+
+
 def parse_request(body: bytes) -> RpcRequest:
     """The JSON-RPC object in a raw body, whatever the Content-Type said."""
     try:
-        data = json.loads(body.decode("utf-8"))
+        data = json.loads(body.decode("utf-8-sig"), parse_constant=_not_json)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise PaymeRpcError(PaymeError.PARSE_ERROR, detail=f"body is not JSON: {type(exc).__name__}") from exc
     if not isinstance(data, dict):
@@ -118,7 +123,7 @@ def request_id_of(body: bytes | None) -> Any:
     if not body:
         return None
     try:
-        data = json.loads(body.decode("utf-8"))
+        data = json.loads(body.decode("utf-8-sig"), parse_constant=_not_json)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     return data.get("id") if isinstance(data, dict) else None
@@ -207,4 +212,4 @@ def error_payload(request_id: Any, error: PaymeRpcError) -> dict[str, Any]:
 
 
 def encode(payload: Mapping[str, Any]) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")

@@ -25,7 +25,7 @@ from paymeuz.handlers import (
     TransactionCall,
 )
 from paymeuz.keys import current_key, key_change
-from paymeuz.models import BODY_BYTES, PaymeCall
+from paymeuz.models import BODY_BYTES, KEY_MAX_CHARS, PaymeCall
 
 logger = logging.getLogger("paymeuz.calls")
 
@@ -116,9 +116,13 @@ class PaymeEndpointView(View):
             payme_time = protocol.param_time(params)
             amount = protocol.param_amount(params)
             account = protocol.param_account(params)
-            order_id = protocol.account_order_id(account, handler.order_id_pattern)
+            try:
+                create_order_id: str | None = protocol.account_order_id(account, handler.order_id_pattern)
+            except PaymeRpcError:
+                # A repeat of a known id answers -31008 first (§4); the handler refuses a new one with -31050.
+                create_order_id = None
             return handler.create(
-                CreateCall(id=payme_id, time=payme_time, amount=amount, order_id=order_id, account=account)
+                CreateCall(id=payme_id, time=payme_time, amount=amount, order_id=create_order_id, account=account)
             )
         if method == "PerformTransaction":
             return handler.perform(TransactionCall(id=protocol.param_id(params)))
@@ -132,7 +136,10 @@ class PaymeEndpointView(View):
             to_time = protocol.param_time(params, "to")
             return handler.statement(StatementCall(from_time=from_time, to_time=to_time))
         if method == "ChangePassword":
-            key_change(protocol.param_string(params, "password"))
+            password = protocol.param_string(params, "password")
+            if not password or len(password) > KEY_MAX_CHARS:
+                raise PaymeRpcError(PaymeError.INVALID_REQUEST, data="password", detail="password is empty or too long")
+            key_change(password)
             return {"success": True}
         if method == "SetFiscalData":
             payme_id = protocol.param_id(params)

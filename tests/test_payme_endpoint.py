@@ -334,6 +334,40 @@ def test_a_repeat_with_another_amount_or_order_is_31008(client, payment, listing
     assert PaymeTransaction.objects.get().state == 1
 
 
+def test_a_repeat_with_a_malformed_order_is_31008_and_a_new_one_31050(client, payment):
+    """§4: the repeat check comes first, so a known id with a malformed order_id is -31008."""
+    params, _ = create(client, payment)
+    assert error_code(rpc(client, "CreateTransaction", {**params, "account": {"order_id": "nope"}})) == -31008
+    fresh = {**params, "id": "f" * 24, "account": {"order_id": "nope"}}
+    answer = rpc(client, "CreateTransaction", fresh)
+    assert answer["error"]["code"] == -31050 and answer["error"]["data"] == "order_id"
+    assert PaymeTransaction.objects.count() == 1
+
+
+def test_nan_and_infinity_are_not_json_and_the_answer_always_is(client):
+    for constant in ("NaN", "Infinity", "-Infinity"):
+        data = f'{{"method": "CheckTransaction", "params": {{"id": "x"}}, "id": {constant}}}'.encode()
+        response = payme.raw(client, data)
+        answer = json.loads(response.content)  # the answer is valid JSON
+        assert answer["error"]["code"] == -32700 and answer["id"] is None
+
+
+def test_a_body_with_a_utf8_bom_is_read(client, payment):
+    data = "\ufeff".encode() + payme.body(
+        "CheckPerformTransaction", {"amount": FEE_TIYIN, "account": account(payment.merchant_trans_id)}
+    )
+    assert json.loads(payme.raw(client, data).content)["result"] == {"allow": True}
+
+
+def test_change_password_refuses_an_empty_or_too_long_key_and_keeps_the_old_one(client, payment):
+    for password in ("", "k" * 256):
+        answer = rpc(client, "ChangePassword", {"password": password})
+        assert answer["error"]["code"] == -32600
+    assert "result" in rpc(
+        client, "CheckPerformTransaction", {"amount": FEE_TIYIN, "account": account(payment.merchant_trans_id)}
+    )
+
+
 def test_another_transaction_for_a_held_order_is_31053(client, payment):
     create(client, payment)
     _, answer = create(client, payment)
