@@ -10,3 +10,13 @@ def format_amount(amount: Decimal | int | None) -> str:
     value = Decimal(amount)
     text = f"{value:,.2f}" if value != value.to_integral_value() else f"{value:,.0f}"
     return text.replace(",", NBSP).replace(".", ",")
+
+
+def format_phone(phone: str | None) -> str:
+    """'+998935551234' -> '+998 93 555 12 34', the way numbers are written in Uzbekistan;
+    anything that is not an Uzbek number in E.164 is returned as it is."""
+    if not phone:
+        return ""
+    if len(phone) == 13 and phone.startswith("+998") and phone[1:].isdigit():
+        return f"{phone[:4]} {phone[4:6]} {phone[6:9]} {phone[9:11]} {phone[11:]}"
+    return phone

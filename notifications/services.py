@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.formatting import format_phone
 from core.sms import sms_send
 from notifications.models import NotificationPreference, TelegramLink
 from notifications.telegram import TelegramClient
@@ -60,7 +61,7 @@ def message_build(*, kind: str, context: dict[str, Any]) -> Message:
         seller = context["seller"]
         step = _("Следующий шаг: позвоните продавцу — %(name)s, %(phone)s.") % {
             "name": seller.display_name,
-            "phone": seller.phone,
+            "phone": format_phone(seller.phone),
         }
         text = f"{subject}\n{step}\n{context['url']}"
     return Message(kind=kind, subject=subject, text=text, email_body=body)

@@ -16,6 +16,7 @@ from auctions.forms import BidForm
 from auctions.lifecycle import auction_cancel
 from auctions.models import Auction
 from auctions.selectors import auction_live_state
+from core.formatting import format_phone
 from fees.models import AuctionPayment
 from notifications.services import message_build
 
@@ -98,7 +99,8 @@ def test_the_winner_s_notification_has_the_next_steps(paid_auction, buyer):
     }
     message = message_build(kind="won", context=context)
     assert "Что дальше:" in message.email_body and "нотариуса" in message.email_body
-    assert auction.seller.phone in message.text and "позвоните продавцу" in message.text  # SMS and Telegram too
+    assert format_phone(auction.seller.phone) in message.text  # SMS and Telegram too, "+998 90 …"
+    assert "позвоните продавцу" in message.text
 
 
 def test_raising_only_the_maximum_says_so(client, paid_auction, buyer):

@@ -15,6 +15,7 @@ from auctions.bidding import bid_place
 from auctions.lifecycle import auction_close, auctions_ending_soon_mark
 from auctions.models import Auction, AuctionWatch
 from core import sms
+from core.formatting import format_phone
 from notifications.models import TelegramLink
 from notifications.services import preference_update, telegram_link_url, telegram_updates_process
 from tests.fakehttp import fake_http_server
@@ -124,9 +125,10 @@ def test_won_lost_and_sold_with_each_others_contacts(paid_auction, make_user, dj
     by_to = {m.to[0]: m for m in mail.outbox}
     assert set(by_to) == {"loser@example.uz", "winner@example.uz", "seller@example.uz"}
     assert "выиграли" in by_to["winner@example.uz"].subject
-    assert paid_auction.seller.phone in by_to["winner@example.uz"].body
-    assert winner.phone in by_to["seller@example.uz"].body
+    assert format_phone(paid_auction.seller.phone) in by_to["winner@example.uz"].body  # "+998 90 …"
+    assert format_phone(winner.phone) in by_to["seller@example.uz"].body
     assert "другой участник" in by_to["loser@example.uz"].subject
+    assert format_phone(winner.phone) not in by_to["loser@example.uz"].body
     assert winner.phone not in by_to["loser@example.uz"].body
 
 

@@ -348,3 +348,15 @@ def test_page_waits_for_click_after_the_payer_returns(client, payment):
 def test_login_field_accepts_a_spaced_phone_number(client):
     page = client.get("/login/").content.decode()
     assert 'maxlength="32"' in page and 'maxlength="13"' not in page
+
+
+def test_phone_numbers_are_shown_as_people_write_them(client, seller, buyer, make_listing):
+    from core.formatting import format_phone
+
+    assert format_phone("+998935551234") == "+998 93 555 12 34"
+    assert format_phone("12345") == "12345" and format_phone("") == ""
+    listing = make_listing(seller)
+    client.force_login(buyer)
+    page = client.get(listing.get_absolute_url()).content.decode()
+    shown = format_phone(seller.phone)
+    assert f'href="tel:{seller.phone}" data-testid="seller-phone">{shown}</a>' in page

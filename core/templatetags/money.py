@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext as _
 
-from core.formatting import NBSP, format_amount
+from core.formatting import NBSP, format_amount, format_phone
 
 register = template.Library()
 
@@ -50,3 +50,9 @@ def in_words(value: Decimal | int | None) -> str:
     from core.numwords import amount_in_words
 
     return amount_in_words(int(value))
+
+
+@register.filter
+def phone(value: str | None) -> str:
+    """+998935551234 -> "+998 93 555 12 34" (the text shown; a tel: link keeps the bare number)."""
+    return format_phone(value)
