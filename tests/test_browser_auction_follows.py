@@ -24,6 +24,7 @@ from accounts.models import User
 from auctions.bidding import bid_place
 from auctions.lifecycle import auction_create
 from auctions.models import Auction, Bid
+from core.formatting import format_phone
 from fees.demo import fee_pay_offline
 from fees.services import fee_initiate
 from listings.geo import geo_ensure
@@ -231,5 +232,5 @@ class TestTheAuctionPageFollows(ChannelsLiveServerTestCase):
             expect(alice.get_by_test_id("won")).to_be_visible(timeout=15_000)
             expect(alice.get_by_test_id("won")).to_contain_text("Поздравляем, вы выиграли аукцион!")
             expect(alice.get_by_test_id("won")).to_contain_text("нотариуса")
-            expect(alice.get_by_test_id("won-phone")).to_have_text(self.seller.phone)
+            expect(alice.get_by_test_id("won-phone")).to_have_text(format_phone(self.seller.phone))
             expect(alice.get_by_test_id("bid-form")).to_have_count(0)

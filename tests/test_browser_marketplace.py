@@ -9,6 +9,7 @@ from django.core.cache import cache
 from playwright.sync_api import expect
 
 from accounts.models import User
+from core.formatting import format_phone
 from core.sms import sms_outbox
 from listings.models import District
 from tests.browser import launch_browser
@@ -90,7 +91,8 @@ def test_phone_sign_up_by_sms_code_then_favorite(live_server, seller, make_listi
         page.click("button:has-text('Войти')")
         # Back on the listing, signed in: the phone is visible and the heart works.
         expect(page.locator("h1")).to_have_text("Квартира мечты")
-        expect(page.get_by_test_id("seller-phone")).to_have_text(seller.phone)
+        expect(page.get_by_test_id("seller-phone")).to_have_text(format_phone(seller.phone))
+        assert page.get_by_test_id("seller-phone").get_attribute("href") == f"tel:{seller.phone}"
         page.get_by_test_id("favorite-toggle").click()
         expect(page.get_by_test_id("favorite-toggle")).to_contain_text("В избранном")
     user = User.objects.get(phone="+998935554433")
