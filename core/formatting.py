@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext_noop
+
 NBSP = "\u00a0"
 
 
@@ -20,3 +22,9 @@ def format_phone(phone: str | None) -> str:
     if len(phone) == 13 and phone.startswith("+998") and phone[1:].isdigit():
         return f"{phone[:4]} {phone[4:6]} {phone[6:9]} {phone[9:11]} {phone[11:]}"
     return phone
+
+
+# Django's own Uzbek catalogue joins list parts and durations with a bare "," ("2 soat,59 daqiqa").
+# Naming the separator here keeps it in our catalogues, where uz says ", " like ru and en do.
+# Translators: the separator between the parts of a duration or a list ("2 soat, 59 daqiqa").
+LIST_SEPARATOR = gettext_noop(", ")

@@ -130,3 +130,19 @@ def test_pages_speak_the_chosen_language(language, expected, absent, listing):
 def test_amounts_are_formatted_the_local_way(listing):
     page = Client().get(listing.get_absolute_url()).content.decode()
     assert "850\u00a0000\u00a0000\u00a0сум" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("uz", "2 soat, 59 daqiqa"), ("ru", "2 часа, 59 минут"), ("en", "2 hours, 59 minutes")]
+)
+def test_durations_have_a_space_after_the_comma(language, expected):
+    """Django's Uzbek catalogue joins with a bare "," ("2 soat,59 daqiqa"); ours adds the space (issue 14, 9)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django.utils.timesince import timeuntil
+
+    now = timezone.now()
+    with translation.override(language):
+        text = timeuntil(now + timedelta(hours=2, minutes=59, seconds=30), now)
+        assert text.replace("\xa0", " ") == expected
