@@ -5,22 +5,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from clickuz.troubleshooting import ERROR, INFO, OK, WARNING
+from fees.doctor_report import doctor_report
 from fees_click.doctor import doctor_run
 
-LABELS = {
-    "ru": {OK: "OK", INFO: "инфо", WARNING: "ВНИМАНИЕ", ERROR: "ОШИБКА"},
-    "en": {OK: "OK", INFO: "info", WARNING: "WARNING", ERROR: "ERROR"},
-}
-SUMMARY = {
-    "ru": "Итог: ошибок {errors}, предупреждений {warnings}.",
-    "en": "Summary: {errors} error(s), {warnings} warning(s).",
-}
 HEADER = {
     "ru": "click_doctor: проверка настройки Click (kvartirabar)",
     "en": "click_doctor: checking the Click setup (kvartirabar)",
 }
-FIX = {"ru": "что сделать", "en": "fix"}
 
 
 class Command(BaseCommand):
@@ -56,15 +47,4 @@ class Command(BaseCommand):
             upstreams=list(options["upstream"]),
             merchant_api=not options["no_merchant_api"],
         )
-        style = {OK: self.style.SUCCESS, INFO: str, WARNING: self.style.WARNING, ERROR: self.style.ERROR}
-        self.stdout.write(HEADER[lang])
-        for finding in findings:
-            message, fix = finding.text(lang)
-            self.stdout.write(style[finding.level](f"[{LABELS[lang][finding.level]}] {message}"))
-            if fix and finding.level in (WARNING, ERROR):
-                self.stdout.write(f"    → {FIX[lang]}: {fix}")
-        errors = sum(f.level == ERROR for f in findings)
-        warnings = sum(f.level == WARNING for f in findings)
-        self.stdout.write(SUMMARY[lang].format(errors=errors, warnings=warnings))
-        if errors or (options["strict"] and warnings):
-            raise SystemExit(1)
+        doctor_report(self, findings=list(findings), lang=lang, header=HEADER[lang], strict=bool(options["strict"]))
