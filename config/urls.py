@@ -1,7 +1,11 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static as static_url
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
 
 from auctions.views_pages import home, listing_detail
 from listings.urls import app_name as listings_app_name
@@ -17,6 +21,12 @@ handler500 = "api.exceptions.server_error"
 # its name in the listings namespace, which Listing.get_absolute_url reverses.
 listings_pages = [*listings_urlpatterns, path("listings/<int:pk>/", listing_detail, name="detail")]
 
+
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    return redirect(static_url("img/favicon.svg"))
+
+
 urlpatterns = [
     path("", home, name="home"),
     path("", include("fees_click.urls")),
@@ -31,6 +41,8 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers ask for /favicon.ico whatever the page says (nginx serves /static/ in production).
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

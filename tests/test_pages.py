@@ -360,3 +360,35 @@ def test_phone_numbers_are_shown_as_people_write_them(client, seller, buyer, mak
     page = client.get(listing.get_absolute_url()).content.decode()
     shown = format_phone(seller.phone)
     assert f'href="tel:{seller.phone}" data-testid="seller-phone">{shown}</a>' in page
+
+
+def test_the_sites_own_404_page_in_its_language(client):
+    response = client.get("/no-such-page/")
+    page = response.content.decode()
+    assert response.status_code == 404 and 'data-testid="not-found"' in page
+    assert "Страница не найдена" in page and 'href="/listings/"' in page and '<html lang="ru">' in page
+    client.cookies["django_language"] = "uz"
+    assert "Sahifa topilmadi" in client.get("/no-such-page/").content.decode()
+
+
+def test_the_sites_own_500_page_needs_no_request_context():
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    from api.exceptions import server_error
+
+    with translation.override("en"):
+        response = server_error(RequestFactory().get("/listings/"))
+    page = response.content.decode()
+    assert response.status_code == 500 and 'data-testid="server-error"' in page
+    assert "Something went wrong on our side" in page and "img/favicon" in page
+
+
+def test_a_favicon_on_every_page_the_admin_and_the_sandbox_included(client, settings):
+    settings.CLICK_SANDBOX = True
+    pages = ["/", "/listings/", "/admin/login/", "/no-such-page/"]
+    for url in pages:
+        assert 'rel="icon"' in client.get(url).content.decode(), url
+    assert 'rel="icon"' in client.get("/click-sandbox/services/pay").content.decode()
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"].endswith(".svg")
