@@ -14,13 +14,10 @@ from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
 from accounts.models import User
-from fees.demo import test_fee_payment_create
+from fees.demo import TEST_SELLER_PHONE, test_fee_payment_create, test_seller_ensure
 from listings.models import Listing
-from notifications.services import preference_update
 
 # Operator code 00 is not assigned in Uzbekistan: no real person can own this number.
-TEST_SELLER_PHONE = "+998000000099"
-TEST_SELLER_NAME = "Click test seller"
 
 
 def _purge(model: type[models.Model], pks: list[object], removed: dict[str, int]) -> None:
@@ -65,18 +62,7 @@ class Command(BaseCommand):
             return
         now = timezone.now()
         with transaction.atomic():
-            # The operator's own account, made on the server: no SMS round trip to confirm its number.
-            seller, created = User.objects.get_or_create(
-                phone=TEST_SELLER_PHONE, defaults={"first_name": TEST_SELLER_NAME, "phone_verified_at": now}
-            )
-            if created:
-                seller.set_unusable_password()
-                seller.save(update_fields=["password"])
-            elif seller.phone_verified_at is None:
-                seller.phone_verified_at = now
-                seller.save(update_fields=["phone_verified_at"])
-            # No e-mail, Telegram or SMS for the test seller, whatever happens to the order.
-            preference_update(user=seller, email=False, telegram=False, sms=False)
+            seller = test_seller_ensure(now=now)
             starts_at = now + timedelta(minutes=starts_in_minutes)
             payment = test_fee_payment_create(
                 seller=seller,

@@ -8,15 +8,11 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
-from fees.demo import test_fee_payment_create
+from fees.demo import test_fee_payment_create, test_seller_ensure
 from fees_payme.paylink import fee_amount_tiyin
-from notifications.services import preference_update
 
 # The operator's test seller (click_test_order uses the same unassigned number, so one
 # --cleanup removes both gateways' test orders).
-TEST_SELLER_PHONE = "+998000000099"
-TEST_SELLER_NAME = "Click test seller"
 
 
 class Command(BaseCommand):
@@ -36,17 +32,7 @@ class Command(BaseCommand):
             return
         now = timezone.now()
         with transaction.atomic():
-            # The operator's own account, made on the server: no SMS round trip to confirm its number.
-            seller, created = User.objects.get_or_create(
-                phone=TEST_SELLER_PHONE, defaults={"first_name": TEST_SELLER_NAME, "phone_verified_at": now}
-            )
-            if created:
-                seller.set_unusable_password()
-                seller.save(update_fields=["password"])
-            elif seller.phone_verified_at is None:
-                seller.phone_verified_at = now
-                seller.save(update_fields=["phone_verified_at"])
-            preference_update(user=seller, email=False, telegram=False, sms=False)
+            seller = test_seller_ensure(now=now)
             starts_at = now + timedelta(minutes=starts_in_minutes)
             payment = test_fee_payment_create(
                 seller=seller,
