@@ -224,6 +224,11 @@ def test_search_results_on_a_map(live_server, seller, make_listing):
         results.locator(".leaflet-marker-icon[title='Точка два']").click()
         popup = results.locator(".leaflet-popup-content")
         expect(popup.locator("a")).to_have_text("Точка два")
+        # The map pans to show the popup: click once it has settled (300 ms after the last move).
+        results.evaluate(
+            """el => new Promise(resolve => { let timer; const settle = () => { clearTimeout(timer);
+                 timer = setTimeout(resolve, 300); }; el.kbMap.on("move", settle); settle(); })"""
+        )
         expect(popup).to_contain_text("850\u00a0000\u00a0000\u00a0сум")
         popup.locator("a").click()
         expect(page.locator("h1")).to_have_text("Точка два")

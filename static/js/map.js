@@ -13,6 +13,8 @@
   const TASHKENT = [41.3111, 69.2797];
 
   function makeMap(element, center, zoom) {
+    const wrap = element.closest("[data-map-wrap]");
+    if (wrap) wrap.hidden = false;
     element.hidden = false;
     const map = L.map(element, { maxBounds: UZ.pad(0.1), minZoom: 5, scrollWheelZoom: false }).setView(center, zoom);
     const tiles = element.dataset.tiles;
