@@ -328,3 +328,14 @@ def test_no_tiles_in_tests(client, seller, make_listing):
     response = client.get(placed.get_absolute_url())
     assert 'data-tiles=""' in response.content.decode()
     assert "openstreetmap.org" not in response.headers["Content-Security-Policy"]
+
+
+def test_the_purge_runs_hourly_through_celery(client, seller, settings):
+    from listings.tasks import photo_drafts_purge_task
+
+    assert settings.CELERY_BEAT_SCHEDULE["photo-drafts-purge"]["task"] == "listings.tasks.photo_drafts_purge"
+    client.force_login(seller)
+    _refused_with_photos(client, jpeg(320, 240))
+    ListingPhotoDraft.objects.update(created_at=timezone.now() - timedelta(hours=settings.PHOTO_DRAFT_HOURS + 1))
+    assert photo_drafts_purge_task.apply().get() == 1
+    assert not ListingPhotoDraft.objects.exists()
