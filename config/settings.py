@@ -289,6 +289,8 @@ CELERY_BEAT_SCHEDULE["click-jobs"] = {"task": "fees_click.tasks.click_jobs", "sc
 CELERY_BEAT_SCHEDULE["payme-jobs"] = {"task": "fees_payme.tasks.payme_jobs", "schedule": CLICK_JOBS_INTERVAL}
 # The callback log's retention (clickuz/tasks.py, found by autodiscovery): once a day.
 CELERY_BEAT_SCHEDULE["click-callbacks-prune"] = {"task": "clickuz.tasks.click_callbacks_prune", "schedule": 24 * 3600}
+# Photos kept after a refused listing form and never used (listings/tasks.py): once an hour.
+CELERY_BEAT_SCHEDULE["photo-drafts-purge"] = {"task": "listings.tasks.photo_drafts_purge", "schedule": 3600}
 
 if REDIS_URL:
     # socket_timeout None: redis-py 8 defaults to 5 s, which cuts the channel layer's blocking 5 s
@@ -347,6 +349,16 @@ PHOTOS_PER_USER_HOURLY = env.int("PHOTOS_PER_USER_HOURLY", default=60)
 PHOTO_REQUEST_PIXEL_BUDGET = env.int("PHOTO_REQUEST_PIXEL_BUDGET", default=32_000_000)
 # Photos are decoded by one request at a time per process; a request waits at most this long.
 PHOTO_PROCESSING_WAIT_SECONDS = env.float("PHOTO_PROCESSING_WAIT_SECONDS", default=1.0)
+# Photos kept after a refused listing form (listings.models.ListingPhotoDraft) are removed after this long.
+PHOTO_DRAFT_HOURS = env.int("PHOTO_DRAFT_HOURS", default=24)
+
+# Maps (static/js/map.js, Leaflet vendored in static/vendor/leaflet): the tile server's URL template
+# and its attribution. Empty: no tiles are fetched (tests, an offline machine); the map still picks
+# and shows points, and the latitude/longitude fields stay the text fallback.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env.str(
+    "MAP_TILE_ATTRIBUTION", default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+)
 
 # --- Auctions ----------------------------------------------------------------
 # Seconds between runs of the in-process job that records time-driven changes.
@@ -442,13 +454,27 @@ CSP_WEBSOCKET_ORIGINS = [
     if host not in ("*", "") and not host.startswith("*")
     for scheme in (("ws", "wss") if DEBUG else ("wss",))
 ]
+
+
+def _map_tile_origins(url: str) -> list[str]:
+    """The tile server's origin for img-src ("{s}.tile.example" -> "*.tile.example"); none when no tiles."""
+    import re  # here: lines 22-23 are the checklist's Click settings (tests/test_settings.py)
+    from urllib.parse import urlsplit
+
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        return []
+    host = re.sub(r"\{[a-z]+\}", "*", parsed.netloc)
+    return [f"{parsed.scheme}://{host}"]
+
+
 SELF, NONE, UNSAFE_INLINE = "'self'", "'none'", "'unsafe-inline'"  # as csp.constants spells them
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF, UNSAFE_INLINE],
-        "img-src": [SELF, "data:", "blob:"],
+        "img-src": [SELF, "data:", "blob:", *_map_tile_origins(MAP_TILE_URL)],
         "font-src": [SELF],
         "connect-src": [SELF, *CSP_WEBSOCKET_ORIGINS],
         "form-action": [SELF],

@@ -1,13 +1,16 @@
+import json
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from listings.models import (
+    LATITUDE_BOUNDS,
     LISTING_SELLER_FIELDS,
+    LONGITUDE_BOUNDS,
     Amenity,
     BuildingType,
     Currency,
@@ -21,6 +24,73 @@ from listings.selectors import SearchParams, Sort
 from listings.services import MAX_PHOTO_BYTES, MAX_PHOTOS, listing_prices_check
 
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
+# Apostrophes of Latin Uzbek (o‘, g‘, ʼ) as people type them, or leave them out.
+_APOSTROPHES = str.maketrans("", "", "'‘’ʻʼ`´")
+
+
+def place_name_fold(text: str) -> str:
+    """A place name as compared: case-folded, ё as е, no apostrophes, hyphens as spaces, single spaces."""
+    text = text.casefold().replace("ё", "е").translate(_APOSTROPHES).replace("-", " ")
+    return " ".join(text.split())
+
+
+def district_named(text: str, region: Region | None) -> District:
+    """The district a seller typed, in the chosen region: its full name in Russian, Uzbek or English
+    ("Юнусабадский район", "Yunusobod tumani"), or a part of one that names one district ("Юнусабад",
+    "yunusobod", "Mirzo Ulugbek"). A ValidationError says what to choose otherwise."""
+    folded = place_name_fold(text)
+    districts = list(District.objects.select_related("region"))
+    in_region = [d for d in districts if region is None or d.region_id == region.pk]
+
+    def names(district: District) -> list[str]:
+        return [place_name_fold(n) for n in (district.name_ru, district.name_uz, district.name_en)]
+
+    exact = [d for d in in_region if folded in names(d)]
+    if exact:
+        return exact[0]
+    partial = [d for d in in_region if len(folded) >= 3 and any(folded in name for name in names(d))]
+    if len(partial) == 1:
+        return partial[0]
+    if len(partial) > 1:
+        raise ValidationError(
+            _("Уточните район: %(names)s."),
+            code="ambiguous_district",
+            params={"names": ", ".join(str(d) for d in partial)},
+        )
+    elsewhere = [
+        d for d in districts if d not in in_region and (folded in names(d) or any(folded in n for n in names(d)))
+    ]
+    if region is not None and len(folded) >= 3 and len({d.region_id for d in elsewhere}) == 1:
+        raise ValidationError(
+            _("«%(district)s» — район региона «%(region)s». Выберите район из списка или этот регион."),
+            code="district_in_other_region",
+            params={"district": str(elsewhere[0]), "region": str(elsewhere[0].region)},
+        )
+    raise ValidationError(_("Выберите район из списка."), code="unknown_district")
+
+
+class GroupedDecimalField(forms.DecimalField):
+    """A price typed with its digits grouped ("396 000 000", spaces as typed or as the page's script
+    groups them): the spaces are dropped before the number is read."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = "".join(value.split())  # any space: U+0020, no-break, narrow no-break
+        return super().to_python(value)
+
+
+class CoordinateField(forms.DecimalField):
+    """A latitude or longitude, from the map or typed ("41.311081" or "41,311081")."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".")
+        return super().to_python(value)
+
+
+def grouped_price_input(**attrs: Any) -> forms.TextInput:
+    """A text box for a price, grouped as you type by static/js/site.js ([data-group-digits])."""
+    return forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "data-group-digits": "", **attrs})
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -57,11 +127,16 @@ class ListingForm(forms.ModelForm):
     region = RegionChoiceField(
         label=_("Регион"), queryset=Region.objects.all(), initial=Region.TASHKENT_CITY, empty_label=None
     )
+    # Typed, with the chosen region's districts offered as you type (a datalist: it works without
+    # JavaScript; static/js/site.js narrows it to the region chosen); short and Latin names accepted.
     district = forms.CharField(
         label=_("Район"),
         max_length=80,
         required=False,
-        widget=forms.TextInput(attrs={"list": "district-options", "autocomplete": "off"}),
+        widget=forms.TextInput(
+            attrs={"list": "district-options", "autocomplete": "off", "data-district-for": "id_region"}
+        ),
+        help_text=_("Начните вводить название: «Юнусабад», «Chilonzor»."),
     )
     amenities = forms.MultipleChoiceField(
         label=_("Удобства"), choices=Amenity.choices, required=False, widget=forms.CheckboxSelectMultiple
@@ -76,18 +151,26 @@ class ListingForm(forms.ModelForm):
     class Meta:
         model = Listing
         fields = list(LISTING_SELLER_FIELDS)
+        field_classes = {"price": GroupedDecimalField, "latitude": CoordinateField, "longitude": CoordinateField}
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "rooms": forms.NumberInput(attrs={"min": 0, "max": 20}),
+            "price": grouped_price_input(),
+            "latitude": forms.TextInput(attrs={"inputmode": "decimal", "data-map-lat": ""}),
+            "longitude": forms.TextInput(attrs={"inputmode": "decimal", "data-map-lng": ""}),
         }
+
+    mark_required = True  # includes/field.html marks the required fields
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["market"].required = False
         self.fields["building_type"].choices = [("", _("Не указан")), *BuildingType.choices]
         self.fields["renovation"].choices = [("", _("Не указан")), *Renovation.choices]
+        self.fields["latitude"].help_text = _("Нажмите на карту или введите координаты, например 41.311081.")
         if self.instance.pk and self.instance.district_id and not self.is_bound:
             self.initial["district"] = str(self.instance.district)
+        # Every district, marked with its region: the page's script offers the chosen region's ones.
         self.district_options = list(District.objects.select_related("region"))
 
     def clean_market(self) -> str:
@@ -97,14 +180,7 @@ class ListingForm(forms.ModelForm):
         text = (self.cleaned_data.get("district") or "").strip()
         if not text:
             return None
-        match = District.objects.filter(Q(name_ru__iexact=text) | Q(name_uz__iexact=text) | Q(name_en__iexact=text))
-        region = self.cleaned_data.get("region")
-        if region is not None:
-            match = match.filter(region=region)
-        district = match.first()
-        if district is None:
-            raise ValidationError(_("Выберите район из списка."), code="unknown_district")
-        return district
+        return district_named(text, self.cleaned_data.get("region"))
 
     def clean(self) -> dict:
         data = super().clean() or {}
@@ -118,6 +194,11 @@ class ListingForm(forms.ModelForm):
             self.add_error("kitchen_area", _("Площадь кухни больше общей."))
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             self.add_error("longitude", _("Укажите и широту, и долготу — или ни одну."))
+        for name, (low, high) in (("latitude", LATITUDE_BOUNDS), ("longitude", LONGITUDE_BOUNDS)):
+            value = data.get(name)
+            if value is not None and not low <= value <= high:
+                self.add_error(name, _("Точка за пределами Узбекистана: поставьте её на карте ещё раз."))
+                data.pop(name, None)
         if data.get("price") is not None and data.get("currency"):
             try:
                 listing_prices_check(price=data["price"], currency=data["currency"], area=data.get("area"))
@@ -203,6 +284,21 @@ class SearchForm(forms.Form):
             # Offer the districts of the chosen region (a district of another one would match nothing anyway).
             field = self.fields["district"]
             field.queryset = field.queryset.filter(region_id=region)  # type: ignore[attr-defined]
+
+    @cached_property
+    def district_choices(self) -> dict[str, Any]:
+        """One query for the district list: `boxes` (district, checked) of the chosen region (all when
+        none), and `data`, every district with its region for static/js/site.js, so the list follows
+        the region chosen before the form is sent."""
+        region = self.data.get("region") if self.is_bound else ""
+        raw = self.data.getlist("district") if hasattr(self.data, "getlist") else self.data.get("district") or []
+        checked = {str(value) for value in (raw if isinstance(raw, list | tuple) else [raw])}
+        districts = list(District.objects.all())
+        return {
+            "boxes": [(d, str(d.pk) in checked) for d in districts if not region or d.region_id == region],
+            # JSON in a data- attribute (the CSP allows no inline <script>, not even data).
+            "data": json.dumps([{"id": d.pk, "region": d.region_id, "name": d.name} for d in districts]),
+        }
 
     def params(self) -> SearchParams:
         """What was valid in the query; an invalid field is ignored (and shown as an error)."""

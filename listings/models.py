@@ -9,6 +9,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 DESCRIPTION_MAX_CHARS = 5000
+# Uzbekistan within a margin (37.18–45.59 N, 55.99–73.14 E): a point outside is a slip of the map.
+LATITUDE_BOUNDS = (Decimal("37"), Decimal("46"))
+LONGITUDE_BOUNDS = (Decimal("55"), Decimal("74"))
 
 
 class LocalizedName(models.Model):
@@ -179,7 +182,7 @@ class Listing(models.Model):
         decimal_places=6,
         null=True,
         blank=True,
-        validators=[MinValueValidator(Decimal("37")), MaxValueValidator(Decimal("46"))],
+        validators=[MinValueValidator(LATITUDE_BOUNDS[0]), MaxValueValidator(LATITUDE_BOUNDS[1])],
     )
     longitude = models.DecimalField(
         _("долгота"),
@@ -187,7 +190,7 @@ class Listing(models.Model):
         decimal_places=6,
         null=True,
         blank=True,
-        validators=[MinValueValidator(Decimal("55")), MaxValueValidator(Decimal("74"))],
+        validators=[MinValueValidator(LONGITUDE_BOUNDS[0]), MaxValueValidator(LONGITUDE_BOUNDS[1])],
     )
     rooms = models.PositiveSmallIntegerField(
         _("комнат"), validators=[MaxValueValidator(20)], help_text=_("0 — студия.")
@@ -312,3 +315,22 @@ class Favorite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ♥ {self.listing_id}"
+
+
+class ListingPhotoDraft(models.Model):
+    """A photo a seller uploaded with a listing form that was refused (a missing field): kept, already
+    checked and re-encoded, so the corrected form need not upload it again. Attached to the listing
+    when the form goes through; listings.services.photo_drafts_purge removes forgotten ones."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photo_drafts")
+    image = models.ImageField(_("фото"), upload_to="listings/%Y/%m/")
+    thumbnail = models.ImageField(_("миниатюра"), upload_to="listings/thumbs/%Y/%m/")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("загруженное фото")
+        verbose_name_plural = _("загруженные фото")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.image.name

@@ -35,6 +35,7 @@ from listings.models import (
     Favorite,
     Listing,
     ListingPhoto,
+    ListingPhotoDraft,
     ListingStatus,
     Region,
 )
@@ -333,3 +334,19 @@ def listing_is_favorite(*, listing_id: int, user_id: int | None) -> bool:
     if user_id is None:
         return False
     return Favorite.objects.filter(listing_id=listing_id, user_id=user_id).exists()
+
+
+def photo_drafts_of(*, user_id: int, ids: list[int]) -> list[ListingPhotoDraft]:
+    """The seller's own kept photos among those a form carries back (another seller's ids match nothing)."""
+    return list(ListingPhotoDraft.objects.filter(user_id=user_id, pk__in=ids).order_by("id"))
+
+
+MAP_POINTS_MAX = 500
+
+
+def listings_search_points(*, params: SearchParams, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The search's results that have a point, for the map view: id, title, coordinates and price only,
+    at most MAP_POINTS_MAX (in the search's order)."""
+    qs = listings_search(params=params, now=now).filter(latitude__isnull=False, longitude__isnull=False)
+    rows = qs.values("pk", "title", "latitude", "longitude", "price", "currency")[:MAP_POINTS_MAX]
+    return [dict(row) for row in rows]

@@ -3,7 +3,7 @@
 import io
 import threading
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from listings.models import (
     Favorite,
     Listing,
     ListingPhoto,
+    ListingPhotoDraft,
     ListingStatus,
 )
 
@@ -216,13 +217,65 @@ def _photos_count_check(*, existing: int, adding: int) -> None:
         raise ValidationError(_("Не больше %(n)s фото."), params={"n": MAX_PHOTOS}, code="too_many_photos")
 
 
-def _photos_add(*, listing: Listing, prepared: Sequence[tuple[ContentFile, ContentFile]]) -> None:
-    """Store photos already prepared (outside the transaction); the listing row is locked by the caller."""
-    _photos_count_check(existing=listing.photos.count(), adding=len(prepared))
+def _photos_add(
+    *,
+    listing: Listing,
+    prepared: Sequence[tuple[ContentFile, ContentFile]],
+    drafts: Sequence[ListingPhotoDraft] = (),
+) -> None:
+    """Store photos already prepared (outside the transaction), after the seller's kept drafts (uploaded
+    earlier, so first); the listing row is locked by the caller. A draft's files become the photo's."""
+    _photos_count_check(existing=listing.photos.count(), adding=len(drafts) + len(prepared))
     last = listing.photos.order_by("-position").values_list("position", flat=True).first()
     start = 0 if last is None else last + 1
+    for offset, draft in enumerate(drafts):
+        ListingPhoto.objects.create(
+            listing=listing, image=draft.image.name, thumbnail=draft.thumbnail.name, position=start + offset
+        )
+    if drafts:
+        # The rows go, their files stay (the photos use them now); one seller's drafts only.
+        ListingPhotoDraft.objects.filter(pk__in=[d.pk for d in drafts], user_id=listing.seller_id).delete()
+    start += len(drafts)
     for offset, (image, thumb) in enumerate(prepared):
         ListingPhoto.objects.create(listing=listing, image=image, thumbnail=thumb, position=start + offset)
+
+
+def photo_drafts_save(
+    *, user: User, photos: Sequence[UploadedFile], keep: Sequence[ListingPhotoDraft] = (), existing: int = 0
+) -> list[ListingPhotoDraft]:
+    """Keep the photos of a refused listing form, checked and re-encoded like a listing's own (the same
+    size, pixel-budget and per-seller hourly limits), so the corrected form need not upload them again.
+
+    `keep` are the drafts the form still carries and `existing` the photos the listing already has:
+    together with the new ones at most MAX_PHOTOS. The seller's other drafts (an abandoned form) go, so
+    one seller holds at most MAX_PHOTOS drafts. Returns the drafts, kept ones first.
+    """
+    _photos_count_check(existing=existing + len(keep), adding=len(photos))
+    if photos:
+        _photos_rate_check(user=user, count=len(photos))
+    prepared = photos_prepare(photos)
+    kept_ids = [draft.pk for draft in keep]
+    stale = list(ListingPhotoDraft.objects.filter(user=user).exclude(pk__in=kept_ids))
+    with transaction.atomic():
+        ListingPhotoDraft.objects.filter(pk__in=[draft.pk for draft in stale]).delete()
+        added = [ListingPhotoDraft.objects.create(user=user, image=image, thumbnail=thumb) for image, thumb in prepared]
+    transaction.on_commit(lambda: _draft_files_delete(stale))
+    return [*keep, *added]
+
+
+def _draft_files_delete(drafts: Sequence[ListingPhotoDraft]) -> None:
+    for draft in drafts:
+        draft.image.delete(save=False)
+        draft.thumbnail.delete(save=False)
+
+
+def photo_drafts_purge(*, now: datetime | None = None) -> int:
+    """Remove drafts older than PHOTO_DRAFT_HOURS with their files (a form never sent again)."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.PHOTO_DRAFT_HOURS)
+    old = list(ListingPhotoDraft.objects.filter(created_at__lt=cutoff))
+    ListingPhotoDraft.objects.filter(pk__in=[draft.pk for draft in old]).delete()
+    _draft_files_delete(old)
+    return len(old)
 
 
 def _publisher_check(user: User) -> None:
@@ -248,6 +301,7 @@ def listing_create(
     *,
     seller: User,
     photos: Sequence[UploadedFile] = (),
+    drafts: Sequence[ListingPhotoDraft] = (),
     submit: bool = True,
     operator_test: bool = False,
     **fields: Any,
@@ -263,7 +317,9 @@ def listing_create(
         raise TypeError(f"unknown listing fields: {sorted(unknown)}")
     if submit and not operator_test:
         _publisher_check(seller)
-    _photos_count_check(existing=0, adding=len(photos))
+    _photos_count_check(existing=0, adding=len(drafts) + len(photos))
+    if any(draft.user_id != seller.pk for draft in drafts):
+        raise PermissionDenied
     listing = Listing(seller=seller, **fields)
     _fill_prices(listing)
     if submit:
@@ -279,7 +335,7 @@ def listing_create(
     prepared = photos_prepare(photos)  # the slow part, before any transaction or row lock
     with transaction.atomic():
         listing.save()
-        _photos_add(listing=listing, prepared=prepared)
+        _photos_add(listing=listing, prepared=prepared, drafts=drafts)
     return listing
 
 
@@ -293,17 +349,24 @@ def _listing_editable_check(listing: Listing) -> None:
         )
 
 
-def listing_update(*, listing: Listing, user: User, photos: Sequence[UploadedFile] = (), **fields: Any) -> Listing:
+def listing_update(
+    *,
+    listing: Listing,
+    user: User,
+    photos: Sequence[UploadedFile] = (),
+    drafts: Sequence[ListingPhotoDraft] = (),
+    **fields: Any,
+) -> Listing:
     """The seller edits a listing; a published or rejected listing goes back to moderation."""
-    if listing.seller_id != user.pk:
+    if listing.seller_id != user.pk or any(draft.user_id != user.pk for draft in drafts):
         raise PermissionDenied
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"unknown listing fields: {sorted(unknown)}")
     prepared: list[tuple[ContentFile, ContentFile]] = []
-    if photos:  # refused before the photos are decoded when the edit cannot go through anyway
+    if photos or drafts:  # refused before the photos are decoded when the edit cannot go through anyway
         _listing_editable_check(listing)
-        _photos_count_check(existing=listing.photos.count(), adding=len(photos))
+        _photos_count_check(existing=listing.photos.count(), adding=len(drafts) + len(photos))
         _photos_rate_check(user=user, count=len(photos))
         prepared = photos_prepare(photos)  # the slow part, before the row lock
     with transaction.atomic():
@@ -317,7 +380,7 @@ def listing_update(*, listing: Listing, user: User, photos: Sequence[UploadedFil
             _mark_submitted(locked)  # a sold or archived flat stays so: "relist" puts it up again
         locked.full_clean()
         locked.save()
-        _photos_add(listing=locked, prepared=prepared)
+        _photos_add(listing=locked, prepared=prepared, drafts=drafts)
     return locked
 
 

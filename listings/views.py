@@ -1,3 +1,4 @@
+import json
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -13,10 +14,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.http import safe_next
+from core.templatetags.money import price
 from listings import services
 from listings.forms import ListingForm, RejectForm, SearchForm
-from listings.models import Listing, ListingPhoto, ListingStatus
-from listings.selectors import listings_favorite_of, listings_moderation_queue, listings_search, listings_visible_q
+from listings.models import Listing, ListingPhoto, ListingPhotoDraft, ListingStatus
+from listings.selectors import (
+    listings_favorite_of,
+    listings_moderation_queue,
+    listings_search,
+    listings_search_points,
+    listings_visible_q,
+    photo_drafts_of,
+)
+from listings.services import MAX_PHOTOS
 
 PAGE_SIZE = 24
 
@@ -29,11 +39,40 @@ def listing_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    map_view = request.GET.get("view") == "map"
+    map_points = _map_points(listings_search_points(params=params)) if map_view else []
+    list_query = request.GET.copy()
+    list_query.pop("page", None)
+    list_query.pop("view", None)
     return render(
         request,
         "listings/listing_list.html",
-        {"page": page, "form": form, "query": query.urlencode(), "params": params},
+        {
+            "page": page,
+            "form": form,
+            "query": query.urlencode(),
+            "list_query": list_query.urlencode(),
+            "params": params,
+            "map_view": map_view,
+            "map_points": map_points,
+            # JSON in a data- attribute (the CSP allows no inline <script>, not even data).
+            "map_points_json": json.dumps(map_points) if map_view else "",
+        },
     )
+
+
+def _map_points(rows: list[dict]) -> list[dict]:
+    """What static/js/map.js draws for each result: a point, a title, a price, a link."""
+    return [
+        {
+            "lat": float(row["latitude"]),
+            "lng": float(row["longitude"]),
+            "title": row["title"],
+            "price": price(row["price"], row["currency"]),
+            "url": reverse("listings:detail", args=[row["pk"]]),
+        }
+        for row in rows
+    ]
 
 
 def _form_to_service_fields(form: ListingForm) -> dict:
@@ -42,24 +81,60 @@ def _form_to_service_fields(form: ListingForm) -> dict:
     return data
 
 
+def _photo_error(exc: ValidationError) -> bool:
+    return bool(exc.code and exc.code.startswith(("photo", "too_many")))
+
+
+def _drafts_posted(request: HttpRequest) -> list[ListingPhotoDraft]:
+    """The kept photos the form carries back (checked boxes), the seller's own only."""
+    ids = [int(value) for value in request.POST.getlist("draft_photo")[:MAX_PHOTOS] if value.isdecimal()]
+    return photo_drafts_of(user_id=request.user.pk, ids=ids) if ids else []
+
+
+def _drafts_keep(
+    request: HttpRequest, form: ListingForm, drafts: list[ListingPhotoDraft], *, existing: int = 0
+) -> list[ListingPhotoDraft]:
+    """The form was refused: keep the photos it brought (checked and re-encoded like a listing's),
+    so the corrected form shows them and need not upload them again."""
+    uploads = [] if "photos" in form.errors else (form.cleaned_data.get("photos") or [])
+    if not uploads:
+        return drafts
+    try:
+        return services.photo_drafts_save(user=request.user, photos=uploads, keep=drafts, existing=existing)
+    except ValidationError as exc:
+        form.add_error("photos", exc)
+        return drafts
+
+
 @login_required
 def listing_create(request: HttpRequest) -> HttpResponse:
     form = ListingForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            listing = services.listing_create(
-                seller=request.user, photos=form.cleaned_data["photos"], **_form_to_service_fields(form)
-            )
-        except ValidationError as exc:
-            form.add_error("photos" if exc.code and exc.code.startswith(("photo", "too_many")) else None, exc)
-        else:
-            if listing.status == ListingStatus.PUBLISHED:
-                messages.success(request, _("Объявление опубликовано. Теперь можно выставить квартиру на аукцион."))
+    drafts = _drafts_posted(request) if request.method == "POST" else []
+    if request.method == "POST":
+        photo_refused = False
+        if form.is_valid():
+            try:
+                listing = services.listing_create(
+                    seller=request.user,
+                    photos=form.cleaned_data["photos"],
+                    drafts=drafts,
+                    **_form_to_service_fields(form),
+                )
+            except ValidationError as exc:
+                photo_refused = _photo_error(exc)
+                form.add_error("photos" if photo_refused else None, exc)
             else:
-                messages.info(request, _("Объявление отправлено на проверку. Обычно это занимает несколько часов."))
-            return redirect(listing)
+                if listing.status == ListingStatus.PUBLISHED:
+                    messages.success(request, _("Объявление опубликовано. Теперь можно выставить квартиру на аукцион."))
+                else:
+                    messages.info(request, _("Объявление отправлено на проверку. Обычно это занимает несколько часов."))
+                return redirect(listing)
+        if not photo_refused:
+            drafts = _drafts_keep(request, form, drafts)
     return render(
-        request, "listings/listing_create.html", {"form": form, "auto_approve": settings.LISTINGS_AUTO_APPROVE}
+        request,
+        "listings/listing_create.html",
+        {"form": form, "auto_approve": settings.LISTINGS_AUTO_APPROVE, "drafts": drafts},
     )
 
 
@@ -67,21 +142,31 @@ def listing_create(request: HttpRequest) -> HttpResponse:
 def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
     listing = get_object_or_404(Listing.objects.select_related("district", "region"), pk=pk, seller=request.user)
     form = ListingForm(request.POST or None, request.FILES or None, instance=listing)
-    if request.method == "POST" and form.is_valid():
-        try:
-            listing = services.listing_update(
-                listing=listing, user=request.user, photos=form.cleaned_data["photos"], **_form_to_service_fields(form)
-            )
-        except ValidationError as exc:
-            form.add_error("photos" if exc.code and exc.code.startswith(("photo", "too_many")) else None, exc)
-        else:
-            messages.success(request, _("Изменения сохранены."))
-            return redirect(listing)
+    drafts = _drafts_posted(request) if request.method == "POST" else []
+    if request.method == "POST":
+        photo_refused = False
+        if form.is_valid():
+            try:
+                listing = services.listing_update(
+                    listing=listing,
+                    user=request.user,
+                    photos=form.cleaned_data["photos"],
+                    drafts=drafts,
+                    **_form_to_service_fields(form),
+                )
+            except ValidationError as exc:
+                photo_refused = _photo_error(exc)
+                form.add_error("photos" if photo_refused else None, exc)
+            else:
+                messages.success(request, _("Изменения сохранены."))
+                return redirect(listing)
+        if not photo_refused:
+            drafts = _drafts_keep(request, form, drafts, existing=listing.photos.count())
     listing.refresh_from_db()
     return render(
         request,
         "listings/listing_create.html",
-        {"form": form, "listing": listing, "photos": list(listing.photos.all())},
+        {"form": form, "listing": listing, "photos": list(listing.photos.all()), "drafts": drafts},
     )
 
 

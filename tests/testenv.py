@@ -40,6 +40,8 @@ TEST_DEFAULTS = {
     "LISTINGS_PER_USER_HOURLY": "0",
     "PHOTOS_PER_USER_HOURLY": "0",
     "NOTIFY_IN_BACKGROUND": "0",
+    # No map tiles from the internet in tests: the maps work on a blank background.
+    "MAP_TILE_URL": "",
 }
 LOCAL_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 LOCAL_REDIS_URL = "redis://127.0.0.1:6379/15"

@@ -6,7 +6,86 @@
 //   <div data-reload-after="10">    reloads the page after N seconds (waiting for Click)
 //   <p data-url-clean>              a one-time notice ("payment received" back from the gateway): the
 //                                   query that asked for it leaves the address, so a reload does not repeat it
+//   <input data-group-digits>       a price, its digits grouped as you type ("396 000 000"); the server
+//                                   drops the spaces
+//   <input data-district-for="id">  a district typed with a <datalist>: the list keeps the districts
+//                                   of the region chosen in the <select id=id> ([data-region] options)
+//   [data-district-filter="id"]     search: the district boxes follow the region <select id=id>, from the
+//                                   JSON of every district in its data-districts
 (() => {
+  const GROUP = "\u00a0";
+  function groupDigits(text, initial) {
+    const cleaned = text.replace(/[^\d.,]/g, "");
+    const separator = cleaned.search(/[.,]/);
+    const whole = (separator >= 0 ? cleaned.slice(0, separator) : cleaned).replace(/^0+(?=\d)/, "");
+    let fraction = separator >= 0 ? cleaned.slice(separator + 1).replace(/[.,]/g, "").slice(0, 2) : null;
+    if (initial && fraction !== null && /^0*$/.test(fraction)) fraction = null; // "850000000.00" as saved
+    const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, GROUP);
+    return fraction === null ? grouped : `${grouped}.${fraction}`;
+  }
+  function regroup(field, initial) {
+    const before = field.value;
+    const caret = field.selectionStart === null ? before.length : field.selectionStart;
+    const digitsBefore = before.slice(0, caret).replace(/[^\d.,]/g, "").length;
+    const after = groupDigits(before, initial);
+    if (after === before) return;
+    field.value = after;
+    if (document.activeElement !== field) return;
+    let position = 0;
+    for (let seen = 0; position < after.length && seen < digitsBefore; position += 1) {
+      if (/[\d.]/.test(after[position])) seen += 1;
+    }
+    field.setSelectionRange(position, position);
+  }
+  document.addEventListener("input", (event) => {
+    const field = event.target;
+    if (field instanceof HTMLInputElement && field.hasAttribute("data-group-digits")) regroup(field, false);
+  });
+  for (const field of document.querySelectorAll("input[data-group-digits]")) regroup(field, true);
+
+  for (const input of document.querySelectorAll("input[data-district-for]")) {
+    const region = document.getElementById(input.dataset.districtFor);
+    const list = document.getElementById(input.getAttribute("list") || "");
+    if (!(region instanceof HTMLSelectElement) || !list) continue;
+    const all = Array.from(list.querySelectorAll("option"), (option) => option.cloneNode(true));
+    const sync = (changed) => {
+      const code = region.value;
+      list.replaceChildren(...all.filter((o) => !code || o.dataset.region === code).map((o) => o.cloneNode(true)));
+      const typed = all.find((o) => o.value === input.value);
+      if (changed && typed && typed.dataset.region !== code) input.value = ""; // a district of the old region
+    };
+    region.addEventListener("change", () => sync(true));
+    sync(false);
+  }
+
+  for (const box of document.querySelectorAll("[data-district-filter]")) {
+    const region = document.getElementById(box.getAttribute("data-district-filter") || "");
+    if (!(region instanceof HTMLSelectElement)) continue;
+    let districts = [];
+    try {
+      districts = JSON.parse(box.getAttribute("data-districts") || "[]");
+    } catch (error) {
+      continue;
+    }
+    region.addEventListener("change", () => {
+      // A district of another region would match nothing: the boxes are the new region's, unchecked.
+      const shown = districts.filter((d) => !region.value || d.region === region.value);
+      box.replaceChildren(
+        ...shown.map((d, index) => {
+          const label = document.createElement("label");
+          label.className = "check";
+          const check = document.createElement("input");
+          check.type = "checkbox";
+          check.name = "district";
+          check.value = String(d.id);
+          check.id = `id_district_${index}`;
+          label.append(check, ` ${d.name}`);
+          return label;
+        }),
+      );
+    });
+  }
+
   document.addEventListener("change", (event) => {
     const field = event.target;
     if (field instanceof HTMLSelectElement && field.hasAttribute("data-autosubmit") && field.form) field.form.submit();
