@@ -1,0 +1,100 @@
+"""The site on a phone and the favourite heart in a real browser (issue 14, item 10): a one-row header
+with a menu that opens without JavaScript, no page wider than a 390 px screen, the heart on cards,
+"В избранное" while signed out kept through sign-in, the e-mail for notifications, and the site's own
+404 page."""
+
+import os
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.files.base import ContentFile
+from playwright.sync_api import expect
+
+from auctions.bidding import bid_place
+from listings.demo_images import demo_photo
+from listings.models import ListingPhoto
+from tests.browser import launch_browser
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+SHOTS = os.environ.get("SHOTS_DIR")  # e.g. /work/helpers/shots/ux-gallery: screenshots for a look by eye
+
+# What makes a page wider than the screen: the elements whose right edge passes it.
+WIDER_THAN_SCREEN = """() => {
+  const width = document.documentElement.clientWidth;
+  return Array.from(document.querySelectorAll("body *"))
+    .filter((el) => el.getBoundingClientRect().right > width + 0.5 && getComputedStyle(el).position !== "fixed")
+    .map((el) => `${el.tagName.toLowerCase()}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`)
+    .slice(0, 10);
+}"""
+
+
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.ROOT_URLCONF = "tests.urls_media"
+
+
+def shot(page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+
+
+def _context(browser, live_server, *, width: int, lang: str = "ru", javascript: bool = True):
+    context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=javascript)
+    context.add_cookies([{"name": "django_language", "value": lang, "url": live_server.url}])
+    return context
+
+
+def _sign_in(page, live_server, user) -> None:
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", user.phone)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    expect(page.locator(".session button")).to_be_visible()
+
+
+def _assert_fits(page, width: int) -> None:
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, page.evaluate(WIDER_THAN_SCREEN)
+
+
+def test_every_page_fits_a_phone_and_the_header_is_one_row(live_server, seller, buyer, make_listing, make_paid_auction):
+    listing = make_listing(seller, title="Квартира на торгах", price=Decimal("700000000"))
+    for index in range(3):
+        ListingPhoto.objects.create(
+            listing=listing, image=ContentFile(demo_photo(index), name=f"p{index}.jpg"), position=index
+        )
+    auction = make_paid_auction(listing, starts_in=-timedelta(minutes=5), starting_price=Decimal("650000000"))
+    bid_place(auction_id=auction.pk, bidder=buyer, amount=Decimal("650000000"))
+    pages = {
+        "home": "/",
+        "search": "/listings/",
+        "listing": listing.get_absolute_url(),
+        "auction": auction.get_absolute_url(),
+        "favorites": "/favorites/",
+        "notifications": "/notifications/",
+        "not-found": "/no-such-page/",
+    }
+    with launch_browser() as browser:
+        for lang in ("ru", "uz"):
+            for width in (390, 1280):
+                context = _context(browser, live_server, width=width, lang=lang)
+                page = context.new_page()
+                page.set_default_timeout(20_000)
+                _sign_in(page, live_server, buyer)
+                for name, url in pages.items():
+                    page.goto(f"{live_server.url}{url}")
+                    _assert_fits(page, width)
+                    header = page.locator("header.topbar").bounding_box()
+                    assert header["height"] <= 65, name  # one row (64 px and its border)
+                    shot(page, f"{name}-{width}-{lang}")
+                context.close()
