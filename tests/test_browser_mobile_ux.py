@@ -98,3 +98,95 @@ def test_every_page_fits_a_phone_and_the_header_is_one_row(live_server, seller, 
                     assert header["height"] <= 65, name  # one row (64 px and its border)
                     shot(page, f"{name}-{width}-{lang}")
                 context.close()
+
+
+def test_the_header_menu_opens_without_javascript(live_server, buyer):
+    with launch_browser() as browser:
+        for javascript in (True, False):
+            context = _context(browser, live_server, width=390, javascript=javascript)
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            page.goto(f"{live_server.url}/")
+            # One row: the logo, "Войти" and the menu button; the links wait in the menu.
+            expect(page.locator(".session a")).to_be_visible()
+            expect(page.get_by_test_id("site-menu")).to_be_hidden()
+            rows = {round(page.locator(sel).bounding_box()["y"]) // 20 for sel in (".logo", ".session", ".menu-button")}
+            assert len(rows) == 1
+            page.get_by_test_id("menu-button").click()
+            expect(page.get_by_test_id("site-menu")).to_be_visible()
+            shot(page, f"menu-open-390-ru{'' if javascript else '-nojs'}")
+            page.get_by_test_id("site-menu").get_by_role("link", name="Квартиры").click()
+            expect(page).to_have_url(f"{live_server.url}/listings/")
+            expect(page.get_by_test_id("site-menu")).to_be_hidden()
+            context.close()
+        # At 1280 px there is no menu button: the links are in the header.
+        context = _context(browser, live_server, width=1280)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/")
+        expect(page.get_by_test_id("menu-button")).to_be_hidden()
+        expect(page.locator("header nav").get_by_role("link", name="Квартиры")).to_be_visible()
+
+
+def _heart(page, title: str):
+    card = page.locator("[data-testid=listing-card]", has=page.locator(".card-title", has_text=title))
+    return card.get_by_test_id("card-favorite")
+
+
+def test_the_heart_on_cards_and_the_favourite_kept_through_sign_in(live_server, seller, buyer, make_listing):
+    from django.core.cache import cache
+
+    from core.sms import sms_outbox
+
+    make_listing(seller, title="Квартира у парка")
+    make_listing(seller, title="Квартира у метро")
+    cache.clear()  # rate-limit counters of earlier runs
+    sms_outbox.clear()
+    with launch_browser() as browser:
+        # Signed out, on the home page: the heart asks to sign in, and after it the flat is a favourite.
+        context = _context(browser, live_server, width=390)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(f"{live_server.url}/")
+        expect(_heart(page, "Квартира у парка")).to_have_attribute("aria-pressed", "false")
+        _heart(page, "Квартира у парка").click()
+        page.fill("input[name=phone]", buyer.phone.removeprefix("+998"))
+        page.click("button:has-text('Получить код')")
+        import re
+
+        code = re.search(r"\d{6}", sms_outbox[-1].text).group(0)
+        page.fill("input[name=code]", code)
+        page.locator("main button[type=submit]").click()
+        expect(page).to_have_url(f"{live_server.url}/")  # back where the heart was pressed
+        expect(page.locator(".messages")).to_contain_text("Добавлено в избранное")
+        expect(_heart(page, "Квартира у парка")).to_have_attribute("aria-pressed", "true")
+        expect(_heart(page, "Квартира у метро")).to_have_attribute("aria-pressed", "false")
+        assert list(buyer.favorites.values_list("listing__title", flat=True)) == ["Квартира у парка"]
+        shot(page, "home-hearts-390-ru")
+
+        # Signed in, in search: the heart turns in place, no page load.
+        page.goto(f"{live_server.url}/listings/")
+        url = page.url
+        expect(_heart(page, "Квартира у парка")).to_have_attribute("aria-pressed", "true")
+        _heart(page, "Квартира у метро").click()
+        expect(_heart(page, "Квартира у метро")).to_have_attribute("aria-pressed", "true")
+        assert page.url == url and page.locator(".messages").count() == 0
+        _heart(page, "Квартира у парка").click()
+        expect(_heart(page, "Квартира у парка")).to_have_attribute("aria-pressed", "false")
+        assert list(buyer.favorites.values_list("listing__title", flat=True)) == ["Квартира у метро"]
+
+        # The favourites page: its cards' hearts are on.
+        page.goto(f"{live_server.url}/favorites/")
+        expect(page.locator("[data-testid=listing-card]")).to_have_count(1)
+        expect(_heart(page, "Квартира у метро")).to_have_attribute("aria-pressed", "true")
+        context.close()
+
+        # Without JavaScript the heart is a form: the page comes back with it on.
+        context = _context(browser, live_server, width=1280, javascript=False)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        _sign_in(page, live_server, buyer)
+        page.goto(f"{live_server.url}/listings/")
+        _heart(page, "Квартира у парка").click()
+        expect(page).to_have_url(f"{live_server.url}/listings/")
+        expect(_heart(page, "Квартира у парка")).to_have_attribute("aria-pressed", "true")
+        assert buyer.favorites.count() == 2
