@@ -71,9 +71,7 @@ def test_every_photo_is_reachable_and_the_viewer_turns_with_keys(live_server, se
             assert page.url.endswith("?photo=8#gallery")  # a reload or a shared link shows the same photo
             # The portrait photo is shown whole: its full height fits in the frame.
             thumbs.nth(2).click()
-            fit = page.get_by_test_id("gallery-main").locator("img").evaluate(
-                "img => getComputedStyle(img).objectFit"
-            )
+            fit = page.get_by_test_id("gallery-main").locator("img").evaluate("img => getComputedStyle(img).objectFit")
             assert fit == "contain"
             assert page.evaluate("document.documentElement.scrollWidth") <= width
             shot(page, f"listing-gallery-{width}-{lang}")

@@ -1,4 +1,4 @@
-""""В избранное" pressed while signed out (issue 14, item 10): the favourite is added right after
+"""The heart "В избранное" pressed while signed out (issue 14, item 10): the favourite is added right after
 sign-in, and only for a visitor who really pressed it (a CSRF-checked POST on this site)."""
 
 import pytest

@@ -31,7 +31,9 @@ def test_the_address_is_asked_for_saved_and_used(client, make_user):
     assert "email" in sent and mail.outbox[-1].to == ["Buyer@example.uz"]
 
 
-@pytest.mark.parametrize("bad", ["buyer", "buyer@", "@example.uz", "buyer@example", "a b@example.uz", "x" * 250 + "@e.uz"])
+@pytest.mark.parametrize(
+    "bad", ["buyer", "buyer@", "@example.uz", "buyer@example", "a b@example.uz", "x" * 250 + "@e.uz"]
+)
 def test_a_wrong_address_is_refused_and_changes_nothing(client, make_user, bad):
     user = make_user(email="old@example.uz")
     client.force_login(user)
