@@ -67,7 +67,9 @@ def _assert_fits(page, width: int) -> None:
     assert scroll_width <= width, page.evaluate(WIDER_THAN_SCREEN)
 
 
-def test_every_page_fits_a_phone_and_the_header_is_one_row(live_server, seller, buyer, make_listing, make_paid_auction):
+def test_every_page_fits_a_phone_and_the_header_is_one_row(
+    live_server, seller, buyer, make_listing, make_paid_auction, make_auction
+):
     listing = make_listing(seller, title="Квартира на торгах", price=Decimal("700000000"))
     for index in range(3):
         ListingPhoto.objects.create(
@@ -75,11 +77,16 @@ def test_every_page_fits_a_phone_and_the_header_is_one_row(live_server, seller, 
         )
     auction = make_paid_auction(listing, starts_in=-timedelta(minutes=5), starting_price=Decimal("650000000"))
     bid_place(auction_id=auction.pk, bidder=buyer, amount=Decimal("650000000"))
+    soon = make_listing(seller, title="Квартира, торги скоро")
+    scheduled = make_paid_auction(soon, starts_in=timedelta(days=2))
+    unpaid = make_listing(seller, title="Квартира без оплаты")
+    pending = make_auction(unpaid)  # not paid yet: the seller's page offers to pay
     pages = {
         "home": "/",
         "search": "/listings/",
         "listing": listing.get_absolute_url(),
         "auction": auction.get_absolute_url(),
+        "auction-scheduled": scheduled.get_absolute_url(),
         "favorites": "/favorites/",
         "notifications": "/notifications/",
         "not-found": "/no-such-page/",
@@ -97,6 +104,19 @@ def test_every_page_fits_a_phone_and_the_header_is_one_row(live_server, seller, 
                     header = page.locator("header.topbar").bounding_box()
                     assert header["height"] <= 65, name  # one row (64 px and its border)
                     shot(page, f"{name}-{width}-{lang}")
+                context.close()
+            # The seller's side of an auction (the fee panel) and a visitor's, on a phone.
+            for who, urls in ((seller, [auction, scheduled, pending]), (None, [auction, scheduled])):
+                context = _context(browser, live_server, width=390, lang=lang)
+                page = context.new_page()
+                page.set_default_timeout(20_000)
+                if who is not None:
+                    _sign_in(page, live_server, who)
+                for item in urls:
+                    page.goto(f"{live_server.url}{item.get_absolute_url()}")
+                    _assert_fits(page, 390)
+                if who is not None:
+                    shot(page, f"auction-seller-390-{lang}")
                 context.close()
 
 
