@@ -83,6 +83,10 @@ def test_every_photo_is_reachable_and_the_viewer_turns_with_keys(live_server, se
             expect(page.get_by_test_id("lightbox-counter")).to_have_text("3 / 8")
             box = viewer.bounding_box()
             assert box["width"] == width
+            # The whole photo on the screen (the portrait one too), never cut at an edge.
+            photo = page.get_by_test_id("lightbox-image").bounding_box()
+            assert photo["y"] >= 0 and photo["y"] + photo["height"] <= 900 + 0.5
+            assert photo["x"] >= 0 and photo["x"] + photo["width"] <= width + 0.5
             shot(page, f"listing-viewer-{width}-{lang}", full_page=False)
             seen = set()
             for _ in range(8):

@@ -81,6 +81,9 @@ def test_every_page_fits_a_phone_and_the_header_is_one_row(
     scheduled = make_paid_auction(soon, starts_in=timedelta(days=2))
     unpaid = make_listing(seller, title="Квартира без оплаты")
     pending = make_auction(unpaid)  # not paid yet: the seller's page offers to pay
+    from listings.services import favorite_add
+
+    favorite_add(user=buyer, listing_id=soon.pk)
     pages = {
         "home": "/",
         "search": "/listings/",
