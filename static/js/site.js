@@ -23,7 +23,6 @@
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-favorite") || !window.fetch) return;
     event.preventDefault();
-    const button = form.querySelector("button");
     const token = form.querySelector("input[name=csrfmiddlewaretoken]");
     fetch(form.action, {
       method: "POST",
@@ -33,12 +32,17 @@
     })
       .then((response) => (response.ok ? response.json() : Promise.reject(response)))
       .then((answer) => {
-        const label = answer.favorite ? button.dataset.labelOn : button.dataset.labelOff;
-        button.setAttribute("aria-pressed", answer.favorite ? "true" : "false");
-        if (label) {
-          button.setAttribute("aria-label", label);
-          button.title = label;
-        }
+        // Every heart of this flat on the page (the home page may show it twice).
+        document.querySelectorAll("form[data-favorite]").forEach((other) => {
+          if (other.action !== form.action) return;
+          const heart = other.querySelector("button");
+          const label = answer.favorite ? heart.dataset.labelOn : heart.dataset.labelOff;
+          heart.setAttribute("aria-pressed", answer.favorite ? "true" : "false");
+          if (label) {
+            heart.setAttribute("aria-label", label);
+            heart.title = label;
+          }
+        });
       })
       .catch(() => form.submit()); // the page's way: the server answers and comes back here
   });
