@@ -138,6 +138,13 @@ def test_the_header_menu_opens_without_javascript(live_server, buyer):
             page.get_by_test_id("menu-button").click()
             expect(page.get_by_test_id("site-menu")).to_be_visible()
             shot(page, f"menu-open-390-ru{'' if javascript else '-nojs'}")
+            if javascript:  # Esc and a tap outside close it
+                page.keyboard.press("Escape")
+                expect(page.get_by_test_id("site-menu")).to_be_hidden()
+                page.get_by_test_id("menu-button").click()
+                page.mouse.click(200, 600)
+                expect(page.get_by_test_id("site-menu")).to_be_hidden()
+                page.get_by_test_id("menu-button").click()
             page.get_by_test_id("site-menu").get_by_role("link", name="Квартиры").click()
             expect(page).to_have_url(f"{live_server.url}/listings/")
             expect(page.get_by_test_id("site-menu")).to_be_hidden()

@@ -5,6 +5,7 @@
 //   <button data-print>             prints the page (receipts)
 //   <div data-reload-after="10">    reloads the page after N seconds (waiting for Click)
 //   <form data-favorite>            the heart on a card (signed in): turned in place, without leaving the page
+//   #site-menu-toggle               the phone header's menu (a checkbox, opens without JS): Esc or a tap outside closes it
 //   <p data-url-clean>              a one-time notice ("payment received" back from the gateway): the
 //                                   query that asked for it leaves the address, so a reload does not repeat it
 (() => {
@@ -53,6 +54,18 @@
       window.print();
     }
   });
+  const menu = document.getElementById("site-menu-toggle");
+  if (menu) {
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && menu.checked) {
+        menu.checked = false;
+        menu.focus();
+      }
+    });
+    document.addEventListener("click", (event) => {
+      if (menu.checked && event.target instanceof Element && !event.target.closest(".topbar")) menu.checked = false;
+    });
+  }
   if (document.querySelector("[data-url-clean]") && window.history.replaceState) {
     window.history.replaceState(null, "", window.location.pathname + window.location.hash);
   }
