@@ -84,6 +84,10 @@ def test_every_page_fits_a_phone_and_the_header_is_one_row(
     from listings.services import favorite_add
 
     favorite_add(user=buyer, listing_id=soon.pk)
+    # Long values in the two-column specs on a phone (an 8-digit price per m², long Uzbek words) once made
+    # the page wider than the screen: the grid grew to its longest words.
+    tiny = make_listing(seller, title="Студия-кладовая", price=Decimal("990000000"), area=Decimal("10.5"))
+    tiny_auction = make_paid_auction(tiny, starts_in=-timedelta(minutes=5), starting_price=Decimal("900000000"))
     pages = {
         "home": "/",
         "search": "/listings/",
@@ -107,6 +111,14 @@ def test_every_page_fits_a_phone_and_the_header_is_one_row(
                     header = page.locator("header.topbar").bounding_box()
                     assert header["height"] <= 65, name  # one row (64 px and its border)
                     shot(page, f"{name}-{width}-{lang}")
+                context.close()
+            for width in (390, 360):
+                context = _context(browser, live_server, width=width, lang=lang)
+                page = context.new_page()
+                page.set_default_timeout(20_000)
+                for item in (tiny, tiny_auction):
+                    page.goto(f"{live_server.url}{item.get_absolute_url()}")
+                    _assert_fits(page, width)
                 context.close()
             # The seller's side of an auction (the fee panel) and a visitor's, on a phone.
             for who, urls in ((seller, [auction, scheduled, pending]), (None, [auction, scheduled])):
