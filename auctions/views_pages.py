@@ -12,7 +12,13 @@ from auctions.selectors import auction_open_for_listing, auction_panel, auctions
 from listings import services as listing_services
 from listings.forms import SearchForm
 from listings.models import Listing, ListingStatus
-from listings.selectors import listing_is_favorite, listing_visible_to, listings_newest, regions_with_districts
+from listings.selectors import (
+    listing_ids_favorite_of,
+    listing_is_favorite,
+    listing_visible_to,
+    listings_newest,
+    regions_with_districts,
+)
 
 
 def listing_view_count(request: HttpRequest, listing: Listing) -> None:
@@ -27,13 +33,18 @@ def listing_view_count(request: HttpRequest, listing: Listing) -> None:
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    active, upcoming = list(auctions_active()[:8]), list(auctions_upcoming()[:8])
+    listings = list(listings_newest(limit=12))
+    shown = [listing.pk for listing in listings] + [auction.listing_id for auction in active + upcoming]
+    user_id = request.user.pk if request.user.is_authenticated else None
     return render(
         request,
         "home.html",
         {
-            "active_auctions": list(auctions_active()[:8]),
-            "upcoming_auctions": list(auctions_upcoming()[:8]),
-            "listings": list(listings_newest(limit=12)),
+            "active_auctions": active,
+            "upcoming_auctions": upcoming,
+            "listings": listings,
+            "favorite_ids": listing_ids_favorite_of(user_id=user_id, listing_ids=shown),
             "search_form": SearchForm(),
             "regions": regions_with_districts(),
         },

@@ -9,6 +9,7 @@ start-up with a message naming the setting to fix.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from config import checks
 
@@ -159,10 +160,18 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # DEBUG on: the site's own 404 and 500 pages, as in production (DEBUG_ERROR_PAGES below).
+    "core.debug_pages.SiteErrorPagesInDebugMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a locked-out sign-in into the lockout page (HTTP 429).
     "axes.middleware.AxesMiddleware",
 ]
+
+# With DEBUG on: "site" shows the site's own 404 and 500 pages (the 500 page adds the traceback; add
+# ?_debug to an address for Django's page once), "technical" shows Django's debug pages throughout.
+DEBUG_ERROR_PAGES = env.str("DEBUG_ERROR_PAGES", default="site")
+if DEBUG_ERROR_PAGES not in ("site", "technical"):
+    raise ImproperlyConfigured("DEBUG_ERROR_PAGES must be 'site' or 'technical'")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

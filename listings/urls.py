@@ -20,6 +20,7 @@ urlpatterns = [
     path("listings/photos/<int:pk>/move/", views.photo_move, name="photo_move"),
     path("listings/photos/<int:pk>/delete/", views.photo_delete, name="photo_delete"),
     path("favorites/", views.favorites, name="favorites"),
+    path("favorites/after-sign-in/", views.favorite_after_sign_in, name="favorite_after_sign_in"),
     path("moderation/", views.moderation_queue, name="moderation"),
     path("moderation/<int:pk>/", views.moderation_decide, name="moderation_decide"),
 ]

@@ -7,9 +7,10 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -262,21 +263,49 @@ def photo_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("listings:edit", photo.listing_id)
 
 
-@login_required
+# "В избранное" pressed while signed out: the listing and the page to come back to wait in the session
+# until the visitor has signed in (favorite_after_sign_in then adds it).
+SESSION_FAVORITE = "favorite_after_sign_in"
+
+
 @require_POST
 def favorite_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    """The heart. A visitor who is not signed in is asked to sign in, and the listing becomes a favourite
+    right after: the intent is kept in their session, set only by this POST (CSRF-checked), so a link
+    from another site can neither add a favourite nor plant one."""
     listing = get_object_or_404(Listing.objects.filter(listings_visible_q()), pk=pk)
+    back = safe_next(request, request.POST.get("next") or request.GET.get("next") or "", listing.get_absolute_url())
+    if not request.user.is_authenticated:
+        request.session[SESSION_FAVORITE] = {"listing": listing.pk, "next": back}
+        login = reverse("accounts:phone_login")
+        return HttpResponseRedirect(f"{login}?{urlencode({'next': reverse('listings:favorite_after_sign_in')})}")
     added = services.favorite_toggle(user=request.user, listing_id=listing.pk)
+    if request.headers.get("X-Requested-With") == "fetch":  # static/js/site.js turns the heart in place
+        return JsonResponse({"favorite": added})
     messages.success(request, _("Добавлено в избранное.") if added else _("Убрано из избранного."))
-    return HttpResponseRedirect(
-        safe_next(request, request.POST.get("next") or request.GET.get("next") or "", listing.get_absolute_url())
-    )
+    return HttpResponseRedirect(back)
+
+
+@login_required
+def favorite_after_sign_in(request: HttpRequest) -> HttpResponse:
+    """Where sign-in returns after "В избранное" was pressed signed out: adds that favourite (adds, never
+    removes: pressing it twice is still one favourite) and goes back to the page it was pressed on."""
+    pending = request.session.pop(SESSION_FAVORITE, None)
+    if not isinstance(pending, dict):
+        return redirect("listings:favorites")
+    listing = Listing.objects.filter(listings_visible_q(), pk=pending.get("listing")).first()
+    if listing is None:
+        return redirect("listings:favorites")
+    services.favorite_add(user=request.user, listing_id=listing.pk)
+    messages.success(request, _("Добавлено в избранное."))
+    return HttpResponseRedirect(safe_next(request, str(pending.get("next") or ""), listing.get_absolute_url()))
 
 
 @login_required
 def favorites(request: HttpRequest) -> HttpResponse:
     page = Paginator(listings_favorite_of(user_id=request.user.pk), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "listings/favorites.html", {"page": page})
+    favorite_ids = {listing.pk for listing in page.object_list}
+    return render(request, "listings/favorites.html", {"page": page, "favorite_ids": favorite_ids})
 
 
 @staff_member_required

@@ -75,10 +75,17 @@ def preference_for(user: User) -> NotificationPreference:
         return NotificationPreference(user=user)
 
 
-def preference_update(*, user: User, email: bool, telegram: bool, sms: bool) -> NotificationPreference:
-    pref, _created = NotificationPreference.objects.update_or_create(
-        user=user, defaults={"email_enabled": email, "telegram_enabled": telegram, "sms_enabled": sms}
-    )
+def preference_update(
+    *, user: User, email: bool, telegram: bool, sms: bool, email_address: str | None = None
+) -> NotificationPreference:
+    """The channels; `email_address` (already validated; "" clears it, None leaves it) is where e-mail goes."""
+    with transaction.atomic():
+        pref, _created = NotificationPreference.objects.update_or_create(
+            user=user, defaults={"email_enabled": email, "telegram_enabled": telegram, "sms_enabled": sms}
+        )
+        if email_address is not None:
+            user.email = User.objects.normalize_email(email_address.strip())
+            user.save(update_fields=["email"])
     return pref
 
 

@@ -89,10 +89,14 @@ def test_phone_sign_up_by_sms_code_then_favorite(live_server, seller, make_listi
         page.fill("input[name=code]", code)
         page.fill("input[name=first_name]", "Шахзод")
         page.click("button:has-text('Войти')")
-        # Back on the listing, signed in: the phone is visible and the heart works.
+        # Back on the listing, signed in: the phone is visible, and the favourite asked for before
+        # signing in is there (issue 14, item 10); the heart still toggles.
         expect(page.locator("h1")).to_have_text("Квартира мечты")
         expect(page.get_by_test_id("seller-phone")).to_have_text(format_phone(seller.phone))
         assert page.get_by_test_id("seller-phone").get_attribute("href") == f"tel:{seller.phone}"
+        expect(page.get_by_test_id("favorite-toggle")).to_contain_text("В избранном")
+        page.get_by_test_id("favorite-toggle").click()
+        expect(page.get_by_test_id("favorite-toggle")).to_contain_text("В избранное")
         page.get_by_test_id("favorite-toggle").click()
         expect(page.get_by_test_id("favorite-toggle")).to_contain_text("В избранном")
     user = User.objects.get(phone="+998935554433")

@@ -392,3 +392,61 @@ def test_a_favicon_on_every_page_the_admin_and_the_sandbox_included(client, sett
     assert 'rel="icon"' in client.get("/click-sandbox/services/pay").content.decode()
     response = client.get("/favicon.ico")
     assert response.status_code == 302 and response["Location"].endswith(".svg")
+
+
+def test_the_sites_own_404_page_with_debug_on_too(client, settings, listing):
+    """Issue 14, item 10: with DEBUG on (development, the embedded default) a missing page is the site's
+    own page, whether no URL matched or a view found nothing; ?_debug asks for Django's page."""
+    settings.DEBUG = True
+    for url in ("/no-such-page/", "/listings/999999/", "/auctions/999999/"):
+        response = client.get(url)
+        page = response.content.decode()
+        assert response.status_code == 404 and 'data-testid="not-found"' in page, url
+        assert "Страница не найдена" in page and "DEBUG = True" not in page
+    client.cookies["django_language"] = "uz"
+    assert "Sahifa topilmadi" in client.get("/listings/999999/").content.decode()
+    for url in ("/no-such-page/?_debug", "/listings/999999/?_debug=1"):
+        response = client.get(url)
+        assert response.status_code == 404 and "DEBUG = True" in response.content.decode(), url
+    settings.DEBUG_ERROR_PAGES = "technical"
+    assert "DEBUG = True" in client.get("/no-such-page/").content.decode()
+
+
+def test_the_sites_own_500_page_with_debug_on_shows_the_traceback(client, settings, monkeypatch, caplog):
+    from listings import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the search")
+
+    monkeypatch.setattr(views, "listings_search", broken)
+    settings.DEBUG = True
+    client.raise_request_exception = False
+    response = client.get("/listings/")
+    page = response.content.decode()
+    assert response.status_code == 500 and 'data-testid="server-error"' in page
+    assert "Что-то пошло не так" in page
+    assert 'data-testid="debug-error"' in page and "RuntimeError: a bug in the search" in page
+    assert "broken" in page  # the traceback, for the developer
+    assert any(r.exc_info and "a bug in the search" in str(r.exc_info[1]) for r in caplog.records)  # logged once
+    assert sum("Internal Server Error" in r.getMessage() for r in caplog.records) == 1
+    # ?_debug gives Django's page.
+    response = client.get("/listings/?_debug")
+    assert response.status_code == 500 and "Traceback" in response.content.decode()
+    assert 'data-testid="server-error"' not in response.content.decode()
+    # With DEBUG off nothing of it shows.
+    settings.DEBUG = False
+    page = client.get("/listings/").content.decode()
+    assert 'data-testid="server-error"' in page and "a bug in the search" not in page
+
+
+def test_with_debug_on_a_raised_error_reaches_the_test_client(client, settings, monkeypatch):
+    """The middleware tells Django's receivers of an error, as Django does: tests still see it raised."""
+    from listings import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("seen by the test")
+
+    monkeypatch.setattr(views, "listings_search", broken)
+    settings.DEBUG = True
+    with pytest.raises(RuntimeError, match="seen by the test"):
+        client.get("/listings/")
