@@ -82,3 +82,44 @@ def test_notifications_are_written_in_each_recipients_language(
         bid_place(auction_id=paid_auction.pk, bidder=english, amount=start + 3 * Decimal(paid_auction.bid_step))
     to_russian = [m for m in mail.outbox if m.to == ["ru@example.uz"]]
     assert to_russian and CYRILLIC.search(to_russian[0].subject)
+
+
+@pytest.mark.parametrize(
+    ("header", "language", "words"),
+    [
+        ("uz", "uz", "Kirish"),
+        ("uz-UZ", "uz", "Kirish"),
+        ("uz-Latn-UZ,uz;q=0.9,ru;q=0.8", "uz", "Kirish"),
+        ("en-US,en;q=0.9", "en", "Sign in"),
+        ("ru-RU,ru;q=0.9,en;q=0.8", "ru", "Войти"),
+        ("de-DE,uz;q=0.7,ru;q=0.5", "uz", "Kirish"),  # the best supported one by its q-value
+        ("fr-FR", "ru", "Войти"),  # nothing supported: Russian
+        ("", "ru", "Войти"),
+    ],
+)
+def test_the_browsers_language_is_used_without_a_cookie(client, header, language, words):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE=header)
+    assert response.headers["Content-Language"] == language
+    page = response.content.decode()
+    assert f'<html lang="{language}">' in page
+    assert words in page
+    assert "Accept-Language" in response.headers["Vary"]
+
+
+def test_the_cookie_wins_over_the_browsers_language(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="uz-UZ").headers["Content-Language"] == "ru"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="uz-UZ").headers["Content-Language"] == "en"
+
+
+def test_the_switcher_wins_over_the_browsers_language(client):
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="uz-UZ").headers["Content-Language"] == "uz"
+    client.post("/i18n/setlang/", {"language": "ru", "next": "/"}, HTTP_ACCEPT_LANGUAGE="uz-UZ")
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="uz-UZ").headers["Content-Language"] == "ru"
+
+
+def test_a_signed_in_users_stored_language_wins_over_the_browsers(client, buyer):
+    User.objects.filter(pk=buyer.pk).update(language="en")
+    client.force_login(buyer)
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="uz-UZ").headers["Content-Language"] == "en"
