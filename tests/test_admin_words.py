@@ -84,7 +84,7 @@ def test_the_admin_in_english_has_no_russian_labels(admin_client, every_kind_of_
     admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     russian: dict[str, list[str]] = {}
     pages: dict[str, str] = {"/admin/": ""}
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         info = (model._meta.app_label, model._meta.model_name)
         pages[reverse("admin:{}_{}_changelist".format(*info))] = ""
         pages[reverse("admin:app_list", args=[model._meta.app_label])] = ""
