@@ -313,7 +313,7 @@ def test_unapplied_migrations_come_first(production_like):
     [finding] = doctor_run()
     assert finding.code == "migrations.pending" and finding.level == "error"
     assert finding.en == (
-        "3 unapplied migration(s) (clickuz.0002_callback_is_probe, clickuz.0003_callback_body_excerpt,"
+        "3 unapplied migrations (clickuz.0002_callback_is_probe, clickuz.0003_callback_body_excerpt,"
         " clickuz.0004_callback_fewer_indexes)"
     )
     status, out = run("--lang", "en")
