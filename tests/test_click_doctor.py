@@ -87,7 +87,7 @@ def test_placeholder_credentials_are_an_error_outside_the_sandbox(production_lik
     assert any("CLICK_SECRET_KEY is a placeholder" in f.en for f in found)
     assert any("CLICK_MERCHANT_USER_ID is not set" in f.ru for f in found)
     status, out = run("--lang", "en", "--no-self-test")
-    assert status == 1 and "[ERROR] Click setting: CLICK_SECRET_KEY" in out and "Summary: 2 error(s)" in out
+    assert status == 1 and "[ERROR] Click setting: CLICK_SECRET_KEY" in out and "Summary: 2 errors" in out
 
 
 def test_the_sandbox_is_a_warning_in_development_and_an_error_in_production(production_like):
@@ -317,7 +317,7 @@ def test_unapplied_migrations_come_first(production_like):
         " clickuz.0004_callback_fewer_indexes)"
     )
     status, out = run("--lang", "en")
-    assert status == 1 and "python manage.py migrate" in out and "Summary: 1 error(s), 0 warning(s)." in out
+    assert status == 1 and "python manage.py migrate" in out and "Summary: 1 error, 0 warnings." in out
     MigrationExecutor(connection).migrate([("clickuz", "0004_callback_fewer_indexes")])
     assert "migrations.pending" not in codes(doctor_run(self_test=False))
 

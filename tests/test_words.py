@@ -101,3 +101,12 @@ def test_cards_say_the_room_count_the_same_way(language, two, others, paid_aucti
         assert "21 ставка" in cards[1]
     if language == "en":
         assert "21 bids" in cards[1]
+
+
+def test_the_doctors_summary_counts_in_both_languages():
+    from fees.doctor_report import _summary
+
+    assert _summary("ru", 1, 0) == "Итог: 1 ошибка, 0 предупреждений."
+    assert _summary("ru", 2, 21) == "Итог: 2 ошибки, 21 предупреждение."
+    assert _summary("ru", 5, 3) == "Итог: 5 ошибок, 3 предупреждения."
+    assert _summary("en", 1, 2) == "Summary: 1 error, 2 warnings."
