@@ -73,7 +73,7 @@ def test_a_healthy_setup_passes_strictly_and_leaves_nothing_behind(production_li
     found = codes(doctor_run())
     assert found == {"routes.ok": "ok", "selftest.ok": "ok"}
     status, out = run("--strict")
-    assert status == 0 and "ошибок 0, предупреждений 0" in out
+    assert status == 0 and "Итог: 0 ошибок, 0 предупреждений." in out
     # The probes and the self-test were rolled back.
     assert User.objects.count() == users and ClickCallback.objects.count() == callbacks
     assert not Auction.objects.exists() and not AuctionPayment.objects.exists()
@@ -268,7 +268,7 @@ def test_a_callback_error_shows_when_it_was_last_seen_and_clears_after_a_later_s
     [finding] = [f for f in doctor_run(self_test=False) if f.code == "callbacks.-1"]
     assert finding.level == "info" and "resolved" in finding.en and "исправлено" in finding.ru
     status, out = run("--no-self-test", "--strict")
-    assert status == 0 and "ошибок 0, предупреждений 0" in out
+    assert status == 0 and "Итог: 0 ошибок, 0 предупреждений." in out
     # It comes back when it happens again.
     _callback("prepare", -1)
     assert codes(doctor_run(self_test=False))["callbacks.-1"] == "error"
