@@ -118,3 +118,10 @@ def test_uzbek_admin_titles_are_uzbek(admin_client, payment):
     title = re.search(r"<h1>(.*?)</h1>", listing, re.S).group(1)  # type: ignore[union-attr]
     assert not CYRILLIC.search(title), title
     assert "tanlang" in title
+
+
+def test_russian_delete_confirmation_reads_well(admin_client, listing):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    page = admin_client.get(reverse("admin:listings_listing_delete", args=[listing.pk])).content.decode()
+    assert "Удалить: объявление «" in page
+    assert "хотите удалить объявление" not in page
