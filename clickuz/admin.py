@@ -77,9 +77,12 @@ class ClickCallbackAdmin(admin.ModelAdmin):
     search_fields = ["merchant_trans_id", "click_trans_id", "remote_addr"]
     date_hierarchy = "created_at"
     # The time is shown rounded ("33,5 мс"), not as the stored float.
-    fields = [("duration" if f.name == "duration_ms" else f.name) for f in ClickCallback._meta.fields if f.name != "id"]
-    readonly_fields = [*fields, "error_note", "explanation"]
-    fields += ["error_note", "explanation"]
+    readonly_fields = (
+        *[("duration" if f.name == "duration_ms" else f.name) for f in ClickCallback._meta.fields if f.name != "id"],
+        "error_note",
+        "explanation",
+    )
+    fields = readonly_fields
 
     @admin.display(description=_("время ответа"), ordering="duration_ms")
     def duration(self, obj: ClickCallback) -> str:

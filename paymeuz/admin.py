@@ -22,8 +22,10 @@ class PaymeCallAdmin(admin.ModelAdmin):
     search_fields = ["payme_id", "order_id"]
     date_hierarchy = "created_at"
     # The time is shown rounded ("33,5 мс"), not as the stored float.
-    fields = [("duration" if f.name == "duration_ms" else f.name) for f in PaymeCall._meta.fields if f.name != "id"]
-    readonly_fields = fields
+    readonly_fields = tuple(
+        ("duration" if f.name == "duration_ms" else f.name) for f in PaymeCall._meta.fields if f.name != "id"
+    )
+    fields = readonly_fields
 
     @admin.display(description=_("время ответа"), ordering="duration_ms")
     def duration(self, obj: PaymeCall) -> str:
