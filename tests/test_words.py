@@ -110,3 +110,18 @@ def test_the_doctors_summary_counts_in_both_languages():
     assert _summary("ru", 2, 21) == "Итог: 2 ошибки, 21 предупреждение."
     assert _summary("ru", 5, 3) == "Итог: 5 ошибок, 3 предупреждения."
     assert _summary("en", 1, 2) == "Summary: 1 error, 2 warnings."
+
+
+def test_listing_counts():
+    assert _forms("ru", "%(n)s объявление", "%(n)s объявлений")[:5] == [
+        "1 объявление", "2 объявления", "5 объявлений", "11 объявлений", "21 объявление",
+    ]  # fmt: skip
+    assert _forms("en", "%(n)s объявление", "%(n)s объявлений")[:2] == ["1 listing", "2 listings"]
+
+
+def test_home_counts():
+    with translation.override("ru"):
+        said = [ngettext("торг идёт сейчас", "торгов идёт сейчас", n) for n in (1, 2, 5, 11, 21)]
+    assert said == [
+        "торг идёт сейчас", "торга идут сейчас", "торгов идут сейчас", "торгов идут сейчас", "торг идёт сейчас",
+    ]  # fmt: skip
