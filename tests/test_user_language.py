@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.cache import cache
 
 from accounts.models import User
 from auctions.bidding import bid_place
@@ -123,3 +124,27 @@ def test_a_signed_in_users_stored_language_wins_over_the_browsers(client, buyer)
     User.objects.filter(pk=buyer.pk).update(language="en")
     client.force_login(buyer)
     assert client.get("/", HTTP_ACCEPT_LANGUAGE="uz-UZ").headers["Content-Language"] == "en"
+
+
+def test_an_account_made_in_the_browsers_language_keeps_it(client, django_capture_on_commit_callbacks):
+    """Signing up from an Uzbek browser (no cookie) makes an Uzbek account: the site does not
+    flip to Russian, the account's default, once signed in."""
+    cache.clear()  # no resend cooldown left from an earlier run for this number
+    uzbek = {"HTTP_ACCEPT_LANGUAGE": "uz-UZ,uz;q=0.9"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/signup/",
+            {
+                "phone": "90 555 43 21",
+                "first_name": "Dilnoza",
+                "password1": "Very-good-pass-1",
+                "password2": "Very-good-pass-1",
+            },
+            **uzbek,
+        )
+    assert response.status_code == 302
+    code = re.search(r"\b(\d{6})\b", sms.sms_outbox[-1].text).group(1)  # type: ignore[union-attr]
+    assert client.post("/login/phone/code/", {"code": code}, **uzbek).status_code == 302
+    assert User.objects.get(phone="+998905554321").language == "uz"
+    assert client.get("/dashboard/", **uzbek).headers["Content-Language"] == "uz"
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="ru").headers["Content-Language"] == "uz"  # the account's now
