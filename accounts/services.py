@@ -118,6 +118,7 @@ def phone_code_verify(
     first_name: str = "",
     signup: PendingSignUp | None = None,
     signed_in_user_id: int | None = None,
+    language: str = "",
 ) -> tuple[User, bool]:
     """Check the code; the number is proven: sign in its account, creating it if new.
 
@@ -125,6 +126,8 @@ def phone_code_verify(
     (`signup`), or no password (sign-in by SMS). A wrong code counts an attempt; after
     PHONE_CODE_MAX_ATTEMPTS the code is dead and a new one must be requested.
     `signed_in_user_id`: the visitor is signed in to this account and confirms its number.
+    `language`: the language the visitor reads the site in; a new account keeps it for its messages
+    (and for pages on a device without the switcher's cookie).
     """
     try:
         phone = phone_normalize(phone)
@@ -157,7 +160,12 @@ def phone_code_verify(
             row.used_at = now
             row.save(update_fields=["used_at"])
             user, created, error = _number_proven(
-                phone=phone, first_name=first_name, now=now, signup=signup, signed_in_user_id=signed_in_user_id
+                phone=phone,
+                first_name=first_name,
+                now=now,
+                signup=signup,
+                signed_in_user_id=signed_in_user_id,
+                language=language,
             )
     if error or user is None:
         raise PhoneCodeError(error)
@@ -165,13 +173,21 @@ def phone_code_verify(
 
 
 def _number_proven(
-    *, phone: str, first_name: str, now: datetime, signup: PendingSignUp | None, signed_in_user_id: int | None
+    *,
+    phone: str,
+    first_name: str,
+    now: datetime,
+    signup: PendingSignUp | None,
+    signed_in_user_id: int | None,
+    language: str = "",
 ) -> tuple[User | None, bool, str]:
     """The number's holder typed its code (inside the caller's transaction): (user, created, error)."""
     user = User.objects.select_for_update().filter(phone=phone).first()
     name = (signup.first_name if signup else first_name).strip()[:150]
     if user is None:
         user = User(phone=phone, first_name=name, phone_verified_at=now)
+        if language in {code for code, _name in settings.LANGUAGES}:
+            user.language = language
         if signup is not None:
             user.password = signup.password_hash
         else:

@@ -137,6 +137,7 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
                 first_name=form.cleaned_data["first_name"],
                 signup=signup,
                 signed_in_user_id=signed_in_id,
+                language=getattr(request, "LANGUAGE_CODE", ""),
             )
         except PhoneCodeError as exc:
             # A failed sign-in like a wrong password: counts towards the lockout (django-axes).

@@ -1,9 +1,9 @@
 """The language of API messages.
 
-The site ignores browsers' Accept-Language (they mostly say English); an API
-client sets it on purpose, so here it counts: `Accept-Language: uz` gives Uzbek
-messages. Without it: the site's cookie, else a signed-in user's stored
-language, else Russian.
+An API client sets Accept-Language on purpose, so here it counts before the
+site's cookie: `Accept-Language: uz` gives Uzbek messages. Without it: the
+site's cookie, else a signed-in user's stored language, else Russian. (The
+pages put the cookie first: core.middleware.SiteLanguageMiddleware.)
 """
 
 from typing import Any

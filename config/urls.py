@@ -5,13 +5,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static as static_url
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 
 from auctions.views_pages import home, listing_detail
 from listings.urls import app_name as listings_app_name
 from listings.urls import urlpatterns as listings_urlpatterns
 
-admin.site.site_header = "kvartirabar — администрирование"
+admin.site.site_header = _("kvartirabar — администрирование")
 admin.site.site_title = "kvartirabar"
 
 # An unexpected error answers an API client in the API's error format.

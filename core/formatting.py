@@ -28,3 +28,20 @@ def format_phone(phone: str | None) -> str:
 # Naming the separator here keeps it in our catalogues, where uz says ", " like ru and en do.
 # Translators: the separator between the parts of a duration or a list ("2 soat, 59 daqiqa").
 LIST_SEPARATOR = gettext_noop(", ")
+
+
+def plural_ru(n: int, one: str, few: str, many: str) -> str:
+    """'1 попытка', '3 попытки', '11 попыток', '21 попытка': Russian noun forms after a number,
+    for operator texts written in Russian and English side by side (not through gettext)."""
+    if n % 10 == 1 and n % 100 != 11:
+        form = one
+    elif 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        form = few
+    else:
+        form = many
+    return f"{n} {form}"
+
+
+def plural_en(n: int, one: str, other: str) -> str:
+    """'1 attempt', '2 attempts'."""
+    return f"{n} {one if n == 1 else other}"

@@ -1,28 +1,31 @@
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 
 class SiteLanguageMiddleware:
-    """Russian unless the visitor picked another language with the switcher.
+    """The visitor's language: the switcher's cookie, else the browser's Accept-Language, else Russian.
 
-    Unlike LocaleMiddleware it ignores the browser's Accept-Language: most
-    visitors' browsers say English while they read Russian or Uzbek.
+    Like LocaleMiddleware without URL prefixes. The header is read with its q-values and
+    regional variants ("uz-UZ", "uz-Latn-UZ,ru;q=0.8" → uz, "en-GB" → en); a header naming
+    none of LANGUAGES falls back to Russian. The cookie (set by the switcher) always wins over
+    the header, and a signed-in user's stored language wins over the header on a device
+    without the cookie (accounts.middleware.UserLanguageMiddleware, placed later).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.supported = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
+        language = translation.get_language_from_request(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
         response = self.get_response(request)
         # A later middleware may switch to the signed-in user's stored language.
         response.headers.setdefault("Content-Language", getattr(request, "LANGUAGE_CODE", language))
+        # Caches must keep one copy per language asked for.
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
         translation.deactivate()
         return response

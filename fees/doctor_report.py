@@ -5,15 +5,13 @@ from typing import Protocol
 
 from django.core.management.base import BaseCommand
 
+from core.formatting import plural_en, plural_ru
+
 OK, INFO, WARNING, ERROR = "ok", "info", "warning", "error"
 
 LABELS = {
     "ru": {OK: "OK", INFO: "инфо", WARNING: "ВНИМАНИЕ", ERROR: "ОШИБКА"},
     "en": {OK: "OK", INFO: "info", WARNING: "WARNING", ERROR: "ERROR"},
-}
-SUMMARY = {
-    "ru": "Итог: ошибок {errors}, предупреждений {warnings}.",
-    "en": "Summary: {errors} error(s), {warnings} warning(s).",
 }
 FIX = {"ru": "что сделать", "en": "fix"}
 
@@ -34,6 +32,17 @@ def doctor_report(command: BaseCommand, *, findings: list[DoctorFinding], lang: 
             command.stdout.write(f"    → {FIX[lang]}: {fix}")
     errors = sum(f.level == ERROR for f in findings)
     warnings = sum(f.level == WARNING for f in findings)
-    command.stdout.write(SUMMARY[lang].format(errors=errors, warnings=warnings))
+    command.stdout.write(_summary(lang, errors, warnings))
     if errors or (strict and warnings):
         raise SystemExit(1)
+
+
+def _summary(lang: str, errors: int, warnings: int) -> str:
+    """ "Итог: 2 ошибки, 1 предупреждение." / "Summary: 2 errors, 1 warning."."""
+    if lang == "ru":
+        counted = [plural_ru(errors, "ошибка", "ошибки", "ошибок"), plural_ru(warnings, *_WARNINGS_RU)]
+        return f"Итог: {', '.join(counted)}."
+    return f"Summary: {plural_en(errors, 'error', 'errors')}, {plural_en(warnings, 'warning', 'warnings')}."
+
+
+_WARNINGS_RU = ("предупреждение", "предупреждения", "предупреждений")

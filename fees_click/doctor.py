@@ -41,6 +41,7 @@ from clickuz.probe import PROBE_HEADER, probe_header_value
 from clickuz.protocol import Action
 from clickuz.simulator import TASHKENT, callback_fields_signed
 from clickuz.troubleshooting import CALLBACK_ERRORS, ERROR, INFO, OK, WARNING
+from core.formatting import plural_en, plural_ru
 from fees.demo import test_fee_payment_create
 from fees.models import AuctionPayment, FeeRefund, Gateway, PaymentStatus, RefundState, RefundStatus
 from fees_click.services import attempts_due_for_reconcile
@@ -96,7 +97,11 @@ def _migration_findings(using: str = DEFAULT_DB_ALIAS) -> list[Finding]:
                 "migrations.pending",
                 ERROR,
                 ("база пуста: таблиц нет" if fresh else f"не применены миграции: {len(names)}") + f" ({shown})",
-                ("the database is empty: no tables" if fresh else f"{len(names)} unapplied migration(s)")
+                (
+                    "the database is empty: no tables"
+                    if fresh
+                    else plural_en(len(names), "unapplied migration", "unapplied migrations")
+                )
                 + f" ({shown})",
                 fix_ru,
                 fix_en,
@@ -174,9 +179,11 @@ def _config_findings() -> Iterator[Finding]:
         yield Finding(
             "config.fee_changed",
             WARNING,
-            f"{stale_amounts.count()} открытых оплат на сумму, отличную от AUCTION_FEE={settings.AUCTION_FEE}: "
+            plural_ru(stale_amounts.count(), "открытая оплата", "открытые оплаты", "открытых оплат")
+            + f" на сумму, отличную от AUCTION_FEE={settings.AUCTION_FEE}: "
             "Click платит сумму из ссылки, мы сверяем с суммой оплаты",
-            f"{stale_amounts.count()} open payment(s) for an amount other than AUCTION_FEE={settings.AUCTION_FEE}: "
+            plural_en(stale_amounts.count(), "open payment", "open payments")
+            + f" for an amount other than AUCTION_FEE={settings.AUCTION_FEE}: "
             "Click pays the link's amount, we compare with the payment's",
             "не меняйте AUCTION_FEE при открытых оплатах; такие оплаты истекут, продавец инициирует новые",
             "do not change AUCTION_FEE while payments are open; those payments expire and sellers initiate new ones",
@@ -828,8 +835,8 @@ def _consistency_findings(*, now: datetime) -> list[Finding]:
             Finding(
                 "reconcile.stale",
                 WARNING,
-                f"{stale} попыток Click подготовлены, но не завершены",
-                f"{stale} Click attempt(s) prepared but never completed",
+                plural_ru(stale, "попытка", "попытки", "попыток") + " Click без завершения (prepare без complete)",
+                plural_en(stale, "Click attempt", "Click attempts") + " prepared but never completed",
                 "их сверит периодическая задача; вручную — действие «Перепроверить в Click» в админке",
                 "the periodic job reconciles them; by hand — the «Re-check with Click» admin action",
             )

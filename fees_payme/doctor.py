@@ -19,6 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
+from core.formatting import plural_en, plural_ru
 from fees.demo import test_fee_payment_create
 from fees.models import FeeRefund, Gateway, PaymentAttempt, RefundState
 from fees_payme.models import PaymeState, PaymeTransaction
@@ -325,8 +326,8 @@ def _call_findings(since_hours: int) -> Iterator[Finding]:
         yield Finding(
             "calls.system_error",
             ERROR,
-            f"{counts[-32400]} вызовов Payme получили -32400 (наш сбой)",
-            f"{counts[-32400]} Payme calls got -32400 (our failure)",
+            plural_ru(counts[-32400], "вызов", "вызова", "вызовов") + " Payme с ответом -32400 (наш сбой)",
+            plural_en(counts[-32400], "Payme call", "Payme calls") + " got -32400 (our failure)",
             "смотрите трассировки в логе paymeuz.calls",
             "read the tracebacks in the paymeuz.calls log",
         )
@@ -364,8 +365,8 @@ def _transaction_findings() -> Iterator[Finding]:
         yield Finding(
             "txn.orphan",
             ERROR,
-            f"{holders} попыток Payme без транзакции Payme",
-            f"{holders} Payme attempts without a Payme transaction",
+            plural_ru(holders, "попытка", "попытки", "попыток") + " Payme без транзакции Payme",
+            plural_en(holders, "Payme attempt", "Payme attempts") + " without a Payme transaction",
         )
 
 

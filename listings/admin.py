@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from listings import services
 from listings.models import District, Favorite, Listing, ListingPhoto, ListingStatus, Region
@@ -43,7 +44,8 @@ class ListingAdmin(admin.ModelAdmin):
                 done += 1
             except ValidationError:
                 continue
-        self.message_user(request, _("Опубликовано: %(n)s") % {"n": done}, messages.SUCCESS)
+        published = ngettext("Опубликовано %(n)s объявление.", "Опубликовано %(n)s объявлений.", done) % {"n": done}
+        self.message_user(request, published, messages.SUCCESS)
 
 
 @admin.register(ListingPhoto)

@@ -73,7 +73,7 @@ def test_a_healthy_setup_passes_strictly_and_leaves_nothing_behind(production_li
     found = codes(doctor_run())
     assert found == {"routes.ok": "ok", "selftest.ok": "ok"}
     status, out = run("--strict")
-    assert status == 0 and "ошибок 0, предупреждений 0" in out
+    assert status == 0 and "Итог: 0 ошибок, 0 предупреждений." in out
     # The probes and the self-test were rolled back.
     assert User.objects.count() == users and ClickCallback.objects.count() == callbacks
     assert not Auction.objects.exists() and not AuctionPayment.objects.exists()
@@ -87,7 +87,7 @@ def test_placeholder_credentials_are_an_error_outside_the_sandbox(production_lik
     assert any("CLICK_SECRET_KEY is a placeholder" in f.en for f in found)
     assert any("CLICK_MERCHANT_USER_ID is not set" in f.ru for f in found)
     status, out = run("--lang", "en", "--no-self-test")
-    assert status == 1 and "[ERROR] Click setting: CLICK_SECRET_KEY" in out and "Summary: 2 error(s)" in out
+    assert status == 1 and "[ERROR] Click setting: CLICK_SECRET_KEY" in out and "Summary: 2 errors" in out
 
 
 def test_the_sandbox_is_a_warning_in_development_and_an_error_in_production(production_like):
@@ -268,7 +268,7 @@ def test_a_callback_error_shows_when_it_was_last_seen_and_clears_after_a_later_s
     [finding] = [f for f in doctor_run(self_test=False) if f.code == "callbacks.-1"]
     assert finding.level == "info" and "resolved" in finding.en and "исправлено" in finding.ru
     status, out = run("--no-self-test", "--strict")
-    assert status == 0 and "ошибок 0, предупреждений 0" in out
+    assert status == 0 and "Итог: 0 ошибок, 0 предупреждений." in out
     # It comes back when it happens again.
     _callback("prepare", -1)
     assert codes(doctor_run(self_test=False))["callbacks.-1"] == "error"
@@ -313,11 +313,11 @@ def test_unapplied_migrations_come_first(production_like):
     [finding] = doctor_run()
     assert finding.code == "migrations.pending" and finding.level == "error"
     assert finding.en == (
-        "3 unapplied migration(s) (clickuz.0002_callback_is_probe, clickuz.0003_callback_body_excerpt,"
+        "3 unapplied migrations (clickuz.0002_callback_is_probe, clickuz.0003_callback_body_excerpt,"
         " clickuz.0004_callback_fewer_indexes)"
     )
     status, out = run("--lang", "en")
-    assert status == 1 and "python manage.py migrate" in out and "Summary: 1 error(s), 0 warning(s)." in out
+    assert status == 1 and "python manage.py migrate" in out and "Summary: 1 error, 0 warnings." in out
     MigrationExecutor(connection).migrate([("clickuz", "0004_callback_fewer_indexes")])
     assert "migrations.pending" not in codes(doctor_run(self_test=False))
 

@@ -77,9 +77,12 @@ def test_unpaid_auction_is_not_on_home(client, auction):
 
 
 def test_language_switcher_and_russian_default(client):
-    assert client.get("/", HTTP_ACCEPT_LANGUAGE="en-US").headers["Content-Language"] == "ru"
+    assert client.get("/").headers["Content-Language"] == "ru"
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="de-DE,fr;q=0.8").headers["Content-Language"] == "ru"
     client.post("/i18n/setlang/", {"language": "uz", "next": "/"})
     assert client.get("/").headers["Content-Language"] == "uz"
+    # The switcher's cookie wins over the browser's header.
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="en-US").headers["Content-Language"] == "uz"
 
 
 def test_signup_normalises_phone_and_signs_in(client, django_capture_on_commit_callbacks):

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.cache import cache
 
 from accounts.models import User
 from auctions.bidding import bid_place
@@ -82,3 +83,68 @@ def test_notifications_are_written_in_each_recipients_language(
         bid_place(auction_id=paid_auction.pk, bidder=english, amount=start + 3 * Decimal(paid_auction.bid_step))
     to_russian = [m for m in mail.outbox if m.to == ["ru@example.uz"]]
     assert to_russian and CYRILLIC.search(to_russian[0].subject)
+
+
+@pytest.mark.parametrize(
+    ("header", "language", "words"),
+    [
+        ("uz", "uz", "Kirish"),
+        ("uz-UZ", "uz", "Kirish"),
+        ("uz-Latn-UZ,uz;q=0.9,ru;q=0.8", "uz", "Kirish"),
+        ("en-US,en;q=0.9", "en", "Sign in"),
+        ("ru-RU,ru;q=0.9,en;q=0.8", "ru", "Войти"),
+        ("de-DE,uz;q=0.7,ru;q=0.5", "uz", "Kirish"),  # the best supported one by its q-value
+        ("fr-FR", "ru", "Войти"),  # nothing supported: Russian
+        ("", "ru", "Войти"),
+    ],
+)
+def test_the_browsers_language_is_used_without_a_cookie(client, header, language, words):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE=header)
+    assert response.headers["Content-Language"] == language
+    page = response.content.decode()
+    assert f'<html lang="{language}">' in page
+    assert words in page
+    assert "Accept-Language" in response.headers["Vary"]
+
+
+def test_the_cookie_wins_over_the_browsers_language(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="uz-UZ").headers["Content-Language"] == "ru"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="uz-UZ").headers["Content-Language"] == "en"
+
+
+def test_the_switcher_wins_over_the_browsers_language(client):
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="uz-UZ").headers["Content-Language"] == "uz"
+    client.post("/i18n/setlang/", {"language": "ru", "next": "/"}, HTTP_ACCEPT_LANGUAGE="uz-UZ")
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="uz-UZ").headers["Content-Language"] == "ru"
+
+
+def test_a_signed_in_users_stored_language_wins_over_the_browsers(client, buyer):
+    User.objects.filter(pk=buyer.pk).update(language="en")
+    client.force_login(buyer)
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="uz-UZ").headers["Content-Language"] == "en"
+
+
+def test_an_account_made_in_the_browsers_language_keeps_it(client, django_capture_on_commit_callbacks):
+    """Signing up from an Uzbek browser (no cookie) makes an Uzbek account: the site does not
+    flip to Russian, the account's default, once signed in."""
+    cache.clear()  # no resend cooldown left from an earlier run for this number
+    uzbek = {"HTTP_ACCEPT_LANGUAGE": "uz-UZ,uz;q=0.9"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/signup/",
+            {
+                "phone": "90 555 43 21",
+                "first_name": "Dilnoza",
+                "password1": "Very-good-pass-1",
+                "password2": "Very-good-pass-1",
+            },
+            **uzbek,
+        )
+    assert response.status_code == 302
+    code = re.search(r"\b(\d{6})\b", sms.sms_outbox[-1].text).group(1)  # type: ignore[union-attr]
+    assert client.post("/login/phone/code/", {"code": code}, **uzbek).status_code == 302
+    assert User.objects.get(phone="+998905554321").language == "uz"
+    assert client.get("/dashboard/", **uzbek).headers["Content-Language"] == "uz"
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="ru").headers["Content-Language"] == "uz"  # the account's now
