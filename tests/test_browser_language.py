@@ -18,7 +18,9 @@ def _orm_beside_playwright(monkeypatch):
 )
 def test_the_browsers_language_then_the_switcher(live_server, locale, lang, sign_in):
     with launch_browser() as browser:
-        context = browser.new_context(locale=locale, viewport={"width": 390, "height": 844})
+        context = browser.new_context(
+            locale=locale, viewport={"width": 1280, "height": 900}
+        )  # the switcher sits in the row
         page = context.new_page()
         page.set_default_timeout(20_000)
         page.goto(f"{live_server.url}/")
