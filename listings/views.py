@@ -1,4 +1,6 @@
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,9 +18,31 @@ from core.http import safe_next
 from listings import services
 from listings.forms import ListingForm, RejectForm, SearchForm
 from listings.models import Listing, ListingPhoto, ListingStatus
-from listings.selectors import listings_favorite_of, listings_moderation_queue, listings_search, listings_visible_q
+from listings.selectors import (
+    SEARCH_COUNT_CAP,
+    listings_favorite_of,
+    listings_moderation_queue,
+    listings_search,
+    listings_visible_q,
+)
 
 PAGE_SIZE = 24
+
+
+class CappedPaginator(Paginator):
+    """Counts the results only up to `cap` (a LIMIT inside the count), so a broad search does not
+    scan every match to print its number; `capped` says there are more, and the pages stop at the cap."""
+
+    def __init__(self, object_list: Any, per_page: int, *, cap: int) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = cap
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        found = self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        self.capped = found > self.cap
+        return min(found, self.cap)
 
 
 def listing_list(request: HttpRequest) -> HttpResponse:
@@ -26,7 +50,7 @@ def listing_list(request: HttpRequest) -> HttpResponse:
     params = form.params() if request.GET else SearchForm({}).params()
     user_id = request.user.pk if request.user.is_authenticated else None
     results = listings_search(params=params, user_id=user_id)
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(results, PAGE_SIZE, cap=SEARCH_COUNT_CAP).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
