@@ -6,7 +6,9 @@ Listings may not import auctions; config/urls.py routes these two under their ol
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 
+from auctions.home_cache import HOME_CACHE_SECONDS
 from auctions.models import OPEN_AUCTION_STATUSES
 from auctions.selectors import auction_open_for_listing, auction_panel, auctions_active, auctions_upcoming
 from listings import services as listing_services
@@ -27,15 +29,18 @@ def listing_view_count(request: HttpRequest, listing: Listing) -> None:
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    # Lazy: the querysets run only when the cached fragments (auctions.home_cache) are missing.
     return render(
         request,
         "home.html",
         {
-            "active_auctions": list(auctions_active()[:8]),
-            "upcoming_auctions": list(auctions_upcoming()[:8]),
-            "listings": list(listings_newest(limit=12)),
+            "active_auctions": auctions_active()[:8],
+            "upcoming_auctions": auctions_upcoming()[:8],
+            "listings": listings_newest(limit=12),
             "search_form": SearchForm(),
-            "regions": regions_with_districts(),
+            "regions": regions_with_districts,
+            "home_cache_seconds": HOME_CACHE_SECONDS,
+            "language": get_language(),
         },
     )
 

@@ -261,6 +261,8 @@ class Listing(models.Model):
             models.Index(F("price_uzs").asc(), F("id").desc(), name="listing_public_price", condition=PUBLIC),
             models.Index(F("price_per_m2_uzs").asc(), F("id").desc(), name="listing_public_m2", condition=PUBLIC),
             models.Index(fields=["status", "region", "district", "rooms"], name="listing_status_place_rooms"),
+            # A district and a price range (the search form's most common pair).
+            models.Index(fields=["district", "price_uzs"], name="listing_public_district_price", condition=PUBLIC),
         ]
 
     def __str__(self) -> str:

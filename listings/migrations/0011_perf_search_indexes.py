@@ -32,6 +32,9 @@ def document_create(apps, schema_editor):
                 f"CREATE INDEX IF NOT EXISTS {name} ON listings_listing ({column} DESC NULLS LAST, id DESC) "
                 "WHERE status = 'published' AND NOT operator_test"
             )
+        # Statistics of the new column at once: without them the planner takes every text match for
+        # rare (0.5 %) and reads them all, where walking the newest-first index is 100 times cheaper.
+        schema_editor.execute("ANALYZE listings_listing")
 
 
 def document_drop(apps, schema_editor):
@@ -82,6 +85,14 @@ class Migration(migrations.Migration):
                 models.OrderBy(models.F("id"), descending=True),
                 condition=models.Q(("operator_test", False), ("status", "published")),
                 name="listing_public_m2",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="listing",
+            index=models.Index(
+                fields=["district", "price_uzs"],
+                condition=models.Q(("operator_test", False), ("status", "published")),
+                name="listing_public_district_price",
             ),
         ),
     ]

@@ -1,0 +1,46 @@
+"""The home page's shared part (hero counters, regions, auctions, new listings) is the same for
+every visitor in a language: it is rendered once into the cache ({% cache %} in home.html) and
+dropped when a listing, its photos or an auction change, after the change commits.
+
+HOME_CACHE_SECONDS bounds what only the clock changes (an auction starting or ending with no
+write yet, "ends in 2 hours"): the page is never older than that.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+HOME_CACHE_SECONDS = 30
+HOME_FRAGMENTS = ("home_hero", "home_content")
+
+
+def home_cache_keys() -> list[str]:
+    return [
+        make_template_fragment_key(fragment, [language])
+        for fragment in HOME_FRAGMENTS
+        for language, _name in settings.LANGUAGES
+    ]
+
+
+def home_cache_invalidate() -> None:
+    cache.delete_many(home_cache_keys())
+
+
+def _changed(sender: Any, **kwargs: Any) -> None:
+    # After the commit (also off the bid path's locked transaction): dropped earlier, a request could
+    # cache the old rows again before the commit.
+    transaction.on_commit(home_cache_invalidate)
+
+
+def home_cache_connect() -> None:
+    """Called by AuctionsConfig.ready: every saved or deleted listing, photo or auction drops the page."""
+    from auctions.models import Auction
+    from listings.models import Listing, ListingPhoto
+
+    for model in (Listing, ListingPhoto, Auction):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"home_cache_{model.__name__}_save")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"home_cache_{model.__name__}_delete")
