@@ -31,8 +31,9 @@ def home_cache_invalidate() -> None:
 
 
 def _changed(sender: Any, **kwargs: Any) -> None:
-    # After the commit (also off the bid path's locked transaction): dropped earlier, a request could
-    # cache the old rows again before the commit.
+    # At once, so that this transaction's own later reads see the change, and again after the commit:
+    # a request in between could have cached the old rows again. (Two Redis deletes, a fraction of a ms.)
+    home_cache_invalidate()
     transaction.on_commit(home_cache_invalidate)
 
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -20,7 +20,6 @@ from django.db.models import (
     FilteredRelation,
     Func,
     IntegerField,
-    Model,
     OuterRef,
     Prefetch,
     Q,

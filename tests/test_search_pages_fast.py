@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from auctions.home_cache import home_cache_keys
 from auctions.lifecycle import auction_cancel
 from listings import selectors, views
-from listings.models import ListingStatus
 from listings.selectors import SearchParams, listings_search
 from listings.services import listing_update
 
@@ -149,12 +148,21 @@ def test_home_page_is_cached_per_language(client, seller, make_listing):
     assert russian != english
 
 
-def test_an_uncommitted_change_does_not_drop_the_page_yet(client, seller, make_listing):
+def test_the_page_is_dropped_at_the_change_and_again_at_its_commit(
+    client, seller, make_listing, django_capture_on_commit_callbacks
+):
     from django.core.cache import cache
+
+    def cached() -> bool:
+        return any(cache.get(key) is not None for key in home_cache_keys())
 
     listing = make_listing(seller, title="Квартира")
     _home(client)
-    listing.price = Decimal("900000000")
-    listing.status = ListingStatus.PUBLISHED
-    listing.save()  # inside the test's transaction: no commit, so the page stays until the commit
-    assert any(cache.get(key) is not None for key in home_cache_keys())
+    assert cached()
+    with django_capture_on_commit_callbacks(execute=True):
+        listing.price = Decimal("900000000")
+        listing.save()
+        assert not cached()
+        _home(client)  # a request between the change and its commit caches the page again
+        assert cached()
+    assert not cached()
