@@ -301,7 +301,7 @@ def explain(district: int) -> None:
     from django.http import QueryDict
 
     from listings.forms import SearchForm
-    from listings.selectors import SEARCH_COUNT_CAP, listings_search
+    from listings.selectors import SEARCH_COUNT_CAP, listings_search, listings_search_matches
 
     for name in ("newest (no filter)", "district + price range", "text: 'евроремонт метро'", "newest, page 100 (deep)"):
         query = QueryDict(SEARCHES[name].format(district=district))
@@ -310,7 +310,8 @@ def explain(district: int) -> None:
         qs = listings_search(params=form.params()).prefetch_related(None)
         page = int(query.get("page", 1))
         rows = qs[(page - 1) * 24 : page * 24]
-        counted = qs.order_by().values("pk")[: SEARCH_COUNT_CAP + 1]  # what listings.views.CappedPaginator counts
+        # What listings.views.CappedPaginator counts.
+        counted = listings_search_matches(params=form.params()).order_by().values("pk")[: SEARCH_COUNT_CAP + 1]
         for what, sql, params in (
             ("the page's rows", *rows.query.sql_with_params()),
             ("the capped count", f"SELECT COUNT(*) FROM ({counted.query.sql_with_params()[0]}) AS c", None),  # noqa: S608 (Django-built SQL)

@@ -166,6 +166,18 @@ def regions_with_districts() -> list[Region]:
     return list(Region.objects.prefetch_related(Prefetch("districts", queryset=District.objects.order_by("name_ru"))))
 
 
+def _with_open_auction(qs: QuerySet[Listing], now: datetime) -> QuerySet[Listing]:
+    """Join the listing's paid, not yet ended auction as `open_auction` (at most one: see below)."""
+    return qs.annotate(
+        open_auction=FilteredRelation(
+            "auctions",
+            condition=Q(
+                auctions__status__in=AUCTION_RUNNING_STATUSES, auctions__is_paid=True, auctions__ends_at__gt=now
+            ),
+        )
+    )
+
+
 def listings_with_auction_state(qs: QuerySet[Listing], *, now: datetime | None = None) -> QuerySet[Listing]:
     """Annotate what a card shows of the listing's auction, in the same query:
     running now (`auction_ends_at`, `auction_price`, `auction_bid_count`) or paid and about to start
@@ -175,14 +187,8 @@ def listings_with_auction_state(qs: QuerySet[Listing], *, now: datetime | None =
     constraint auction_one_open_per_listing), so the join on its paid, not yet ended one
     (`open_auction`) adds at most one row; running or upcoming is then a comparison of its start."""
     now = now or timezone.now()
-    qs = qs.annotate(
-        open_auction=FilteredRelation(
-            "auctions",
-            condition=Q(
-                auctions__status__in=AUCTION_RUNNING_STATUSES, auctions__is_paid=True, auctions__ends_at__gt=now
-            ),
-        )
-    )
+    if "open_auction" not in qs.query._filtered_relations:  # listings_search_matches may have joined it
+        qs = _with_open_auction(qs, now)
     started = Q(open_auction__starts_at__lte=now)
 
     def running(field: str, output: Field) -> Case:
@@ -274,22 +280,11 @@ def _text_filter(qs: QuerySet[Listing], text: str) -> QuerySet[Listing]:
     return qs
 
 
-def listings_search(
-    *, params: SearchParams, user_id: int | None = None, now: datetime | None = None
-) -> QuerySet[Listing]:
-    """Published listings matching the filters, annotated for the result cards.
-
-    The page costs a constant number of queries: count, rows (with region,
-    district, seller, auction end and favourite flag joined in) and photos.
-    """
+def listings_search_matches(*, params: SearchParams, now: datetime | None = None) -> QuerySet[Listing]:
+    """The public listings matching the filters, bare: what the result count counts (no card
+    annotations, no joins but the ones a filter needs)."""
     now = now or timezone.now()
-    qs: QuerySet[Listing] = listings_with_auction_state(listings_public(), now=now).annotate(
-        is_favorite=(
-            Exists(Favorite.objects.filter(listing_id=OuterRef("pk"), user_id=user_id))
-            if user_id
-            else Value(False, output_field=BooleanField())
-        ),
-    )
+    qs = Listing.objects.filter(listings_public_q())
     if params.region:
         qs = qs.filter(region_id=params.region)
     if params.districts:
@@ -323,13 +318,33 @@ def listings_search(
         qs = qs.filter(building_type=params.building_type)
     if params.has_photos:
         qs = qs.filter(Exists(ListingPhoto.objects.filter(listing_id=OuterRef("pk"))))
-    auction_only = params.has_auction or params.auction_ending_soon
-    if auction_only:
-        # Through the open_auction join (listings_with_auction_state): an inner join on the running one.
+    if params.has_auction or params.auction_ending_soon:
+        qs = _with_open_auction(qs, now)
+        # An inner join on the running one (the rows query reads the card's state from the same join).
         qs = qs.filter(open_auction__starts_at__lte=now)
     if params.auction_ending_soon:
         qs = qs.filter(open_auction__ends_at__lte=now + ENDING_SOON)
-    qs = _text_filter(qs, params.q)
+    return _text_filter(qs, params.q)
+
+
+def listings_search(
+    *, params: SearchParams, user_id: int | None = None, now: datetime | None = None
+) -> QuerySet[Listing]:
+    """Published listings matching the filters, annotated for the result cards.
+
+    The page costs a constant number of queries: count (of listings_search_matches), rows (with
+    region, district, seller, the open auction and favourite flag joined in) and photos.
+    """
+    now = now or timezone.now()
+    matches = listings_with_photos(listings_search_matches(params=params, now=now))
+    qs: QuerySet[Listing] = listings_with_auction_state(matches, now=now).annotate(
+        is_favorite=(
+            Exists(Favorite.objects.filter(listing_id=OuterRef("pk"), user_id=user_id))
+            if user_id
+            else Value(False, output_field=BooleanField())
+        ),
+    )
+    auction_only = params.has_auction or params.auction_ending_soon
     orderings: dict[str, list[Any]] = {
         Sort.NEWEST: ["-created_at", "-id"],
         Sort.PRICE_ASC: [F("price_uzs").asc(nulls_last=True), "-id"],

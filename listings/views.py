@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,6 +24,7 @@ from listings.selectors import (
     listings_favorite_of,
     listings_moderation_queue,
     listings_search,
+    listings_search_matches,
     listings_visible_q,
 )
 
@@ -33,14 +35,15 @@ class CappedPaginator(Paginator):
     """Counts the results only up to `cap` (a LIMIT inside the count), so a broad search does not
     scan every match to print its number; `capped` says there are more, and the pages stop at the cap."""
 
-    def __init__(self, object_list: Any, per_page: int, *, cap: int) -> None:
+    def __init__(self, object_list: Any, per_page: int, *, cap: int, counted: Any = None) -> None:
         super().__init__(object_list, per_page)
         self.cap = cap
         self.capped = False
+        self.counted = object_list if counted is None else counted  # the same rows, without the card's joins
 
     @cached_property
     def count(self) -> int:
-        found = self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        found = self.counted.order_by().values("pk")[: self.cap + 1].count()
         self.capped = found > self.cap
         return min(found, self.cap)
 
@@ -49,8 +52,10 @@ def listing_list(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     params = form.params() if request.GET else SearchForm({}).params()
     user_id = request.user.pk if request.user.is_authenticated else None
-    results = listings_search(params=params, user_id=user_id)
-    page = CappedPaginator(results, PAGE_SIZE, cap=SEARCH_COUNT_CAP).get_page(request.GET.get("page"))
+    now = timezone.now()
+    results = listings_search(params=params, user_id=user_id, now=now)
+    matches = listings_search_matches(params=params, now=now)
+    page = CappedPaginator(results, PAGE_SIZE, cap=SEARCH_COUNT_CAP, counted=matches).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

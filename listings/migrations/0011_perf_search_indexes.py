@@ -95,4 +95,12 @@ class Migration(migrations.Migration):
                 name="listing_public_district_price",
             ),
         ),
+        migrations.AddIndex(
+            model_name="listing",
+            index=models.Index(
+                fields=["region", "rooms"],
+                condition=models.Q(("operator_test", False), ("status", "published")),
+                name="listing_public_region_rooms",
+            ),
+        ),
     ]
