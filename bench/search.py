@@ -186,7 +186,7 @@ def generate(total: int) -> None:
                         SELECT (%(words)s::text[])[1 + floor(random() * %(words_n)s)::int]
                         FROM generate_series(1, 12 + (i %% 29) + 0 * i)), ' '),
                     region, district,
-                    'ул. ' || (%(streets)s::text[])[1 + (i %% 8)] || ', ' || (1 + (i * 7919) %% 200),
+                    'ул. ' || (%(streets)s::text[])[1 + (i %% 8)] || ', ' || (1 + (i::bigint * 7919) %% 200),
                     rooms, area, 1 + floor(r3 * floors)::int, floors,
                     (ARRAY['panel','brick','monolith','block','other'])[1 + (i %% 5)],
                     1960 + (i %% 67),
