@@ -187,8 +187,8 @@ def listings_with_auction_state(qs: QuerySet[Listing], *, now: datetime | None =
     constraint auction_one_open_per_listing), so the join on its paid, not yet ended one
     (`open_auction`) adds at most one row; running or upcoming is then a comparison of its start."""
     now = now or timezone.now()
-    if "open_auction" not in qs.query._filtered_relations:  # listings_search_matches may have joined it
-        qs = _with_open_auction(qs, now)
+    if "open_auction" not in getattr(qs.query, "_filtered_relations", {}):  # listings_search_matches may have
+        qs = _with_open_auction(qs, now)  # joined it already
     started = Q(open_auction__starts_at__lte=now)
 
     def running(field: str, output: Field) -> Case:
@@ -321,9 +321,9 @@ def listings_search_matches(*, params: SearchParams, now: datetime | None = None
     if params.has_auction or params.auction_ending_soon:
         qs = _with_open_auction(qs, now)
         # An inner join on the running one (the rows query reads the card's state from the same join).
-        qs = qs.filter(open_auction__starts_at__lte=now)
+        qs = qs.filter(Q(open_auction__starts_at__lte=now))
     if params.auction_ending_soon:
-        qs = qs.filter(open_auction__ends_at__lte=now + ENDING_SOON)
+        qs = qs.filter(Q(open_auction__ends_at__lte=now + ENDING_SOON))
     return _text_filter(qs, params.q)
 
 
