@@ -261,8 +261,8 @@ class Listing(models.Model):
             models.Index(F("price_uzs").asc(), F("id").desc(), name="listing_public_price", condition=PUBLIC),
             models.Index(F("price_per_m2_uzs").asc(), F("id").desc(), name="listing_public_m2", condition=PUBLIC),
             models.Index(fields=["status", "region", "district", "rooms"], name="listing_status_place_rooms"),
-            # A region and rooms, a district and a price range (the search form's most common pairs).
-            models.Index(fields=["region", "rooms"], name="listing_public_region_rooms", condition=PUBLIC),
+            # A region and rooms (by price), a district and a price range: the search form's most common pairs.
+            models.Index(fields=["region", "rooms", "price_uzs"], name="listing_public_region_rooms", condition=PUBLIC),
             models.Index(fields=["district", "price_uzs"], name="listing_public_district_price", condition=PUBLIC),
         ]
 

@@ -51,7 +51,7 @@ from listings.models import (
 SEARCH_DOCUMENT_SQL = '"listings_listing"."search_document"'
 # The result count stops here: counting every match of a broad search costs a scan of all of them.
 # The page says "more than N" and the pages go as far as the cap.
-SEARCH_COUNT_CAP = 2400
+SEARCH_COUNT_CAP = 1000
 ENDING_SOON = timedelta(hours=24)
 
 
@@ -321,9 +321,10 @@ def listings_search_matches(*, params: SearchParams, now: datetime | None = None
     if params.has_auction or params.auction_ending_soon:
         qs = _with_open_auction(qs, now)
         # An inner join on the running one (the rows query reads the card's state from the same join).
-        qs = qs.filter(Q(open_auction__starts_at__lte=now))
-    if params.auction_ending_soon:
-        qs = qs.filter(Q(open_auction__ends_at__lte=now + ENDING_SOON))
+        running = Q(open_auction__starts_at__lte=now)
+        if params.auction_ending_soon:
+            running &= Q(open_auction__ends_at__lte=now + ENDING_SOON)
+        qs = qs.filter(running)  # one filter() call: two would join the auctions twice
     return _text_filter(qs, params.q)
 
 
@@ -336,7 +337,9 @@ def listings_search(
     region, district, seller, the open auction and favourite flag joined in) and photos.
     """
     now = now or timezone.now()
-    matches = listings_with_photos(listings_search_matches(params=params, now=now))
+    # The cards show region and district, never the seller: no join on the users.
+    matches = listings_search_matches(params=params, now=now).select_related("region", "district")
+    matches = matches.prefetch_related(Prefetch("photos", queryset=ListingPhoto.objects.order_by("position", "id")))
     qs: QuerySet[Listing] = listings_with_auction_state(matches, now=now).annotate(
         is_favorite=(
             Exists(Favorite.objects.filter(listing_id=OuterRef("pk"), user_id=user_id))

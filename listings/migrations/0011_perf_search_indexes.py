@@ -98,7 +98,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="listing",
             index=models.Index(
-                fields=["region", "rooms"],
+                fields=["region", "rooms", "price_uzs"],
                 condition=models.Q(("operator_test", False), ("status", "published")),
                 name="listing_public_region_rooms",
             ),
