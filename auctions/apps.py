@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AuctionsConfig(AppConfig):
     name = "auctions"
     verbose_name = _("Аукционы")
+
+    def ready(self) -> None:
+        from auctions.home_cache import home_cache_connect
+
+        home_cache_connect()

@@ -5,7 +5,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from listings.models import AUCTION_ACTIVE, AUCTION_OPEN_STATUSES, AUCTION_PENDING_PAYMENT, AUCTION_SCHEDULED, Listing
+from listings.models import (
+    AUCTION_ACTIVE,
+    AUCTION_OPEN_STATUSES,
+    AUCTION_PENDING_PAYMENT,
+    AUCTION_RUNNING_STATUSES,
+    AUCTION_SCHEDULED,
+    Listing,
+)
 
 
 class AuctionStatus(models.TextChoices):
@@ -105,7 +112,15 @@ class Auction(models.Model):
                 fields=["listing"], condition=Q(status__in=OPEN_AUCTION_STATUSES), name="auction_one_open_per_listing"
             ),
         ]
-        indexes = [models.Index(fields=["status", "starts_at", "ends_at"], name="auction_status_times")]
+        indexes = [
+            models.Index(fields=["status", "starts_at", "ends_at"], name="auction_status_times"),
+            # Search's "auction running, ending soonest" (listings.selectors.listings_search) reads in end order.
+            models.Index(
+                fields=["ends_at"],
+                name="auction_running_ends",
+                condition=Q(status__in=AUCTION_RUNNING_STATUSES, is_paid=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.listing}"

@@ -6,7 +6,9 @@ Listings may not import auctions; config/urls.py routes these two under their ol
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 
+from auctions.home_cache import CSRF_SLOT, HOME_CACHE_SECONDS, csrf_slot_fill
 from auctions.models import OPEN_AUCTION_STATUSES
 from auctions.selectors import auction_open_for_listing, auction_panel, auctions_active, auctions_upcoming
 from listings import services as listing_services
@@ -33,22 +35,33 @@ def listing_view_count(request: HttpRequest, listing: Listing) -> None:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    active, upcoming = list(auctions_active()[:8]), list(auctions_upcoming()[:8])
-    listings = list(listings_newest(limit=12))
-    shown = [listing.pk for listing in listings] + [auction.listing_id for auction in active + upcoming]
-    user_id = request.user.pk if request.user.is_authenticated else None
-    return render(
+    # The shared part is cached per language for anonymous visitors (auctions.home_cache); a
+    # signed-in visitor's cards carry their own hearts, so theirs is rendered fresh (timeout 0).
+    active, upcoming, listings = auctions_active()[:8], auctions_upcoming()[:8], listings_newest(limit=12)
+    favorite_ids: set[int] = set()
+    viewer = ""
+    if request.user.is_authenticated:
+        active, upcoming, listings = list(active), list(upcoming), list(listings)
+        shown = [listing.pk for listing in listings] + [auction.listing_id for auction in active + upcoming]
+        favorite_ids = set(listing_ids_favorite_of(user_id=request.user.pk, listing_ids=shown))
+        viewer = str(request.user.pk)
+    response = render(
         request,
         "home.html",
         {
             "active_auctions": active,
             "upcoming_auctions": upcoming,
             "listings": listings,
-            "favorite_ids": listing_ids_favorite_of(user_id=user_id, listing_ids=shown),
+            "favorite_ids": favorite_ids,
             "search_form": SearchForm(),
-            "regions": regions_with_districts(),
+            "regions": regions_with_districts,
+            "home_cache_seconds": 0 if viewer else HOME_CACHE_SECONDS,
+            "home_cache_viewer": viewer,
+            "language": get_language(),
+            "csrf_slot": CSRF_SLOT,
         },
     )
+    return csrf_slot_fill(request, response)
 
 
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -73,6 +73,9 @@ class ListingStatus(models.TextChoices):
     ARCHIVED = "archived", _("В архиве")
 
 
+# The public catalogue (listings.selectors.listings_public_q), the condition of the search indexes.
+PUBLIC = Q(status=ListingStatus.PUBLISHED, operator_test=False)
+
 # Shown to everyone (a sold flat keeps its page, with the mark and the price).
 LISTING_VISIBLE_STATUSES = (ListingStatus.PUBLISHED, ListingStatus.SOLD)
 
@@ -253,10 +256,17 @@ class Listing(models.Model):
             models.CheckConstraint(condition=Q(price__gt=0), name="listing_price_positive"),
         ]
         indexes = [
-            models.Index(fields=["status", "-created_at"], name="listing_status_newest"),
-            models.Index(fields=["status", "price_uzs"], name="listing_status_price"),
-            models.Index(fields=["status", "price_per_m2_uzs"], name="listing_status_price_m2"),
+            # The catalogue's orders (listings.selectors.listings_search), each over the public rows only
+            # (listings_public_q): a page is read in order from the index, the count stops at its cap.
+            models.Index(F("created_at").desc(), F("id").desc(), name="listing_public_newest", condition=PUBLIC),
+            # ASC is NULLS LAST on PostgreSQL, as the search orders; the DESC NULLS LAST twins are
+            # PostgreSQL-only (SQLite has no NULLS LAST in an index): migration 0011 creates them.
+            models.Index(F("price_uzs").asc(), F("id").desc(), name="listing_public_price", condition=PUBLIC),
+            models.Index(F("price_per_m2_uzs").asc(), F("id").desc(), name="listing_public_m2", condition=PUBLIC),
             models.Index(fields=["status", "region", "district", "rooms"], name="listing_status_place_rooms"),
+            # A region and rooms (by price), a district and a price range: the search form's most common pairs.
+            models.Index(fields=["region", "rooms", "price_uzs"], name="listing_public_region_rooms", condition=PUBLIC),
+            models.Index(fields=["district", "price_uzs"], name="listing_public_district_price", condition=PUBLIC),
         ]
 
     def __str__(self) -> str:

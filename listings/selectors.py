@@ -5,23 +5,29 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
+    Case,
+    DateTimeField,
+    DecimalField,
     Exists,
     F,
+    Field,
+    FilteredRelation,
     Func,
-    Model,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     TextField,
     Value,
+    When,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Concat
@@ -41,11 +47,13 @@ from listings.models import (
     Region,
 )
 
-# Must stay identical to the expression of the GIN index (migration 0007) so PostgreSQL uses it.
-SEARCH_DOCUMENT_SQL = (
-    "to_tsvector('simple'::regconfig, coalesce(\"listings_listing\".\"title\", '') || ' ' || "
-    'coalesce("listings_listing"."address", \'\') || \' \' || coalesce("listings_listing"."description", \'\'))'
-)
+# On PostgreSQL the searched text is a stored generated column (migration 0011), GIN-indexed:
+# to_tsvector('simple', title || ' ' || address || ' ' || description), kept up to date by PostgreSQL
+# itself. The model does not declare it (SQLite has no to_tsvector and searches with KB_FOLD instead).
+SEARCH_DOCUMENT_SQL = '"listings_listing"."search_document"'
+# The result count stops here: counting every match of a broad search costs a scan of all of them.
+# The page says "more than N" and the pages go as far as the cap.
+SEARCH_COUNT_CAP = 1000
 ENDING_SOON = timedelta(hours=24)
 
 
@@ -160,38 +168,45 @@ def regions_with_districts() -> list[Region]:
     return list(Region.objects.prefetch_related(Prefetch("districts", queryset=District.objects.order_by("name_ru"))))
 
 
-def _running_auctions(now: datetime) -> QuerySet[Any]:
-    # The Auction model as the far end of Listing.auctions: listings sits below auctions and may not import it.
-    auction_model = cast("type[Model]", Listing._meta.get_field("auctions").related_model)
-    return auction_model._default_manager.filter(
-        listing_id=OuterRef("pk"),
-        status__in=AUCTION_RUNNING_STATUSES,
-        is_paid=True,
-        starts_at__lte=now,
-        ends_at__gt=now,
+def _with_open_auction(qs: QuerySet[Listing], now: datetime) -> QuerySet[Listing]:
+    """Join the listing's paid, not yet ended auction as `open_auction` (at most one: see below)."""
+    return qs.annotate(
+        open_auction=FilteredRelation(
+            "auctions",
+            condition=Q(
+                auctions__status__in=AUCTION_RUNNING_STATUSES, auctions__is_paid=True, auctions__ends_at__gt=now
+            ),
+        )
     )
-
-
-def _auction_model() -> type[Model]:
-    return cast("type[Model]", Listing._meta.get_field("auctions").related_model)
 
 
 def listings_with_auction_state(qs: QuerySet[Listing], *, now: datetime | None = None) -> QuerySet[Listing]:
     """Annotate what a card shows of the listing's auction, in the same query:
     running now (`auction_ends_at`, `auction_price`, `auction_bid_count`) or paid and about to start
-    (`auction_starts_at`). A sold listing carries its own `sold_price`."""
+    (`auction_starts_at`). A sold listing carries its own `sold_price`.
+
+    One LEFT JOIN, no subquery per row: a listing has at most one open auction (the unique
+    constraint auction_one_open_per_listing), so the join on its paid, not yet ended one
+    (`open_auction`) adds at most one row; running or upcoming is then a comparison of its start."""
     now = now or timezone.now()
-    running = _running_auctions(now).order_by("ends_at")
-    upcoming = _auction_model()._default_manager.filter(
-        listing_id=OuterRef("pk"), status__in=AUCTION_RUNNING_STATUSES, is_paid=True, starts_at__gt=now
-    )
+    if "open_auction" not in getattr(qs.query, "_filtered_relations", {}):  # listings_search_matches may have
+        qs = _with_open_auction(qs, now)  # joined it already
+    started = Q(open_auction__starts_at__lte=now)
+
+    def running(field: str, output: Field) -> Case:
+        return Case(When(started, then=F(f"open_auction__{field}")), default=None, output_field=output)
+
     return qs.annotate(
-        auction_ends_at=Subquery(running.values("ends_at")[:1]),
-        auction_id=Subquery(running.values("pk")[:1]),
-        auction_price=Subquery(running.values("current_price")[:1]),
-        auction_start_price=Subquery(running.values("starting_price")[:1]),
-        auction_bid_count=Subquery(running.values("bid_count")[:1]),
-        auction_starts_at=Subquery(upcoming.order_by("starts_at").values("starts_at")[:1]),
+        auction_ends_at=running("ends_at", DateTimeField()),
+        auction_id=running("id", BigIntegerField()),
+        auction_price=running("current_price", DecimalField()),
+        auction_start_price=running("starting_price", DecimalField()),
+        auction_bid_count=running("bid_count", IntegerField()),
+        auction_starts_at=Case(
+            When(open_auction__starts_at__gt=now, then=F("open_auction__starts_at")),
+            default=None,
+            output_field=DateTimeField(),
+        ),
     )
 
 
@@ -241,7 +256,9 @@ def _text_filter(qs: QuerySet[Listing], text: str) -> QuerySet[Listing]:
     if connection.vendor == "postgresql":
         place_words = [word for word in words if places_named(word)]
         for word in place_words:
-            qs = qs.filter(Q(_text_match_sql(word, "plainto_tsquery")) | Q(district__slug__in=places_named(word)))
+            # District ids, not a join on the slug, so PostgreSQL can OR the GIN index with the district index.
+            district_ids = list(District.objects.filter(slug__in=places_named(word)).values_list("pk", flat=True))
+            qs = qs.filter(Q(_text_match_sql(word, "plainto_tsquery")) | Q(district_id__in=district_ids))
         rest = " ".join(word for word in text.split() if word not in place_words)
         return qs.filter(_text_match_sql(rest)) if rest else qs
     # SQLite fallback: every word somewhere in the title, address or description.
@@ -265,23 +282,11 @@ def _text_filter(qs: QuerySet[Listing], text: str) -> QuerySet[Listing]:
     return qs
 
 
-def listings_search(
-    *, params: SearchParams, user_id: int | None = None, now: datetime | None = None
-) -> QuerySet[Listing]:
-    """Published listings matching the filters, annotated for the result cards.
-
-    The page costs a constant number of queries: count, rows (with region,
-    district, seller, auction end and favourite flag joined in) and photos.
-    """
+def listings_search_matches(*, params: SearchParams, now: datetime | None = None) -> QuerySet[Listing]:
+    """The public listings matching the filters, bare: what the result count counts (no card
+    annotations, no joins but the ones a filter needs)."""
     now = now or timezone.now()
-    running = _running_auctions(now)
-    qs: QuerySet[Listing] = listings_with_auction_state(listings_public(), now=now).annotate(
-        is_favorite=(
-            Exists(Favorite.objects.filter(listing_id=OuterRef("pk"), user_id=user_id))
-            if user_id
-            else Value(False, output_field=BooleanField())
-        ),
-    )
+    qs = Listing.objects.filter(listings_public_q())
     if params.region:
         qs = qs.filter(region_id=params.region)
     if params.districts:
@@ -316,10 +321,35 @@ def listings_search(
     if params.has_photos:
         qs = qs.filter(Exists(ListingPhoto.objects.filter(listing_id=OuterRef("pk"))))
     if params.has_auction or params.auction_ending_soon:
-        qs = qs.filter(Exists(running))
-    if params.auction_ending_soon:
-        qs = qs.filter(Exists(_running_auctions(now).filter(ends_at__lte=now + ENDING_SOON)))
-    qs = _text_filter(qs, params.q)
+        qs = _with_open_auction(qs, now)
+        # An inner join on the running one (the rows query reads the card's state from the same join).
+        running = Q(open_auction__starts_at__lte=now)
+        if params.auction_ending_soon:
+            running &= Q(open_auction__ends_at__lte=now + ENDING_SOON)
+        qs = qs.filter(running)  # one filter() call: two would join the auctions twice
+    return _text_filter(qs, params.q)
+
+
+def listings_search(
+    *, params: SearchParams, user_id: int | None = None, now: datetime | None = None
+) -> QuerySet[Listing]:
+    """Published listings matching the filters, annotated for the result cards.
+
+    The page costs a constant number of queries: count (of listings_search_matches), rows (with
+    region, district, seller, the open auction and favourite flag joined in) and photos.
+    """
+    now = now or timezone.now()
+    # The cards show region and district, never the seller: no join on the users.
+    matches = listings_search_matches(params=params, now=now).select_related("region", "district")
+    matches = matches.prefetch_related(Prefetch("photos", queryset=ListingPhoto.objects.order_by("position", "id")))
+    qs: QuerySet[Listing] = listings_with_auction_state(matches, now=now).annotate(
+        is_favorite=(
+            Exists(Favorite.objects.filter(listing_id=OuterRef("pk"), user_id=user_id))
+            if user_id
+            else Value(False, output_field=BooleanField())
+        ),
+    )
+    auction_only = params.has_auction or params.auction_ending_soon
     orderings: dict[str, list[Any]] = {
         Sort.NEWEST: ["-created_at", "-id"],
         Sort.PRICE_ASC: [F("price_uzs").asc(nulls_last=True), "-id"],
@@ -328,6 +358,9 @@ def listings_search(
         Sort.PRICE_M2_DESC: [F("price_per_m2_uzs").desc(nulls_last=True), "-id"],
         Sort.ENDING: [F("auction_ends_at").asc(nulls_last=True), "-created_at", "-id"],
     }
+    if auction_only:
+        # Every row has a running auction: its end itself, which the auctions' end index gives in order.
+        orderings[Sort.ENDING] = [F("open_auction__ends_at").asc(), "-created_at", "-id"]
     return qs.order_by(*orderings.get(params.sort, orderings[Sort.NEWEST]))
 
 

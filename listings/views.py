@@ -1,5 +1,7 @@
 import json
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,9 +23,11 @@ from listings import services
 from listings.forms import ListingForm, RejectForm, SearchForm
 from listings.models import Listing, ListingPhoto, ListingPhotoDraft, ListingStatus
 from listings.selectors import (
+    SEARCH_COUNT_CAP,
     listings_favorite_of,
     listings_moderation_queue,
     listings_search,
+    listings_search_matches,
     listings_search_points,
     listings_visible_q,
     photo_drafts_of,
@@ -32,12 +37,31 @@ from listings.services import MAX_PHOTOS
 PAGE_SIZE = 24
 
 
+class CappedPaginator(Paginator):
+    """Counts the results only up to `cap` (a LIMIT inside the count), so a broad search does not
+    scan every match to print its number; `capped` says there are more, and the pages stop at the cap."""
+
+    def __init__(self, object_list: Any, per_page: int, *, cap: int, counted: Any = None) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = cap
+        self.capped = False
+        self.counted = object_list if counted is None else counted  # the same rows, without the card's joins
+
+    @cached_property
+    def count(self) -> int:
+        found = self.counted.order_by().values("pk")[: self.cap + 1].count()
+        self.capped = found > self.cap
+        return min(found, self.cap)
+
+
 def listing_list(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     params = form.params() if request.GET else SearchForm({}).params()
     user_id = request.user.pk if request.user.is_authenticated else None
-    results = listings_search(params=params, user_id=user_id)
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    results = listings_search(params=params, user_id=user_id, now=now)
+    matches = listings_search_matches(params=params, now=now)
+    page = CappedPaginator(results, PAGE_SIZE, cap=SEARCH_COUNT_CAP, counted=matches).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     map_view = request.GET.get("view") == "map"

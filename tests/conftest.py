@@ -31,6 +31,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
+def _home_cache_fresh():
+    """Every test starts without the home page's cached fragments (auctions.home_cache): they outlive
+    a test's rolled-back transaction, whose commit never comes to drop them."""
+    from auctions.home_cache import home_cache_invalidate
+
+    home_cache_invalidate()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _uzbekistan_regions(request):
     """Regions and districts come from a data migration; a transactional test's flush removes them."""
     marker = request.node.get_closest_marker("django_db")
