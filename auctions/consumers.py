@@ -87,4 +87,6 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "server_time": timezone.now().isoformat()})
 
     async def auction_state(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "state", **event["state"], "server_time": timezone.now().isoformat()})
+        """A broadcast state: serialised once by the sender for every page (its server_time is the
+        moment it was built), sent as it is, not decoded and re-encoded per socket."""
+        await self.send(text_data=event["text"])
