@@ -45,6 +45,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=0, help="server workers (default: deploy/gunicorn.conf.py's)")
+    parser.add_argument(
+        "--gthread", type=int, default=0, metavar="THREADS", help="gthread workers on config.wsgi instead (comparison)"
+    )
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--database", default="kb_bench_bids")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
@@ -107,9 +110,11 @@ def main() -> int:
 
     connections.close_all()
 
-    server = Server.production(env, workers=args.workers)
+    server = Server.production(env, workers=args.workers, gthread=args.gthread)
     workers = args.workers or "deploy/gunicorn.conf.py's"
-    served_by = f"gunicorn -c deploy/gunicorn.conf.py (uvicorn workers, config.asgi), {workers} workers"
+    served_by = f"gunicorn -c deploy/gunicorn.conf.py, {workers} workers"
+    if args.gthread:
+        served_by += f" -k gthread --threads {args.gthread} config.wsgi"
     base = server.url
     try:
         clients = [

@@ -130,16 +130,25 @@ class Server:
         return cls(command, env, port)
 
     @classmethod
-    def production(cls, env: dict[str, str], *, workers: int | None = None, log: Path | None = None) -> "Server":
+    def production(
+        cls, env: dict[str, str], *, workers: int | None = None, gthread: int = 0, log: Path | None = None
+    ) -> "Server":
         """The production server as deployed: gunicorn with deploy/gunicorn.conf.py serving config.asgi
-        (HTTP and WebSockets), on a free port, access log off; `workers` overrides the config's count."""
+        (HTTP and WebSockets), on a free port, access log off; `workers` overrides the config's count.
+        `gthread` > 0: the same config with gthread workers of that many threads serving config.wsgi
+        instead (persistent database connections), for comparison."""
         port = free_port()
         env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": os.devnull}
         env.setdefault("GUNICORN_LOG_LEVEL", "warning")
         if workers:
             env["GUNICORN_WORKERS"] = str(workers)
-        command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
-        return cls([*command, "config.asgi:application"], env, port, log=log)
+        config = ROOT / "deploy" / "gunicorn.conf.py"
+        command = [sys.executable, "-m", "gunicorn", "-c", str(config)]
+        if gthread:
+            command += ["-k", "gthread", "--threads", str(gthread), "config.wsgi:application"]
+        elif "wsgi_app" not in config.read_text():  # the config names no application: the ASGI one
+            command.append("config.asgi:application")
+        return cls(command, env, port, log=log)
 
     @classmethod
     def daphne(cls, env: dict[str, str]) -> "Server":
