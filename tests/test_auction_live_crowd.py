@@ -97,3 +97,39 @@ def test_the_layer_pool_waits_instead_of_refusing(settings):
     assert errors == []
     assert left_the_group == limit * 2
     assert opened <= limit
+
+
+def test_a_failed_leave_is_retried(paid_auction, monkeypatch):
+    """Redis refusing a group_discard for a moment (a dropped connection, a full pool) does not
+    leave the closed page in the group: the consumer tries again."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from auctions import consumers
+
+    layer = _redis_layer()
+    group = auction_group(paid_auction.pk)
+    monkeypatch.setattr(consumers, "DISCARD_RETRY_DELAY", 0.01)
+    real_discard = layer.group_discard
+    failures = []
+
+    async def flaky_discard(group_name: str, channel: str) -> None:
+        if len(failures) < consumers.DISCARD_ATTEMPTS - 1:
+            failures.append(channel)
+            raise RedisConnectionError("Too many connections")
+        await real_discard(group_name, channel)
+
+    monkeypatch.setattr(layer, "group_discard", flaky_discard)
+
+    async def scenario() -> tuple[int, int]:
+        watcher = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/auctions/{paid_auction.pk}/")
+        await watcher.connect()
+        await watcher.receive_json_from(timeout=10)
+        joined = await _members(layer, group)
+        await watcher.disconnect(timeout=10)
+        return joined, await _members(layer, group)
+
+    joined, left = async_to_sync(scenario)()
+
+    assert joined == 1
+    assert len(failures) == consumers.DISCARD_ATTEMPTS - 1
+    assert left == 0
