@@ -35,7 +35,7 @@ check-deploy: $(VENV)/.runtime
 	./scripts/check-deploy
 
 bench: $(VENV)/.dev
-	$(PY) bench/bids.py
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/9} $(PY) bench/bids.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media test-artifacts

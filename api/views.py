@@ -209,8 +209,12 @@ class AuctionDetailView(ApiLanguageMixin, APIView):
         return Response(s.AuctionDetailSerializer(auction, context=context).data)
 
 
-def _bid_result(request: Request, *, auction_id: int, bid_id: int, amount: Any) -> Response:
-    auction = Auction.objects.select_related("listing", "leader").get(pk=auction_id)
+def _bid_result(
+    request: Request, *, auction_id: int, bid_id: int, amount: Any, auction: Auction | None = None
+) -> Response:
+    """The answer to a bid: `auction` as the bid left it when the caller has it, else read afresh."""
+    if auction is None:
+        auction = Auction.objects.select_related("listing", "leader").get(pk=auction_id)
     data = {
         "bid_id": bid_id,
         "amount": f"{amount:.2f}",
@@ -238,8 +242,12 @@ class BidCreateView(ApiLanguageMixin, APIView):
             raise ApiError(
                 message=_bid_confirm_message(auction, amount, max_amount), code="confirm_required", status_code=409
             )
-        bid = bidding.bid_place(auction_id=pk, bidder=_user(request), amount=amount, max_amount=max_amount)
-        return _bid_result(request, auction_id=pk, bid_id=bid.pk, amount=bid.amount)
+        bid = bidding.bid_place(
+            auction_id=pk, bidder=_user(request), amount=amount, max_amount=max_amount, seen=auction
+        )
+        placed = bid.auction  # the auction as this bid left it, locked and written: no second read
+        placed.listing = auction.listing
+        return _bid_result(request, auction_id=pk, bid_id=bid.pk, amount=bid.amount, auction=placed)
 
 
 def _bid_confirm_message(auction: Auction, amount: Decimal | None, max_amount: Decimal | None) -> str:

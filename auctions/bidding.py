@@ -63,7 +63,9 @@ def _bid_too_low(minimum: Decimal) -> AuctionRuleError:
     )
 
 
-def _bid_below_minimum_refuse(*, auction_id: int, bidder: User, amount: Decimal, now: datetime) -> None:
+def _bid_below_minimum_refuse(
+    *, auction_id: int, bidder: User, amount: Decimal, now: datetime, seen: Auction | None = None
+) -> None:
     """Refuse, WITHOUT the row lock, a bid that is already below the minimum.
 
     On a hot auction most bids lose the race: each refusal used to queue for the
@@ -73,7 +75,7 @@ def _bid_below_minimum_refuse(*, auction_id: int, bidder: User, amount: Decimal,
     price; the refused bidder then sees the fresh minimum in the answer.) Anything
     else (not open, ended, own auction) is left to the locked check, in its order.
     """
-    snapshot = Auction.objects.filter(pk=auction_id).first()
+    snapshot = seen if seen is not None and seen.pk == auction_id else Auction.objects.filter(pk=auction_id).first()
     if snapshot is None:
         return
     try:
@@ -92,14 +94,19 @@ def bid_place(
     amount: Decimal | str | int | None,
     max_amount: Decimal | str | int | None = None,
     now: datetime | None = None,
+    seen: Auction | None = None,
 ) -> Bid:
     """Accept a bid if the rules allow it, under the auction row lock.
 
     `amount` is the public bid (at least the minimum); `max_amount`, if given, is the
     bidder's hidden maximum for proxy raises. The leader may send only `max_amount`
     to raise their maximum without raising the price. Returns the bidder's own bid
-    row (for a maximum-only raise, the leading row). `now` is for tests: the server
-    clock decides.
+    row (for a maximum-only raise, the leading row); its `auction` is the auction as
+    this bid left it, and after the commit its `live_state` is the state pushed to
+    the open pages (built once, for them and for the bidder's answer). `now` is for
+    tests: the server clock decides. `seen` is the caller's own unlocked read of the
+    auction a moment ago (the views' visibility check): the early refusal of a bid
+    already too low uses it instead of reading the row again.
     """
     parsed = None if amount is None or amount == "" else price_parse(amount, field=_("Ставка"))
     ceiling = None if max_amount is None or max_amount == "" else price_parse(max_amount, field=_("Максимум"))
@@ -108,7 +115,9 @@ def bid_place(
     if parsed is not None and ceiling is not None and ceiling < parsed:
         raise AuctionRuleError(_("Максимум не может быть меньше ставки."), "max_below_amount")
     if parsed is not None:
-        _bid_below_minimum_refuse(auction_id=auction_id, bidder=bidder, amount=parsed, now=now or timezone.now())
+        _bid_below_minimum_refuse(
+            auction_id=auction_id, bidder=bidder, amount=parsed, now=now or timezone.now(), seen=seen
+        )
     try:
         with transaction.atomic():
             try:
@@ -209,15 +218,31 @@ def bid_place(
                 own = Bid.objects.filter(auction=auction, removed_at__isnull=True).order_by("-amount", "-id").first()
             if own is None:  # pragma: no cover - a leader always has a live row
                 raise AuctionRuleError(_("Аукцион не найден."), "not_found")
+            own.auction = auction  # as this bid left it (no second read for the answer)
+            _leader_known(auction, bidder=bidder, seen=seen)
             outbid = before.leader if before.leader not in (None, result.state.leader) else None
-            transaction.on_commit(
-                lambda: effects.bid_effects(
-                    auction_id=auction_id, outbid_user_id=outbid, extended=extended, started=started
+            placed = own
+
+            def after_commit() -> None:
+                # Outside the transaction: the live state (one query for the bid history), the
+                # broadcast, the notifications and the Celery publishes.
+                placed.live_state = effects.bid_effects(
+                    auction=auction, outbid_user_id=outbid, extended=extended, started=started
                 )
-            )
+
+            transaction.on_commit(after_commit)
     except IntegrityError as exc:  # pragma: no cover - the lock makes this unreachable; the constraint is the backstop
         raise AuctionRuleError(_("Ставку с такой суммой уже сделали."), "duplicate") from exc
     return own
+
+
+def _leader_known(auction: Auction, *, bidder: User, seen: Auction | None) -> None:
+    """Give the auction its leader's user object when it is at hand (the bidder, or the leader the
+    caller saw before a proxy raise kept the lead), so the live state does not read it again."""
+    if auction.leader_id == bidder.pk:
+        auction.leader = bidder
+    elif seen is not None and seen.leader_id == auction.leader_id and Auction.leader.is_cached(seen):
+        auction.leader = seen.leader
 
 
 def auction_buy_now(*, auction_id: int, buyer: User) -> Bid:

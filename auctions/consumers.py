@@ -6,12 +6,15 @@ services broadcast it again. Every message carries the server time, so the
 countdown runs on the server's clock. Read-only: bids go through the HTTP form.
 """
 
+import asyncio
+import logging
 import time
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from auctions.live import auction_group, auction_state_for
 
@@ -19,6 +22,11 @@ from auctions.live import auction_group, auction_state_for
 MAX_MESSAGE_BYTES = 1024
 # A page resyncs on reconnect and tab focus; more often than this it gets no new reads.
 SYNC_MIN_INTERVAL = 1.0
+# Leaving the group is retried this many times, the waits growing from this many seconds.
+DISCARD_ATTEMPTS = 3
+DISCARD_RETRY_DELAY = 0.5
+
+logger = logging.getLogger(__name__)
 
 
 class AuctionConsumer(AsyncJsonWebsocketConsumer):
@@ -42,8 +50,20 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
         return await database_sync_to_async(auction_state_for)(auction_id=self.auction_id, user=self.scope.get("user"))
 
     async def disconnect(self, code: int) -> None:
-        if getattr(self, "group", None):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        """Leave the auction's group, or later bids are still queued for this closed page. A failed
+        call (Redis briefly unreachable, its pool exhausted) is retried; what still fails is logged,
+        and the group's expiry removes the channel in the end."""
+        if not getattr(self, "group", None):
+            return
+        for attempt in range(DISCARD_ATTEMPTS):
+            try:
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+                return
+            except (RedisError, OSError):
+                if attempt == DISCARD_ATTEMPTS - 1:
+                    logger.exception("leaving %s failed: its bids still reach %s", self.group, self.channel_name)
+                    return
+                await asyncio.sleep(DISCARD_RETRY_DELAY * (attempt + 1))
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "sync":
@@ -67,4 +87,6 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "server_time": timezone.now().isoformat()})
 
     async def auction_state(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "state", **event["state"], "server_time": timezone.now().isoformat()})
+        """A broadcast state: serialised once by the sender for every page (its server_time is the
+        moment it was built), sent as it is, not decoded and re-encoded per socket."""
+        await self.send(text_data=event["text"])

@@ -12,9 +12,13 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import close_old_connections, connection
+
+if TYPE_CHECKING:
+    from auctions.models import Auction
 
 logger = logging.getLogger(__name__)
 
@@ -137,15 +141,29 @@ def notify_ending_soon(*, auction_id: int) -> None:
     auction_broadcast(auction_id=auction_id)
 
 
-def bid_effects(*, auction_id: int, outbid_user_id: int | None, extended: bool, started: bool) -> None:
-    auction_broadcast(auction_id=auction_id)
+def bid_effects(
+    *, auction: "Auction", outbid_user_id: int | None, extended: bool, started: bool
+) -> dict[str, object] | None:
+    """After a bid commits: the live state is built once from the auction as the bid left it (one
+    query, for the bid history), pushed to the open pages and returned for the bidder's answer."""
+    from auctions.live import auction_state_broadcast
+    from auctions.selectors import auction_live_state
+
+    auction_id = auction.pk
+    state: dict[str, object] | None = None
+    try:
+        state = auction_live_state(auction)
+    except Exception:
+        logger.exception("auction effect state failed")
+    _safely("broadcast", lambda: auction_state_broadcast(auction_id=auction_id, state=state))
     if outbid_user_id is not None:
         _notify("outbid", auction_id=auction_id, user_id=outbid_user_id)
     if started:
         _notify("started", auction_id=auction_id)
     if extended:
         _notify("extended", auction_id=auction_id)
-        auction_close_schedule(auction_id=auction_id)
+        auction_close_schedule(auction_id=auction_id, ends_at=auction.ends_at)
+    return state
 
 
 def auction_ended_effects(*, auction_id: int) -> None:

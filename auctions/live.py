@@ -1,9 +1,11 @@
 """Live auction pages: the Channels group per auction and what is pushed to it."""
 
+import json
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
 
 from auctions.models import Auction
 from auctions.selectors import auction_live_state, auctions_visible
@@ -25,10 +27,14 @@ def auction_state_load(*, auction_id: int) -> dict[str, object] | None:
     return None if auction is None else auction_live_state(auction)
 
 
-def auction_state_broadcast(*, auction_id: int) -> None:
-    """Push the auction's current state to every open page (call after commit)."""
-    state = auction_state_load(auction_id=auction_id)
+def auction_state_broadcast(*, auction_id: int, state: dict[str, object] | None = None) -> None:
+    """Push the auction's current state (`state` if the caller has just built it) to every open
+    page (call after commit). The message is serialised once here for all of them: the consumers
+    send its text as it is (auctions.consumers.AuctionConsumer.auction_state)."""
+    if state is None:
+        state = auction_state_load(auction_id=auction_id)
     layer = get_channel_layer()
     if state is None or layer is None:
         return
-    async_to_sync(layer.group_send)(auction_group(auction_id), {"type": "auction.state", "state": state})
+    text = json.dumps({"type": "state", **state}, cls=DjangoJSONEncoder)
+    async_to_sync(layer.group_send)(auction_group(auction_id), {"type": "auction.state", "text": text})

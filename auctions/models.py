@@ -148,6 +148,9 @@ class Bid(models.Model):
     # What the bidder typed, and their hidden maximum (manual rows only).
     offer_amount = models.DecimalField(_("предложено, сум"), max_digits=14, decimal_places=2, null=True, blank=True)
     max_amount = models.DecimalField(_("максимум, сум"), max_digits=14, decimal_places=2, null=True, blank=True)
+    # Not a column: set on the row bidding.bid_place returns, once its transaction has committed,
+    # to the live state pushed to the open pages (the bidder's answer reuses it).
+    live_state: dict[str, object] | None = None
     # The server time the bid was accepted at (set by bid_place under the lock).
     created_at = models.DateTimeField(_("время"), default=timezone.now)
     # An admin may remove a bid (with a reason); the row stays as evidence.

@@ -127,14 +127,16 @@ def bid_create(request: HttpRequest, pk: int) -> HttpResponse:
             },
         )
     try:
-        bid = bidding.bid_place(auction_id=auction.pk, bidder=request.user, amount=amount, max_amount=max_amount)
+        bid = bidding.bid_place(
+            auction_id=auction.pk, bidder=request.user, amount=amount, max_amount=max_amount, seen=auction
+        )
     except AuctionRuleError as exc:
         if wants_json:  # with the fresh state, so the client can bid again at once
             state = auction_live_state(Auction.objects.select_related("leader").get(pk=auction.pk))
             status = 409 if exc.code in ("too_low", "ended", "not_open", "not_started") else 400
             return JsonResponse({"ok": False, "code": exc.code, "message": exc.message, "state": state}, status=status)
         return refuse(exc.code, exc.message)
-    auction = Auction.objects.select_related("leader").get(pk=auction.pk)
+    auction = bid.auction  # as this bid left it (locked and written): no second read
     leading = auction.leader_id == request.user.pk
     if leading and amount is None:
         # Only the hidden maximum was raised: no new bid, the price stays.
@@ -158,7 +160,8 @@ def bid_create(request: HttpRequest, pk: int) -> HttpResponse:
                 "leading": leading,
                 "message": message,
                 "bid_id": bid.pk,
-                "state": auction_live_state(auction),
+                # The state the open pages were sent for this bid, built once for both.
+                "state": bid.live_state or auction_live_state(auction),
             }
         )
     (messages.success if leading else messages.warning)(request, message, extra_tags=BID)

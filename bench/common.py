@@ -68,6 +68,30 @@ def bench_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def production_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
+    """bench_env with the production settings: DEBUG off, Redis for the cache, the channel layer and
+    Celery's broker (nothing consumes it: tasks are published as in production), persistent database
+    connections as the settings choose for the server (none under ASGI)."""
+    env = bench_env(
+        database_url,
+        DEBUG="0",
+        SECRET_KEY="bench-only-" + "x" * 50,
+        SITE_URL="https://bench.invalid",
+        REDIS_URL=redis_url,
+        CELERY_BROKER_URL=redis_url,
+        CELERY_TASK_ALWAYS_EAGER="0",
+        CLICK_SANDBOX="0",
+        SMS_BACKEND="core.sms.EskizSmsBackend",
+        ESKIZ_EMAIL="bench@bench.invalid",
+        ESKIZ_PASSWORD="bench",  # noqa: S106 (never used: no Celery worker runs, nothing is sent)
+        **extra,
+    )
+    env["CELERY_BROKER_URL"] = redis_url  # (bench_env drops the caller's)
+    if "CONN_MAX_AGE" not in extra:
+        env.pop("CONN_MAX_AGE")
+    return env
+
+
 def migrate(env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
 
@@ -104,6 +128,27 @@ class Server:
         command = [sys.executable, "-m", "gunicorn", app, "-b", f"127.0.0.1:{port}", "-w", str(workers)]
         command += ["--threads", str(threads), "--log-level", "warning"]
         return cls(command, env, port)
+
+    @classmethod
+    def production(
+        cls, env: dict[str, str], *, workers: int | None = None, gthread: int = 0, log: Path | None = None
+    ) -> "Server":
+        """The production server as deployed: gunicorn with deploy/gunicorn.conf.py serving config.asgi
+        (HTTP and WebSockets), on a free port, access log off; `workers` overrides the config's count.
+        `gthread` > 0: the same config with gthread workers of that many threads serving config.wsgi
+        instead (persistent database connections), for comparison."""
+        port = free_port()
+        env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": os.devnull}
+        env.setdefault("GUNICORN_LOG_LEVEL", "warning")
+        if workers:
+            env["GUNICORN_WORKERS"] = str(workers)
+        config = ROOT / "deploy" / "gunicorn.conf.py"
+        command = [sys.executable, "-m", "gunicorn", "-c", str(config)]
+        if gthread:
+            command += ["-k", "gthread", "--threads", str(gthread), "config.wsgi:application"]
+        elif "wsgi_app" not in config.read_text():  # the config names no application: the ASGI one
+            command.append("config.asgi:application")
+        return cls(command, env, port, log=log)
 
     @classmethod
     def daphne(cls, env: dict[str, str]) -> "Server":

@@ -1,14 +1,16 @@
 #!/usr/bin/env python
-"""Benchmark: WebSocket fan-out latency of ONE bid to 1 000 clients connected to one auction's
-socket, through an ASGI server (daphne) and the Redis channel layer, next to the trivial Django
-view served by the same server in the same run.
+"""Benchmark: WebSocket fan-out latency of a bid to 1 000 clients connected to one auction's
+socket, on the production server and settings (gunicorn with deploy/gunicorn.conf.py serving
+config.asgi with uvicorn workers, DEBUG=0, the Redis channel layer), next to the trivial Django
+view served by the same server in the same run. Checks afterwards that every client received
+every bid and that every closed socket left the auction's group.
 
     REDIS_URL=redis://127.0.0.1:6379/9 .venv/bin/python bench/fanout.py [--clients 1000] [--bids 5]
 
-Latency of a bid = from just before the bid is placed (the service call, which commits and
-broadcasts through the channel layer after the commit) until each client has received the
-state carrying the new price. Clients run in this process (one asyncio loop), so the figures
-include the client's own time to read 1 000 messages.
+Latency of a bid = from just before its POST to the API (/api/v1/auctions/<id>/bids/, a bidder
+with a token) until each client has received the state carrying the new price. The sockets are
+spread over the server's workers as the kernel hands out connections. Clients run in this process
+(one asyncio loop), so the figures include the client's own time to read 1 000 messages.
 Creates (and drops) its own database (default kb_bench_fanout on 127.0.0.1:5432).
 """
 
@@ -30,13 +32,13 @@ from bench.common import (  # noqa: E402
     START,
     STEP,
     Server,
-    bench_env,
     buyers_create,
     database_recreate,
     hot_auction_create,
     migrate,
     percentiles,
     ping_rate,
+    production_env,
 )
 
 
@@ -45,6 +47,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--bids", type=int, default=5, help="bids placed one after another, each measured")
     parser.add_argument("--seconds", type=float, default=5.0, help="trivial-view phase")
+    parser.add_argument("--workers", type=int, default=0, help="server workers (default: deploy/gunicorn.conf.py's)")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--database", default="kb_bench_fanout")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
@@ -108,18 +111,20 @@ async def run(args: argparse.Namespace, port: int, auction_id: int, place_bid) -
         await asyncio.gather(*waiters)
         rounds.append([(t - sent) * 1000 for t in received])
         await asyncio.sleep(0.3)
-    for ws in sockets:
-        await ws.close()
+    await asyncio.gather(*(ws.close() for ws in sockets))  # all pages closed at once
     return {"connect_s": connect_s, "rounds": rounds}
 
 
 def main() -> int:
     args = parse()
     limit = nofile_raise(args.clients * 2 + 200)
-    if not os.environ.get("REDIS_URL"):
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
         print("REDIS_URL is not set: the fan-out goes through the Redis channel layer; set it.")
         return 2
-    env = bench_env(f"{args.server}/{args.database}")
+    env = production_env(
+        f"{args.server}/{args.database}", redis_url, API_THROTTLE_BIDS="1000000/m", API_THROTTLE_USER="1000000/m"
+    )
     os.environ.update(env)
     database_recreate(args.server, args.database)
     migrate(env)
@@ -127,33 +132,56 @@ def main() -> int:
     import django
 
     django.setup()
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
     from django.conf import settings
-    from django.db import connection
+    from django.db import connections
+    from rest_framework.authtoken.models import Token
 
-    from auctions.bidding import bid_place
+    from auctions.live import auction_group
 
     auction = hot_auction_create()
     buyers, _cookies = buyers_create(2)
+    tokens = [Token.objects.create(user=buyer).key for buyer in buyers]
+    connections.close_all()
+
+    server = Server.production(env, workers=args.workers)
+    port = server.port
+    bidders = [
+        httpx.Client(base_url=server.url, timeout=30, headers={"Authorization": f"Token {token}"}) for token in tokens
+    ]
 
     def place_bid(amount: int, n: int) -> None:
-        try:
-            bid_place(auction_id=auction.pk, bidder=buyers[n % 2], amount=amount)
-        finally:
-            connection.close()
+        r = bidders[n % 2].post(f"/api/v1/auctions/{auction.pk}/bids/", json={"amount": str(amount)})
+        assert r.status_code == 201, r.text
 
-    server = Server.daphne(env)
-    port = server.port
     try:
         ping = ping_rate(server.url, 16, args.seconds)
         ping_ms = asyncio.run(ping_latency(server.url))
         result = asyncio.run(run(args, port, auction.pk, place_bid))
+        closed_at = time.perf_counter()
+        layer = get_channel_layer()
+
+        async def members() -> int:
+            group = auction_group(auction.pk)
+            return int(await layer.connection(layer.consistent_hash(group)).zcard(layer._group_key(group)))
+
+        # The server leaves the group as it handles the closes: wait for it (up to 60 s).
+        left_behind = async_to_sync(members)()
+        while left_behind and time.perf_counter() - closed_at < 60:
+            time.sleep(0.25)
+            left_behind = async_to_sync(members)()
+        emptied_s = time.perf_counter() - closed_at
     finally:
+        for c in bidders:
+            c.close()
         server.stop()
 
-    layer = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
+    workers = args.workers or "deploy/gunicorn.conf.py's"
     print(
-        f"bench/fanout.py — daphne (1 process), channel layer: {layer}, {args.clients} WebSocket clients on one"
-        f" auction, {args.bids} bids, RLIMIT_NOFILE {limit}"
+        f"bench/fanout.py — gunicorn -c deploy/gunicorn.conf.py, {workers} workers, DEBUG=0, channel layer:"
+        f" {settings.CHANNEL_LAYERS['default']['BACKEND'].rsplit('.', 1)[-1]}, {args.clients} WebSocket clients"
+        f" on one auction, {args.bids} bids through the API, RLIMIT_NOFILE {limit}"
     )
     print(
         f"  trivial view      : {ping:8.1f} req/s (16 clients); one client: p50 {ping_ms['p50']:.1f} ms,"
@@ -167,14 +195,18 @@ def main() -> int:
         print(f"  bid {n}             : {len(r)} delivered; {figures}")
     f = percentiles(every)
     print(f"  all bids          : p50 {f['p50']:.0f} ms, p95 {f['p95']:.0f} ms, max {f['max']:.0f} ms")
-    ok = all(len(r) == args.clients for r in result["rounds"])
-    print(f"  [{'ok' if ok else 'FAIL'}] every client received every bid")
-    from django.db import connections
-
+    checks = {
+        "every client received every bid": all(len(r) == args.clients for r in result["rounds"]),
+        f"every closed socket left the auction's group ({left_behind} left behind after {emptied_s:.1f} s)": (
+            left_behind == 0
+        ),
+    }
+    for name, passed in checks.items():
+        print(f"  [{'ok' if passed else 'FAIL'}] {name}")
     connections.close_all()
     if not args.keep:
         database_recreate(args.server, args.database, drop_only=True)
-    return 0 if ok else 1
+    return 0 if all(checks.values()) else 1
 
 
 if __name__ == "__main__":

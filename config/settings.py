@@ -304,10 +304,24 @@ CELERY_BEAT_SCHEDULE["photo-drafts-purge"] = {"task": "listings.tasks.photo_draf
 if REDIS_URL:
     # socket_timeout None: redis-py 8 defaults to 5 s, which cuts the channel layer's blocking 5 s
     # BZPOPMIN (channels_redis#422) and closes WebSockets with 1011 (seen by bench/fanout.py under load).
+    # core.channel_layer: channels_redis with a pool that waits for a free connection instead of
+    # raising "Too many connections" (redis-py's default pool, 100): 1 000 watchers closing at once
+    # used to fail most of their group_discard calls and stay in the auction's group. At most
+    # CHANNEL_LAYER_MAX_CONNECTIONS connections per worker; a call waits up to
+    # CHANNEL_LAYER_POOL_TIMEOUT seconds for one.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
+            "BACKEND": "core.channel_layer.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": None,
+                        "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=50),
+                        "timeout": env.float("CHANNEL_LAYER_POOL_TIMEOUT", default=30.0),
+                    }
+                ]
+            },
         }
     }
 else:
