@@ -88,6 +88,8 @@ def test_every_page_fits_a_phone_and_the_header_is_one_row(
     # the page wider than the screen: the grid grew to its longest words.
     tiny = make_listing(seller, title="Студия-кладовая", price=Decimal("990000000"), area=Decimal("10.5"))
     tiny_auction = make_paid_auction(tiny, starts_in=-timedelta(minutes=5), starting_price=Decimal("900000000"))
+    # A 10-digit price in the big price line ("1 250 000 000 so‘m") was 14 px too wide at 360 px in Uzbek.
+    dear = make_listing(seller, title="Пентхаус", price=Decimal("1250000000"))
     pages = {
         "home": "/",
         "search": "/listings/",
@@ -116,7 +118,7 @@ def test_every_page_fits_a_phone_and_the_header_is_one_row(
                 context = _context(browser, live_server, width=width, lang=lang)
                 page = context.new_page()
                 page.set_default_timeout(20_000)
-                for item in (tiny, tiny_auction):
+                for item in (tiny, tiny_auction, dear):
                     page.goto(f"{live_server.url}{item.get_absolute_url()}")
                     _assert_fits(page, width)
                 context.close()
