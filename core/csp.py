@@ -57,6 +57,14 @@ def _policy(setting: str) -> tuple[str, tuple[str, ...]]:
 
 
 class CSPMiddleware(BaseCSPMiddleware):
+    async_capable = False
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        # MiddlewareMixin's __call__ without its per-request lookups (sync only: under ASGI
+        # Django runs this synchronous stack on a thread, as it did before).
+        self.process_request(request)
+        return self.process_response(request, self.get_response(request))
+
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         nonce_used = getattr(request, "_csp_nonce", None) is not None
         if nonce_used or any(getattr(response, name, None) is not None for name in _OVERRIDES):
