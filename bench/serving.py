@@ -19,7 +19,11 @@ the cache, which shows what persistent connections are worth under each worker c
 
     REDIS_URL=redis://127.0.0.1:6379/10 flock /tmp/kb-bench.lock .venv/bin/python bench/serving.py
         [--configs sync:4 gthread:4x4 uvicorn:4] [--clients 8] [--seconds 10] [--rounds 2]
-        [--database kb_bench_serving] [--server postgres://postgres@127.0.0.1:5432]
+        [--database kb_bench_serving] [--server postgres://postgres@127.0.0.1:5432] [--in-process]
+
+With --in-process it also times the trivial request straight through each project's WSGI
+handler (no server, no client), in CPU time per request: steadier than requests/s on a
+shared machine, and what the middleware itself costs.
 
 A config is `sync:WORKERS`, `gthread:WORKERSxTHREADS` or `uvicorn:WORKERS`. Creates and drops
 its own PostgreSQL database; the Redis database given is flushed at the end.
@@ -49,6 +53,31 @@ def ping(request):
 urlpatterns = [path("bench/ping/", ping)]
 """
 
+# The same trivial request straight through Django's WSGI handler, no server, no client: the
+# CPU time (process_time, not wall time, so other work on the box counts less) per request,
+# the best of 7 rounds after a warm-up.
+IN_PROCESS = """\
+import io, time
+import django
+django.setup()
+from django.core.handlers.wsgi import WSGIHandler
+handler = WSGIHandler()
+environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/bench/ping/", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
+           "HTTP_HOST": "127.0.0.1", "wsgi.input": io.BytesIO(b""), "wsgi.url_scheme": "http",
+           "REMOTE_ADDR": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1", "QUERY_STRING": ""}
+def start_response(status, headers):
+    assert status.startswith("200"), status
+for _ in range(1000):
+    handler(dict(environ), start_response).close()
+rounds = []
+for _ in range(7):
+    started = time.process_time()
+    for _ in range(3000):
+        handler(dict(environ), start_response).close()
+    rounds.append((time.process_time() - started) / 3000 * 1e6)
+print(min(rounds))
+"""
+
 
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -56,6 +85,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds of trivial views per server")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds the seconds are split in")
+    parser.add_argument("--in-process", action="store_true", help="also the CPU time per request without a server")
     parser.add_argument("--healthz-seconds", type=float, default=5.0, help="seconds of /healthz on ours (0: skip)")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--database", default="kb_bench_serving")
@@ -144,9 +174,15 @@ def main() -> int:
     django.setup()
     results = []
     status = 0
+    in_process: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp:
         folder = Path(tmp)
         bare = bare_project_create(folder / "bare_project")
+        if args.in_process:
+            for name, env, cwd in (("ours", ours_env, ROOT), ("bare", bare_env, bare)):
+                run = [sys.executable, "-c", IN_PROCESS]
+                done = subprocess.run(run, env=env, cwd=cwd, capture_output=True, text=True, check=True)  # noqa: S603
+                in_process[name] = float(done.stdout.strip().splitlines()[-1])
         for kind, workers, threads in configs:
             label = config_label(kind, workers, threads)
             ours_app, bare_app = ("config.asgi:application", "bare.asgi:application")
@@ -195,11 +231,17 @@ def main() -> int:
     print(
         f"bench/serving.py — trivial view /bench/ping/ of ours and of a bare startproject, the same gunicorn"
         f" settings, {args.clients} clients, {args.seconds:.0f} s per server in {args.rounds} alternating rounds,"
-        f" DEBUG=0, load average {os.getloadavg()[0]:.1f} at the end ({time.strftime('%d %b %Y %H:%M')})"
+        f" DEBUG=0, load average {os.getloadavg()[0]:.1f} at the end"
+        f" ({time.strftime('%d %b %Y %H:%M UTC', time.gmtime())})"
     )
     print(f"  {'server setting':<18} {'ours req/s':>10} {'bare req/s':>10} {'ours/bare':>9} {'/healthz req/s':>14}")
     for label, ours_rate, bare_rate, health_rate in results:
         print(f"  {label:<18} {ours_rate:10.1f} {bare_rate:10.1f} {ours_rate / bare_rate:9.2f} {health_rate:14.1f}")
+    if in_process:
+        print(
+            f"  in-process (WSGIHandler, no server): ours {in_process['ours']:.1f} µs CPU per request,"
+            f" bare {in_process['bare']:.1f} µs, ours/bare {in_process['ours'] / in_process['bare']:.2f}"
+        )
     return status
 
 
