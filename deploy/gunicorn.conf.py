@@ -10,17 +10,19 @@
   (package uvicorn-worker). config.asgi answers HTTP as well, so one ASGI service alone still
   serves the whole site (as the tests and a small install may run it).
 
-Chosen by measurement (bench/serving.py and bench/click.py, docs/benchmarks.md, "Serving"):
-on the 2-core box the trivial view served ~3x more requests per second with 2×4 gthread
-workers than with 4 sync workers (which close every connection) and ~1.8x more than with
-uvicorn workers, and a request that uses PostgreSQL and Redis (/healthz) ~4x more than under
-uvicorn: under ASGI Django keeps no connection (each request runs on a thread of its own),
-so every request opens a new PostgreSQL connection.
+Chosen by measurement (bench/serving.py and bench/click.py; figures and commands in
+docs/benchmarks.md, "Request overhead and serving"), on the 2-core box: with 2×4 gthread
+workers the trivial view served 1.1-3x the requests per second of 4 sync workers (which
+close every connection and serve one request per process) and ~2x those of uvicorn workers;
+a request that uses PostgreSQL and Redis (/healthz) 1.6-2.9x and 3.5-9x. Under ASGI Django
+keeps no database connection (each request runs on a thread of its own), so every request
+opens a new PostgreSQL connection. Click's Prepare+Complete pairs: 62 pairs/s on 2×4 gthread,
+29 on 4 sync workers (runs minutes apart).
 
 nginx in front terminates TLS and sends /ws/ to the ws service, the rest to web
 (deploy/nginx/kvartirabar.conf). Every value can be overridden from the environment (the
 systemd units read the same .env as Django): GUNICORN_BIND, GUNICORN_WORKERS,
-GUNICORN_THREADS, GUNICORN_WORKER_CLASS, GUNICORN_TIMEOUT, ... Workers are stateless
+GUNICORN_THREADS, GUNICORN_WS_WORKERS, GUNICORN_WORKER_CLASS, GUNICORN_TIMEOUT, ... Workers are stateless
 (sessions, cache and channel layer in PostgreSQL/Redis), so more of them, or more machines
 behind the load balancer, just add capacity.
 """
@@ -57,9 +59,10 @@ if ASGI:
     workers = _env_int("GUNICORN_WS_WORKERS", _env_int("GUNICORN_WORKERS", CORES * 2 + 1))
 else:
     # Threads of one process share its interpreter, so a worker per core; a few threads each
-    # overlap the waits on PostgreSQL and Redis. Measured on 2 cores: 2×4 served as much as
-    # 4×4 and 2×8 (docs/benchmarks.md) with fewer database connections (workers × threads,
-    # which must stay below PostgreSQL's max_connections with everything else).
+    # overlap the waits on PostgreSQL and Redis. Measured on 2 cores: 2×4, 4×4 and 2×8 within
+    # the box's noise of each other (docs/benchmarks.md); 2×4 holds the fewest database
+    # connections (workers × threads, which must stay below PostgreSQL's max_connections with
+    # everything else). With GUNICORN_WORKER_CLASS=sync and threads > 1 gunicorn runs gthread.
     worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
     workers = _env_int("GUNICORN_WORKERS", CORES)
     threads = _env_int("GUNICORN_THREADS", 4)
