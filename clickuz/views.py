@@ -9,6 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.db import connection
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -84,6 +86,15 @@ def _log_commit_unflushed() -> Iterator[None]:
             # Never leave a connection that skips the flush to the next request's payment.
             connection.close()
             raise
+
+
+def _log_rows_unflushed(rows: QuerySet[ClickCallback]) -> QuerySet[ClickCallback]:
+    """`rows` for an UPDATE whose own autocommit transaction skips the flush, without the two
+    statements of _log_commit_unflushed: set_config(..., true) in its WHERE lasts only for that
+    statement's transaction. Unchanged where _log_commit_unflushed changes nothing."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return rows
+    return rows.filter(RawSQL("set_config('synchronous_commit', 'off', true) = 'off'", (), output_field=BooleanField()))
 
 
 def _log_level(error: ClickError, *, is_probe: bool) -> int:
@@ -264,7 +275,6 @@ class ClickCallbackView(View):
             # Signed with our secret: the whole request is evidence worth keeping.
             outcome |= {"body": _printable(full_body.decode("utf-8", errors="replace")), "body_truncated": False}
         try:
-            with _log_commit_unflushed():
-                ClickCallback.objects.filter(pk=callback.pk).update(**outcome)
+            _log_rows_unflushed(ClickCallback.objects.filter(pk=callback.pk)).update(**outcome)
         except Exception:
             logger.exception("could not update Click callback %s", callback.pk)
