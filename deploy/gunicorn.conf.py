@@ -16,8 +16,8 @@ workers the trivial view served 1.1-3x the requests per second of 4 sync workers
 close every connection and serve one request per process) and ~2x those of uvicorn workers;
 a request that uses PostgreSQL and Redis (/healthz) 1.6-2.9x and 3.5-9x. Under ASGI Django
 keeps no database connection (each request runs on a thread of its own), so every request
-opens a new PostgreSQL connection. Click's Prepare+Complete pairs: 62 pairs/s on 2×4 gthread,
-29 on 4 sync workers (runs minutes apart).
+opens a new PostgreSQL connection. Click's Prepare+Complete pairs did not separate gthread from
+sync workers beyond the box's noise (bench/click.py).
 
 nginx in front terminates TLS and sends /ws/ to the ws service, the rest to web
 (deploy/nginx/kvartirabar.conf). Every value can be overridden from the environment (the
