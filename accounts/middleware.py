@@ -21,6 +21,10 @@ class UserLanguageMiddleware:
         self.supported = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Only a session signs a visitor in here (the API's tokens are read by its views): without
+        # the session cookie the user is anonymous, and loading it would only cost time.
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")

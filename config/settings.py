@@ -152,14 +152,16 @@ MIDDLEWARE = [
     # /healthz for load balancers, before host validation and the HTTPS redirect (Click in production).
     "core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the header built once (the same for every page that does not change it).
+    "core.csp.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.SiteLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's, with the message storage made only when a request uses it.
+    "core.middleware.MessageMiddleware",
     # DEBUG on: the site's own 404 and 500 pages, as in production (DEBUG_ERROR_PAGES below).
     "core.debug_pages.SiteErrorPagesInDebugMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -1,13 +1,30 @@
-"""gunicorn for kvartirabar: a master process managing uvicorn (ASGI) workers.
+"""gunicorn for kvartirabar: two services from this one file, told apart by the app they serve.
 
-    .venv/bin/gunicorn -c deploy/gunicorn.conf.py config.asgi:application
+    .venv/bin/gunicorn -c deploy/gunicorn.conf.py config.wsgi:application                      # web
+    .venv/bin/gunicorn -c deploy/gunicorn.conf.py -b 127.0.0.1:8002 config.asgi:application    # ws
 
-One process serves pages, the Click callbacks and the live auction WebSockets
-(/ws/); nginx in front terminates TLS (deploy/nginx/kvartirabar.conf). Every
-value can be overridden from the environment (the systemd unit reads the same
-.env as Django): GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_TIMEOUT, ...
-Workers are stateless (sessions, cache and channel layer in PostgreSQL/Redis),
-so more of them, or more machines behind the load balancer, just add capacity.
+* **web** (config.wsgi, 127.0.0.1:8001): the pages, the API, the admin, the Click and Payme
+  callbacks, on gthread workers (a few threads each) that keep their PostgreSQL connections
+  open across requests (CONN_MAX_AGE, health-checked).
+* **ws** (config.asgi, 127.0.0.1:8002): the live auction WebSockets (/ws/), on uvicorn workers
+  (package uvicorn-worker). config.asgi answers HTTP as well, so one ASGI service alone still
+  serves the whole site (as the tests and a small install may run it).
+
+Chosen by measurement (bench/serving.py and bench/click.py; figures and commands in
+docs/benchmarks.md, "Request overhead and serving"), on the 2-core box: with 2×4 gthread
+workers the trivial view served 1.1-3x the requests per second of 4 sync workers (which
+close every connection and serve one request per process) and ~2x those of uvicorn workers;
+a request that uses PostgreSQL and Redis (/healthz) 1.6-2.9x and 3.5-9x. Under ASGI Django
+keeps no database connection (each request runs on a thread of its own), so every request
+opens a new PostgreSQL connection. Click's Prepare+Complete pairs did not separate gthread from
+sync workers beyond the box's noise (bench/click.py).
+
+nginx in front terminates TLS and sends /ws/ to the ws service, the rest to web
+(deploy/nginx/kvartirabar.conf). Every value can be overridden from the environment (the
+systemd units read the same .env as Django): GUNICORN_BIND, GUNICORN_WORKERS,
+GUNICORN_THREADS, GUNICORN_WS_WORKERS, GUNICORN_WORKER_CLASS, GUNICORN_TIMEOUT, ... Workers are stateless
+(sessions, cache and channel layer in PostgreSQL/Redis), so more of them, or more machines
+behind the load balancer, just add capacity.
 """
 
 import ctypes
@@ -15,6 +32,7 @@ import ctypes.util
 import multiprocessing
 import os
 import signal
+import sys
 
 
 def _env_int(name: str, default: int) -> int:
@@ -22,12 +40,32 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-# nginx proxies to this address; keep it on loopback (or a private network).
+def _serves_asgi(argv: list[str]) -> bool:
+    """Whether the app named on gunicorn's command line is an ASGI one (config.asgi:application)."""
+    return any(arg.split(":", 1)[0].endswith(".asgi") for arg in argv[1:] if not arg.startswith("-"))
+
+
+ASGI = _serves_asgi(sys.argv)
+CORES = multiprocessing.cpu_count()
+
+# nginx proxies to this address; keep it on loopback (or a private network). The ws unit
+# passes its own with -b (the command line wins over this file).
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8001")
-# The uvicorn worker (package uvicorn-worker) runs the ASGI app: HTTP and WebSockets.
-worker_class = "uvicorn_worker.UvicornWorker"
-# Async workers: each holds many connections, so 2 × cores + 1 is plenty.
-workers = _env_int("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1)
+if ASGI:
+    # The uvicorn worker (package uvicorn-worker) runs the ASGI app: WebSockets (and HTTP).
+    # Async workers: each holds many connections, so 2 × cores + 1 is plenty. GUNICORN_WORKERS
+    # in .env sizes the web service; the ws service (kvartirabar-ws) reads GUNICORN_WS_WORKERS first.
+    worker_class = os.environ.get("GUNICORN_WS_WORKER_CLASS", "uvicorn_worker.UvicornWorker")
+    workers = _env_int("GUNICORN_WS_WORKERS", _env_int("GUNICORN_WORKERS", CORES * 2 + 1))
+else:
+    # Threads of one process share its interpreter, so a worker per core; a few threads each
+    # overlap the waits on PostgreSQL and Redis. Measured on 2 cores: 2×4, 4×4 and 2×8 within
+    # the box's noise of each other (docs/benchmarks.md); 2×4 holds the fewest database
+    # connections (workers × threads, which must stay below PostgreSQL's max_connections with
+    # everything else). With GUNICORN_WORKER_CLASS=sync and threads > 1 gunicorn runs gthread.
+    worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+    workers = _env_int("GUNICORN_WORKERS", CORES)
+    threads = _env_int("GUNICORN_THREADS", 4)
 # A request (not a WebSocket) must finish within this; Click waits about 30 s at most.
 timeout = _env_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)

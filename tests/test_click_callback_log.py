@@ -23,7 +23,7 @@ from clickuz.probe import PROBE_HEADER, probe_header_value
 from clickuz.retention import callbacks_prune
 from clickuz.tasks import click_callbacks_prune
 from clickuz.views import ClickCallbackView
-from tests.test_click_endpoints import COMPLETE_URL, FORM, PREPARE_URL, SECRET, encode, prepare_fields
+from tests.test_click_endpoints import COMPLETE_URL, FORM, PREPARE_URL, SECRET, complete_fields, encode, prepare_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -270,3 +270,48 @@ def test_the_daily_prune_is_in_the_beat_schedule(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["click-callbacks-prune"]
     assert entry["task"] == click_callbacks_prune.name
     assert entry["schedule"] == 24 * 3600
+
+
+# --- what waits for the disk ------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_only_the_log_skips_the_flush_the_payment_and_the_next_request_wait_for_it(client, payment, monkeypatch):
+    """The log's own writes commit without waiting for PostgreSQL's WAL flush; the fee's
+    transactions (Prepare's attempt, Complete's payment) still wait for it, and the connection
+    goes back to waiting for it before the next request uses it."""
+    from django.db import connection
+
+    import fees_click.adapter as adapter
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's synchronous_commit")
+    seen: list[str] = []
+    for name in ("fee_prepare", "fee_complete"):
+        original = getattr(adapter, name)
+        monkeypatch.setattr(
+            adapter, name, lambda _original=original, **kwargs: seen.append(setting()) or _original(**kwargs)
+        )
+    fields = prepare_fields(payment.merchant_trans_id)
+    prepared = send(client, PREPARE_URL, *encode(fields))
+    assert prepared["error"] == 0 and setting() == "on"
+    completed = send(
+        client,
+        COMPLETE_URL,
+        *encode(
+            complete_fields(
+                payment.merchant_trans_id,
+                click_trans_id=fields["click_trans_id"],
+                merchant_prepare_id=prepared["merchant_prepare_id"],
+            )
+        ),
+    )
+    assert completed["error"] == 0 and setting() == "on"
+    assert seen == ["on", "on"]
+    assert list(ClickCallback.objects.order_by("id").values_list("error", flat=True)) == [0, 0]

@@ -169,6 +169,52 @@ def test_gunicorn_with_uvicorn_workers_serves_pages_health_and_websockets(server
     assert refused.value.response.status_code == 403
 
 
+def test_gunicorn_serves_the_wsgi_app_on_gthread_workers_with_kept_connections(tmp_path, paid_auction):
+    """The web service (config.wsgi, deploy/systemd/kvartirabar-web.service) gets gthread workers
+    from the same deploy/gunicorn.conf.py, and keeps its PostgreSQL connection across requests:
+    three requests that use the database, one backend."""
+    if not settings.REDIS_URL:
+        pytest.skip("the production server needs Redis (cache and channel layer)")
+    port = _free_port()
+    env = _server_env(tmp_path, port) | {"GUNICORN_THREADS": "1"}  # one thread: one connection to count
+    with (tmp_path / "gunicorn.log").open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                if process.poll() is not None:
+                    pytest.fail("gunicorn exited:\n" + (tmp_path / "gunicorn.log").read_text())
+                with contextlib.suppress(httpx.HTTPError):
+                    httpx.get(f"{base}/healthz", timeout=2)
+                    break
+                time.sleep(0.1)
+            backends = set()
+            for _ in range(3):
+                health = httpx.get(f"{base}/healthz", timeout=10)
+                assert health.status_code == 200 and health.json()["status"] == "ok"
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                    )
+                    backends |= {row[0] for row in cursor.fetchall()}
+            page = httpx.get(f"{base}{paid_auction.get_absolute_url()}", headers=PROXY, timeout=10)
+            assert page.status_code == 200 and "script-src 'self'" in page.headers["Content-Security-Policy"]
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+    assert "Using worker: gthread" in (tmp_path / "gunicorn.log").read_text()
+    assert len(backends) == 1, backends
+
+
 # --- nginx in front (deploy/nginx/kvartirabar.conf, as shipped but for ports and paths) ---
 
 
@@ -191,6 +237,8 @@ def _nginx_config(tmp: Path, *, app: str, http_port: int, https_port: int) -> Pa
         "/etc/letsencrypt/live/kvartirabar.uz/fullchain.pem": str(tmp / "cert.pem"),
         "/etc/letsencrypt/live/kvartirabar.uz/privkey.pem": str(tmp / "key.pem"),
         "server 127.0.0.1:8001": f"server {app}",
+        # The WebSockets' service (config.asgi): the test's one ASGI server answers both.
+        "server 127.0.0.1:8002": f"server {app}",
         "/srv/kvartirabar/staticfiles/": f"{ROOT / 'static'}/",
         "/srv/kvartirabar/media/": f"{tmp / 'media'}/",
         "/var/log/nginx/": f"{tmp}/",
