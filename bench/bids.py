@@ -46,7 +46,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=0, help="server workers (default: deploy/gunicorn.conf.py's)")
     parser.add_argument(
-        "--gthread", type=int, default=0, metavar="THREADS", help="gthread workers on config.wsgi instead (comparison)"
+        "--asgi", action="store_true", help="the WebSocket service's uvicorn workers (config.asgi) instead, to compare"
     )
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--database", default="kb_bench_bids")
@@ -110,11 +110,10 @@ def main() -> int:
 
     connections.close_all()
 
-    server = Server.production(env, workers=args.workers, gthread=args.gthread)
+    app = "asgi" if args.asgi else "wsgi"
+    server = Server.production(env, app=app, workers=args.workers)
     workers = args.workers or "deploy/gunicorn.conf.py's"
-    served_by = f"gunicorn -c deploy/gunicorn.conf.py, {workers} workers"
-    if args.gthread:
-        served_by += f" -k gthread --threads {args.gthread} config.wsgi"
+    served_by = f"gunicorn -c deploy/gunicorn.conf.py config.{app}, {workers} workers"
     base = server.url
     try:
         clients = [

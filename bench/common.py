@@ -131,23 +131,21 @@ class Server:
 
     @classmethod
     def production(
-        cls, env: dict[str, str], *, workers: int | None = None, gthread: int = 0, log: Path | None = None
+        cls, env: dict[str, str], *, app: str = "wsgi", workers: int | None = None, log: Path | None = None
     ) -> "Server":
-        """The production server as deployed: gunicorn with deploy/gunicorn.conf.py serving config.asgi
-        (HTTP and WebSockets), on a free port, access log off; `workers` overrides the config's count.
-        `gthread` > 0: the same config with gthread workers of that many threads serving config.wsgi
-        instead (persistent database connections), for comparison."""
+        """The production server as deployed: gunicorn with deploy/gunicorn.conf.py, on a free port,
+        access log off. `app` "wsgi" is the web service (pages, API, Click and Payme: gthread workers,
+        kept database connections), "asgi" the WebSocket service (uvicorn workers); the config picks
+        the worker class from the app. `workers` overrides the config's count."""
+        if app not in ("wsgi", "asgi"):
+            raise ValueError(f"app is 'wsgi' or 'asgi', not {app!r}")
         port = free_port()
         env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": os.devnull}
         env.setdefault("GUNICORN_LOG_LEVEL", "warning")
         if workers:
-            env["GUNICORN_WORKERS"] = str(workers)
+            env["GUNICORN_WORKERS" if app == "wsgi" else "GUNICORN_WS_WORKERS"] = str(workers)
         config = ROOT / "deploy" / "gunicorn.conf.py"
-        command = [sys.executable, "-m", "gunicorn", "-c", str(config)]
-        if gthread:
-            command += ["-k", "gthread", "--threads", str(gthread), "config.wsgi:application"]
-        elif "wsgi_app" not in config.read_text():  # the config names no application: the ASGI one
-            command.append("config.asgi:application")
+        command = [sys.executable, "-m", "gunicorn", "-c", str(config), f"config.{app}:application"]
         return cls(command, env, port, log=log)
 
     @classmethod

@@ -145,7 +145,7 @@ def main() -> int:
     tokens = [Token.objects.create(user=buyer).key for buyer in buyers]
     connections.close_all()
 
-    server = Server.production(env, workers=args.workers)
+    server = Server.production(env, app="asgi", workers=args.workers)  # the WebSocket service (bids too)
     port = server.port
     bidders = [
         httpx.Client(base_url=server.url, timeout=30, headers={"Authorization": f"Token {token}"}) for token in tokens

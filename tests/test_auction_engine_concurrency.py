@@ -110,7 +110,13 @@ def test_rounds_of_proxy_bidders_keep_the_story_straight(listing, make_user):
                 lambda p=person, a=amount, m=maximum: bid_place(auction_id=auction.pk, bidder=p, amount=a, max_amount=m)
             )
         results, _wall = run_together(calls)
-        assert all(isinstance(r, Bid) or (isinstance(r, AuctionRuleError) and r.code == "too_low") for r in results)
+        # A leader whose new maximum is below the one they already have is refused too (issue 13): who leads
+        # when their call runs depends on the race.
+        allowed = {"too_low", "max_below_current"}
+        odd = [
+            r for r in results if not (isinstance(r, Bid) or (isinstance(r, AuctionRuleError) and r.code in allowed))
+        ]
+        assert not odd, [(type(r).__name__, getattr(r, "code", None), str(r)) for r in odd]
         assert any(isinstance(r, Bid) for r in results)
         all_results += results
         assert_engine_consistent(auction, all_results)
