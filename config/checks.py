@@ -52,6 +52,13 @@ def auction_fee_parse(raw: str) -> Decimal:
     return fee.quantize(Decimal("0.01"))
 
 
+def debug_error_pages_parse(raw: str) -> str:
+    """DEBUG_ERROR_PAGES: "site" (the site's own 404/500 pages with DEBUG on) or "technical" (Django's)."""
+    if raw not in ("site", "technical"):
+        raise ImproperlyConfigured(f"DEBUG_ERROR_PAGES must be 'site' or 'technical', not {raw!r}")
+    return raw
+
+
 def log_file_check(path: str) -> None:
     """The log file's folder must exist (or be creatable) and be writable."""
     folder = Path(path).parent

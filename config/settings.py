@@ -9,7 +9,6 @@ start-up with a message naming the setting to fix.
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 
 from config import checks
 
@@ -171,9 +170,7 @@ MIDDLEWARE = [
 
 # With DEBUG on: "site" shows the site's own 404 and 500 pages (the 500 page adds the traceback; add
 # ?_debug to an address for Django's page once), "technical" shows Django's debug pages throughout.
-DEBUG_ERROR_PAGES = env.str("DEBUG_ERROR_PAGES", default="site")
-if DEBUG_ERROR_PAGES not in ("site", "technical"):
-    raise ImproperlyConfigured("DEBUG_ERROR_PAGES must be 'site' or 'technical'")
+DEBUG_ERROR_PAGES = checks.debug_error_pages_parse(env.str("DEBUG_ERROR_PAGES", default="site"))
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
