@@ -30,6 +30,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _redis_fresh():
+    """The suite's Redis database (REDIS_URL, db 15 by default, like TEST_DATABASE_NAME for PostgreSQL)
+    starts empty: a previous run's sign-in cooldowns and rate-limit counters would otherwise still count."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if getattr(settings, "REDIS_URL", ""):
+        cache.clear()
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _home_cache_fresh():
     """Every test starts without the home page's cached fragments (auctions.home_cache): they outlive
