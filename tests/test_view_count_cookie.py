@@ -1,7 +1,10 @@
 """Anonymous visitors' views are remembered in a signed cookie: reading pages creates no session row."""
 
+import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from auctions.views_pages import SEEN_COOKIE
 
@@ -47,3 +50,16 @@ def test_signed_in_visitors_are_remembered_in_their_session(buyer, listing):
     other.get(listing.get_absolute_url())
     assert _views(listing) == 1
     assert SEEN_COOKIE not in other.cookies
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_view_outside_a_transaction_commits_without_waiting_for_the_disk(client, listing):
+    with CaptureQueriesContext(connection) as queries:
+        client.get(listing.get_absolute_url())
+    assert _views(listing) == 1
+    statements = [q["sql"] for q in queries.captured_queries]
+    update = next(i for i, sql in enumerate(statements) if sql.startswith('UPDATE "listings_listing"'))
+    assert statements[update - 1] == "SET LOCAL synchronous_commit TO OFF"
+    with connection.cursor() as cursor:  # only that transaction: the connection is back to the default
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
