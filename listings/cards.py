@@ -10,9 +10,12 @@ template itself so a deploy that changes it never serves the old HTML.
 import hashlib
 from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 from django.core.cache import cache as django_cache
+from django.http import HttpRequest
 from django.template.loader import get_template, render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timeuntil
 from django.utils.timezone import get_current_timezone_name
@@ -21,6 +24,7 @@ from django.utils.translation import get_language
 from listings.models import Listing
 
 CARD_TEMPLATE = "includes/listing_card_body.html"
+HEART_TEMPLATE = "includes/favorite_heart.html"
 CARD_CACHE_SECONDS = 60 * 60
 
 
@@ -76,3 +80,38 @@ def cards_render(listings: Iterable[Listing]) -> None:
         listing.card_html = mark_safe(html)  # type: ignore[attr-defined]  # noqa: S308 (our template's output)
     if missing:
         django_cache.set_many(missing, CARD_CACHE_SECONDS)
+
+
+class _HeartStub:
+    """What favorite_heart.html reads of a listing, for rendering it once per page."""
+
+    def __init__(self, pk: int, seller_id: Any) -> None:
+        self.pk, self.seller_id = pk, seller_id
+
+
+_STUB_PK = 987654321
+
+
+def hearts_render(request: HttpRequest, listings: Iterable[Listing]) -> None:
+    """Sets `heart_html` on each listing: templates/includes/favorite_heart.html rendered once per
+    state (on, off, the visitor's own listing) for the whole page, the listing's URL put in after;
+    its CSRF token is one for the page (as the home page's cached cards share theirs)."""
+    user = request.user
+    rendered: dict[Any, str] = {}
+    stub_action = f'action="{reverse("listings:favorite", args=[_STUB_PK])}"'
+
+    def variant(state: Any) -> str:
+        if state not in rendered:
+            stub = _HeartStub(_STUB_PK, user.pk if state == "own" else -1)
+            context = {"listing": stub, "on": state is True}
+            rendered[state] = render_to_string(HEART_TEMPLATE, context, request=request)
+        return rendered[state]
+
+    for listing in listings:
+        if listing.seller_id == user.pk:
+            html = variant("own")
+        else:
+            on = bool(getattr(listing, "is_favorite", False))
+            action = f'action="{reverse("listings:favorite", args=[listing.pk])}"'
+            html = variant(on).replace(stub_action, action)
+        listing.heart_html = mark_safe(html)  # type: ignore[attr-defined]  # noqa: S308 (our template's output)

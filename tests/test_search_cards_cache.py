@@ -52,3 +52,25 @@ def test_the_heart_is_each_visitors_own(client, buyer, listing):
     assert 'aria-pressed="true"' not in anonymous
     assert 'aria-pressed="false"' in anonymous
     assert 'aria-pressed="true"' in signed_in.get("/listings/").content.decode()
+
+
+def _card(page: str, listing) -> str:
+    return page.split(f'<a class="card-link" href="/listings/{listing.pk}/">', 1)[1].split('class="card-wrap"', 1)[0]
+
+
+def test_each_heart_posts_to_its_own_listing_and_the_seller_gets_none(client, seller, buyer, make_listing):
+    own, other = make_listing(seller), make_listing(buyer)
+    page = client.get("/listings/").content.decode()
+    for listing in (own, other):
+        card = page.split(f'<a class="card-link" href="/listings/{listing.pk}/">', 1)[1].split('class="card-wrap"', 1)[
+            0
+        ]
+        assert f'action="/listings/{listing.pk}/favorite/"' in card
+    client.force_login(seller)
+    page = client.get("/listings/").content.decode()
+    own_card = page.split(f'<a class="card-link" href="/listings/{own.pk}/">', 1)[1].split('class="card-wrap"', 1)[0]
+    other_card = page.split(f'<a class="card-link" href="/listings/{other.pk}/">', 1)[1].split('class="card-wrap"', 1)[
+        0
+    ]
+    assert 'data-testid="card-favorite"' not in own_card
+    assert f'action="/listings/{other.pk}/favorite/"' in other_card and "data-favorite" in other_card
