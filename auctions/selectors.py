@@ -190,8 +190,14 @@ def auctions_visible(*, user: Any) -> QuerySet[Auction]:
 
 
 def auction_visible_to(*, pk: int, user: Any) -> Auction | None:
-    """The auction (listing, seller, winner and leader joined) if this visitor may see it, else None."""
-    return auctions_visible(user=user).select_related("listing", "seller", "winner", "leader").filter(pk=pk).first()
+    """The auction (listing with its region and district, seller, winner and leader joined) if this visitor
+    may see it, else None."""
+    return (
+        auctions_visible(user=user)
+        .select_related("listing", "listing__region", "listing__district", "seller", "winner", "leader")
+        .filter(pk=pk)
+        .first()
+    )
 
 
 def auctions_active(*, now: datetime | None = None) -> QuerySet[Auction]:

@@ -20,7 +20,7 @@ from auctions.selectors import (
     auction_visible_to,
     default_auction_window,
 )
-from auctions.views_pages import listing_view_count
+from auctions.views_pages import listing_view_count, seen_cookie_set
 from core.formatting import format_amount
 from core.ratelimit import rate_limit_allows, rate_limited_message
 from listings.models import Listing
@@ -41,7 +41,7 @@ def _visible_or_404(request: HttpRequest, pk: int) -> Auction:
 
 def auction_detail(request: HttpRequest, pk: int) -> HttpResponse:
     auction = _visible_or_404(request, pk)
-    listing_view_count(request, auction.listing)
+    seen = listing_view_count(request, auction.listing)
     panel = auction_panel(auction, user=request.user)
     is_seller = request.user.is_authenticated and request.user.pk == auction.seller_id
     context = {
@@ -53,7 +53,7 @@ def auction_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "bid_form": BidForm(initial={"amount": int(panel.min_next_bid)}),
         "soft_close_minutes": settings.AUCTION_SOFT_CLOSE_MINUTES,
     }
-    return render(request, "auctions/auction_detail.html", context)
+    return seen_cookie_set(render(request, "auctions/auction_detail.html", context), seen)
 
 
 @login_required

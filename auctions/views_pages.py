@@ -4,6 +4,7 @@ Listings may not import auctions; config/urls.py routes these two under their ol
 ("home" and "listings:detail").
 """
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -22,16 +23,54 @@ from listings.selectors import (
     regions_with_districts,
 )
 
+SEEN_COOKIE = "seen"  # the listings an anonymous visitor has seen (signed), instead of a session row
+SEEN_COOKIE_SALT = "kvartirabar.seen-listings"
+SEEN_KEEP = 200  # the most recent ones remembered
+SEEN_COOKIE_MAX_AGE = 60 * 60 * 24 * 365
 
-def listing_view_count(request: HttpRequest, listing: Listing) -> None:
-    """One view per visitor session, whether they open the listing or its auction page (the seller's
-    own visits don't count); `listing.views_count` is brought up to date for the page."""
+
+def _seen_in_cookie(request: HttpRequest) -> list[int]:
+    raw = request.get_signed_cookie(SEEN_COOKIE, default="", salt=SEEN_COOKIE_SALT)
+    return [int(part) for part in raw.split(".") if part.isdigit()] if raw else []
+
+
+def listing_view_count(request: HttpRequest, listing: Listing) -> str | None:
+    """One view per visitor, whether they open the listing or its auction page (the seller's own
+    visits don't count); `listing.views_count` is brought up to date for the page.
+
+    A signed-in visitor's seen listings are kept in their session; an anonymous visitor's in a signed
+    cookie, so reading pages creates no session row. Returns the cookie's new value when it must be
+    set (pass the response to `seen_cookie_set`), else None."""
     user_id = request.user.pk if request.user.is_authenticated else None
-    seen = request.session.get("seen_listings", [])
-    if listing.status == ListingStatus.PUBLISHED and listing.pk not in seen and listing.seller_id != user_id:
-        listing_services.listing_view_register(listing_id=listing.pk)
-        listing.views_count += 1
-        request.session["seen_listings"] = [*seen[-199:], listing.pk]
+    if listing.status != ListingStatus.PUBLISHED or listing.seller_id == user_id:
+        return None
+    in_cookie = _seen_in_cookie(request)
+    if listing.pk in in_cookie:
+        return None
+    # Read the session only when the visitor has one (reading it does not create one).
+    in_session = request.session.get("seen_listings", []) if user_id or request.session.session_key else []
+    if listing.pk in in_session:
+        return None
+    listing_services.listing_view_register(listing_id=listing.pk)
+    listing.views_count += 1
+    if user_id is not None:
+        request.session["seen_listings"] = [*in_session[-(SEEN_KEEP - 1) :], listing.pk]
+        return None
+    return ".".join(str(pk) for pk in [*in_cookie[-(SEEN_KEEP - 1) :], listing.pk])
+
+
+def seen_cookie_set(response: HttpResponse, value: str | None) -> HttpResponse:
+    if value is not None:
+        response.set_signed_cookie(
+            SEEN_COOKIE,
+            value,
+            salt=SEEN_COOKIE_SALT,
+            max_age=SEEN_COOKIE_MAX_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -69,13 +108,13 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     listing = listing_visible_to(pk=pk, user=request.user)
     if listing is None:
         raise Http404
-    listing_view_count(request, listing)
+    seen = listing_view_count(request, listing)
     auction = auction_open_for_listing(listing_id=listing.pk, user=request.user)
     panel = auction_panel(auction) if auction else None
     is_seller = user_id is not None and user_id == listing.seller_id
     # The seller's buttons: a new auction, "sold" and "archive" only while no auction is open.
     auction_open = panel is not None and panel.status in OPEN_AUCTION_STATUSES
-    return render(
+    response = render(
         request,
         "listings/listing_detail.html",
         {
@@ -89,3 +128,4 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_favorite": listing_is_favorite(listing_id=listing.pk, user_id=user_id),
         },
     )
+    return seen_cookie_set(response, seen)

@@ -22,6 +22,7 @@ from listings.models import (
 )
 from listings.selectors import SearchParams, Sort
 from listings.services import MAX_PHOTO_BYTES, MAX_PHOTOS, listing_prices_check
+from listings.widgets import SearchFormRenderer
 
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
 # Apostrophes of Latin Uzbek (o‘, g‘, ʼ) as people type them, or leave them out.
@@ -222,6 +223,8 @@ SORT_CHOICES = [
 ]
 AMOUNT = {"min_value": Decimal(0), "max_digits": 16, "decimal_places": 2, "required": False}
 
+SEARCH_FORM_RENDERER = SearchFormRenderer()
+
 
 def _bound(placeholder: str) -> forms.NumberInput:
     return forms.NumberInput(attrs={"placeholder": placeholder, "min": 0})
@@ -229,6 +232,8 @@ def _bound(placeholder: str) -> forms.NumberInput:
 
 class SearchForm(forms.Form):
     """The search filters, all in the query string so a results page can be shared."""
+
+    default_renderer = SEARCH_FORM_RENDERER  # its widgets in Python, the same HTML (listings/widgets.py)
 
     q = forms.CharField(
         label=_("Поиск"),

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from core.http import safe_next
 from core.templatetags.money import price
 from listings import services
+from listings.cards import cards_render, hearts_render
 from listings.forms import ListingForm, RejectForm, SearchForm
 from listings.models import Listing, ListingPhoto, ListingPhotoDraft, ListingStatus
 from listings.selectors import (
@@ -62,6 +63,9 @@ def listing_list(request: HttpRequest) -> HttpResponse:
     results = listings_search(params=params, user_id=user_id, now=now)
     matches = listings_search_matches(params=params, now=now)
     page = CappedPaginator(results, PAGE_SIZE, cap=SEARCH_COUNT_CAP, counted=matches).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    cards_render(page.object_list)  # the cards' shared HTML, cached (listings/cards.py)
+    hearts_render(request, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     map_view = request.GET.get("view") == "map"
