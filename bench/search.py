@@ -29,7 +29,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the project root, n
 
 import httpx  # noqa: E402
 
-from bench.common import Server, bench_env, migrate, percentiles  # noqa: E402
+from bench.common import Server, migrate, percentiles, production_env  # noqa: E402
 
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_kvartirabar_search")
 
@@ -326,20 +326,8 @@ def explain(district: int) -> None:
 def main() -> int:
     args = parse()
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    env = bench_env(
-        BENCH_URL,
-        DEBUG="0",
-        SECRET_KEY="bench-only-" + "x" * 50,
-        SITE_URL="https://bench.invalid",
-        REDIS_URL=redis_url,
-        CELERY_BROKER_URL=redis_url,
-        CELERY_TASK_ALWAYS_EAGER="0",
-        SMS_BACKEND="notifications.sms.EskizSmsBackend",
-        ESKIZ_EMAIL="bench@bench.invalid",
-        ESKIZ_PASSWORD="bench",  # noqa: S106 (never used: nothing is sent)
-        CLICK_SANDBOX="0",
-        PAYME_SANDBOX="0",
-    )
+    # The production settings every benchmark uses (bench.common.production_env), Payme's sandbox off too.
+    env = production_env(BENCH_URL, redis_url, PAYME_SANDBOX="0")
     os.environ.update(env)
     ensure_database()
     migrate(env)
