@@ -539,7 +539,7 @@ def listing_view_register(*, listing_id: int) -> None:
     (synchronous_commit off for this transaction only): a page view should not wait for a WAL flush,
     and a crash can at worst lose the last few views, never corrupt anything."""
     connection = transaction.get_connection()
-    if connection.in_atomic_block:
+    if connection.vendor != "postgresql" or connection.in_atomic_block:  # SET LOCAL is PostgreSQL's
         Listing.objects.filter(pk=listing_id).update(views_count=F("views_count") + 1)
         return
     with transaction.atomic():
