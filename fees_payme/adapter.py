@@ -9,9 +9,10 @@ what the first one stored.
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -49,6 +50,7 @@ _ORDER_ERRORS = {
 }
 
 Outcome = dict[str, Any] | PaymeRpcError
+Call = TypeVar("Call")
 
 
 def now_ms() -> int:
@@ -67,9 +69,12 @@ def _refusal(decision: FeeDecision) -> PaymeRpcError:
     return PaymeRpcError(_ORDER_ERRORS.get(decision.code, PaymeError.CANNOT_PERFORM), detail=decision.detail)
 
 
-def _raise_or_return(outcome: Outcome) -> dict[str, Any]:
-    """Outcomes are decided inside the transaction and raised after it commits, so that what
-    an error answer records (a timed-out transaction cancelled) is kept."""
+def _decided_in_one_transaction(step: Callable[[Call, int], Outcome], call: Call) -> dict[str, Any]:
+    """Runs a method's step in one transaction at Payme's "now"; an error outcome is raised only
+    after the commit, so that what an error answer records (a timed-out transaction cancelled) is kept."""
+    now = now_ms()
+    with transaction.atomic():
+        outcome = step(call, now)
     if isinstance(outcome, PaymeRpcError):
         raise outcome
     return outcome
@@ -221,10 +226,7 @@ def _create(call: CreateCall, now: int) -> Outcome:
 
 
 def payme_create(call: CreateCall) -> dict[str, Any]:
-    now = now_ms()
-    with transaction.atomic():
-        outcome = _create(call, now)
-    return _raise_or_return(outcome)
+    return _decided_in_one_transaction(_create, call)
 
 
 def _perform(call: TransactionCall, now: int) -> Outcome:
@@ -256,10 +258,7 @@ def _perform(call: TransactionCall, now: int) -> Outcome:
 
 
 def payme_perform(call: TransactionCall) -> dict[str, Any]:
-    now = now_ms()
-    with transaction.atomic():
-        outcome = _perform(call, now)
-    return _raise_or_return(outcome)
+    return _decided_in_one_transaction(_perform, call)
 
 
 def _cancel(call: CancelCall, now: int) -> Outcome:
@@ -289,10 +288,7 @@ def _cancel(call: CancelCall, now: int) -> Outcome:
 
 
 def payme_cancel(call: CancelCall) -> dict[str, Any]:
-    now = now_ms()
-    with transaction.atomic():
-        outcome = _cancel(call, now)
-    return _raise_or_return(outcome)
+    return _decided_in_one_transaction(_cancel, call)
 
 
 def payme_check(call: TransactionCall) -> dict[str, Any]:
