@@ -86,6 +86,17 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
         except (ValueError, RecursionError):  # not JSON, too long or too deeply nested: answer, never crash
             await self.send_json({"type": "error", "server_time": timezone.now().isoformat()})
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """A broadcast goes straight to its handler. Channels' own dispatch first runs Django's
+        close_old_connections through sync_to_async for every message: one hop to the shared sync
+        thread per watcher per bid, which made most of a bid's fan-out to 1 000 pages
+        (bench/fanout.py). The broadcast handler touches no database; the handlers that do read
+        through database_sync_to_async, which closes old connections itself."""
+        if message.get("type") == "auction.state":
+            await self.auction_state(message)
+        else:
+            await super().dispatch(message)
+
     async def auction_state(self, event: dict[str, Any]) -> None:
         """A broadcast state: serialised once by the sender for every page (its server_time is the
         moment it was built), sent as it is, not decoded and re-encoded per socket."""

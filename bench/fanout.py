@@ -1,15 +1,18 @@
 #!/usr/bin/env python
 """Benchmark: WebSocket fan-out latency of a bid to 1 000 clients connected to one auction's
-socket, on the production server and settings (gunicorn with deploy/gunicorn.conf.py serving
-config.asgi with uvicorn workers, DEBUG=0, the Redis channel layer), next to the trivial Django
-view served by the same server in the same run. Checks afterwards that every client received
+socket, on the production servers and settings as deployed: the WebSocket service (gunicorn with
+deploy/gunicorn.conf.py serving config.asgi with its uvicorn workers) holds the sockets, the web
+service (the same config serving config.wsgi with gthread workers) takes the bids, as nginx
+routes /ws/ and /api/; DEBUG=0, the Redis channel layer. The trivial Django view of the
+WebSocket service is measured in the same run. Checks afterwards that every client received
 every bid and that every closed socket left the auction's group.
 
     REDIS_URL=redis://127.0.0.1:6379/9 .venv/bin/python bench/fanout.py [--clients 1000] [--bids 5]
 
-Latency of a bid = from just before its POST to the API (/api/v1/auctions/<id>/bids/, a bidder
-with a token) until each client has received the state carrying the new price. The sockets are
-spread over the server's workers as the kernel hands out connections. Clients run in this process
+Latency of a bid = from just before its POST to the web service's API
+(/api/v1/auctions/<id>/bids/, a bidder with a token) until each client has received the state
+carrying the new price. The sockets are spread over the server's workers as the kernel hands
+out connections. Clients run in this process
 (one asyncio loop), so the figures include the client's own time to read 1 000 messages.
 Creates (and drops) its own database (default kb_bench_fanout on 127.0.0.1:5432).
 """
@@ -145,10 +148,15 @@ def main() -> int:
     tokens = [Token.objects.create(user=buyer).key for buyer in buyers]
     connections.close_all()
 
-    server = Server.production(env, app="asgi", workers=args.workers)  # the WebSocket service (bids too)
+    server = Server.production(env, app="asgi", workers=args.workers)  # the WebSocket service
     port = server.port
+    try:
+        web = Server.production(env, app="wsgi")  # the web service: the bids, as nginx sends /api/ there
+    except BaseException:
+        server.stop()
+        raise
     bidders = [
-        httpx.Client(base_url=server.url, timeout=30, headers={"Authorization": f"Token {token}"}) for token in tokens
+        httpx.Client(base_url=web.url, timeout=30, headers={"Authorization": f"Token {token}"}) for token in tokens
     ]
 
     def place_bid(amount: int, n: int) -> None:
@@ -175,11 +183,13 @@ def main() -> int:
     finally:
         for c in bidders:
             c.close()
+        web.stop()
         server.stop()
 
     workers = args.workers or "deploy/gunicorn.conf.py's"
     print(
-        f"bench/fanout.py — gunicorn -c deploy/gunicorn.conf.py, {workers} workers, DEBUG=0, channel layer:"
+        f"bench/fanout.py — gunicorn -c deploy/gunicorn.conf.py config.asgi ({workers} workers) for the sockets,"
+        " config.wsgi for the bids, DEBUG=0, channel layer:"
         f" {settings.CHANNEL_LAYERS['default']['BACKEND'].rsplit('.', 1)[-1]}, {args.clients} WebSocket clients"
         f" on one auction, {args.bids} bids through the API, RLIMIT_NOFILE {limit}"
     )

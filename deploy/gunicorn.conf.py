@@ -52,10 +52,12 @@ CORES = multiprocessing.cpu_count()
 # passes its own with -b (the command line wins over this file).
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8001")
 if ASGI:
-    # The uvicorn worker (package uvicorn-worker) runs the ASGI app: WebSockets (and HTTP).
+    # The uvicorn worker (package uvicorn-worker) runs the ASGI app: WebSockets (and HTTP),
+    # without permessage-deflate (config.workers: compressing each small broadcast once per
+    # watcher cost most of a bid's fan-out).
     # Async workers: each holds many connections, so 2 × cores + 1 is plenty. GUNICORN_WORKERS
     # in .env sizes the web service; the ws service (kvartirabar-ws) reads GUNICORN_WS_WORKERS first.
-    worker_class = os.environ.get("GUNICORN_WS_WORKER_CLASS", "uvicorn_worker.UvicornWorker")
+    worker_class = os.environ.get("GUNICORN_WS_WORKER_CLASS", "config.workers.WebSocketWorker")
     workers = _env_int("GUNICORN_WS_WORKERS", _env_int("GUNICORN_WORKERS", CORES * 2 + 1))
 else:
     # Threads of one process share its interpreter, so a worker per core; a few threads each
@@ -99,3 +101,14 @@ def post_fork(server: object, worker: object) -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != getattr(worker, "ppid", os.getppid()):  # the master died before prctl took effect
         os._exit(1)
+
+
+def post_worker_init(worker: object) -> None:
+    """Build what Django builds on first use (URL reverse tables, translation catalogues, the Redis
+    and Celery clients) before the worker's first request, not during it (config.warmup)."""
+    from config.warmup import worker_warm
+
+    seconds = worker_warm()
+    log = getattr(worker, "log", None)
+    if log is not None:
+        log.debug("worker %s warmed in %.0f ms", os.getpid(), seconds * 1000)

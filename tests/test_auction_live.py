@@ -115,3 +115,42 @@ def test_redis_channel_layer_waits_without_a_client_read_timeout(settings):
     pool = create_pool(host)
     assert "socket_timeout" in pool.connection_kwargs
     assert pool.connection_kwargs["socket_timeout"] is None
+
+
+def test_a_broadcast_reaches_pages_without_a_hop_to_the_sync_thread(paid_auction, buyer, monkeypatch):
+    """Channels' dispatch runs close_old_connections through sync_to_async before every handler:
+    with 1 000 pages that was 1 000 hops to one shared thread per bid, most of the fan-out's
+    time (bench/fanout.py). The broadcast handler reads no database and skips it; a "sync",
+    which reads the database, still goes through Channels' dispatch."""
+    import channels.consumer
+
+    hops: list[str] = []
+    original = channels.consumer.aclose_old_connections
+
+    async def counted() -> None:
+        hops.append("close_old_connections")
+        await original()
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+
+    async def scenario() -> tuple[list[str], list[str], dict, dict]:
+        communicator = WebsocketCommunicator(app(), f"/ws/auctions/{paid_auction.pk}/")
+        try:
+            connected, _sub = await communicator.connect()
+            assert connected
+            await communicator.receive_json_from(timeout=5)
+            before = list(hops)
+            await database_sync_to_async(bid_place)(auction_id=paid_auction.pk, bidder=buyer, amount=START)
+            pushed = await communicator.receive_json_from(timeout=5)
+            after_broadcast = list(hops)
+            await communicator.send_json_to({"type": "sync"})
+            synced = await communicator.receive_json_from(timeout=5)
+        finally:
+            await communicator.disconnect()
+        return before, after_broadcast, pushed, synced
+
+    before, after_broadcast, pushed, synced = async_to_sync(scenario)()
+    assert pushed["type"] == "state" and pushed["current_price"] == str(int(START))
+    assert after_broadcast == before  # the broadcast: no hop
+    assert len(hops) > len(after_broadcast)  # the sync: Channels' dispatch, as before
+    assert synced["type"] == "state" and synced["bid_count"] == 1

@@ -158,6 +158,10 @@ def test_gunicorn_with_uvicorn_workers_serves_pages_health_and_websockets(server
     with connect(url, additional_headers={"Origin": "https://127.0.0.1"}, open_timeout=10) as socket_:
         first = json.loads(socket_.recv(timeout=10))
         assert first["type"] == "state" and first["auction_id"] == paid_auction.pk and first["bid_count"] == 0
+        # The client offered permessage-deflate (as browsers do); the server declines it
+        # (config.workers.WebSocketWorker: no per-watcher compression of each broadcast).
+        assert "permessage-deflate" in socket_.request.headers["Sec-WebSocket-Extensions"]
+        assert "Sec-WebSocket-Extensions" not in socket_.response.headers
         bid_place(auction_id=paid_auction.pk, bidder=buyer, amount=paid_auction.starting_price)
         update = json.loads(socket_.recv(timeout=10))
         assert update["type"] == "state" and update["bid_count"] == 1
