@@ -152,8 +152,9 @@ AUCTION_FILTERS = ["active", "scheduled", "ended"]
 
 
 def _auction_visible(*, pk: int, user: User | AnonymousUser) -> Auction:
-    """The auction if this client may see it (auctions_visible: the site's and the WebSocket's rule)."""
-    auction = auction_visible_to(pk=pk, user=user)
+    """The auction if this client may see it (auctions_visible: the site's and the WebSocket's rule),
+    with what the API shows of it joined: the listing's title and the leader's masked phone."""
+    auction = auction_visible_to(pk=pk, user=user, related=("listing", "leader"))
     if auction is None:
         raise ApiError(message=_not_found(), code="not_found", status_code=404)
     return auction

@@ -3,12 +3,12 @@
 import json
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 
 from auctions.models import Auction
 from auctions.selectors import auction_live_state, auctions_visible
+from core.channel_layer import group_send_blocking
 
 
 def auction_group(auction_id: int) -> str:
@@ -37,4 +37,4 @@ def auction_state_broadcast(*, auction_id: int, state: dict[str, object] | None 
     if state is None or layer is None:
         return
     text = json.dumps({"type": "state", **state}, cls=DjangoJSONEncoder)
-    async_to_sync(layer.group_send)(auction_group(auction_id), {"type": "auction.state", "text": text})
+    group_send_blocking(layer, auction_group(auction_id), {"type": "auction.state", "text": text})

@@ -133,3 +133,48 @@ def test_a_failed_leave_is_retried(paid_auction, monkeypatch):
     assert joined == 1
     assert len(failures) == consumers.DISCARD_ATTEMPTS - 1
     assert left == 0
+
+
+def test_broadcasts_from_synchronous_code_reuse_one_loop_and_its_pool(settings):
+    """A bid's broadcast runs in a request thread. async_to_sync gave each send a new event loop,
+    hence a new channels_redis pool and a new Redis connection; group_send_blocking sends on one
+    kept loop per process: many sends from several threads, one pool, every message delivered."""
+    import threading
+
+    import redis
+
+    from core.channel_layer import group_send_blocking
+
+    layer = _redis_layer()
+    group = "test-sender-loop"
+
+    async def join() -> str:
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+        return channel
+
+    channel = async_to_sync(join)()
+    sends_per_thread, threads = 20, 4
+    server = redis.Redis.from_url(settings.REDIS_URL)
+    connections_before = server.info("stats")["total_connections_received"]
+
+    def send(n: int) -> None:
+        for i in range(sends_per_thread):
+            group_send_blocking(layer, group, {"type": "auction.state", "text": f"{n}-{i}"})
+
+    workers = [threading.Thread(target=send, args=(n,)) for n in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+
+    async def drain() -> list[str]:
+        got = [(await layer.receive(channel))["text"] for _ in range(sends_per_thread * threads)]
+        await layer.group_discard(group, channel)
+        return got
+
+    opened = server.info("stats")["total_connections_received"] - connections_before
+    received = async_to_sync(drain)()
+    assert sorted(received) == sorted(f"{n}-{i}" for n in range(threads) for i in range(sends_per_thread))
+    # 80 sends opened a handful of connections (the kept loop's pool), not one or more per send.
+    assert opened <= threads + 2, opened
