@@ -219,16 +219,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # a kept connection is never reused and one stays open per request until PostgreSQL refuses
 # clients (docs/benchmarks.md); Django says to disable them there. Hence 0 by default under
 # ASGI. Either way, processes × threads must stay below PostgreSQL's max_connections.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
-    "DATABASE_PREPARED_STATEMENTS", default=True
-):
-    # Server-side parameter binding: psycopg then prepares a statement a connection has run five
-    # times, and PostgreSQL stops parsing and planning it again. The hot reads join several
-    # tables (an auction with its listing, region, district and users): planning was 1.5 ms of a
-    # 1.7 ms query, on the same cores as the web workers. With kept connections (CONN_MAX_AGE)
-    # the prepared statements live as long as the connection. Off (=0) behind a PgBouncer in
-    # transaction mode, which cannot keep a session's prepared statements.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if checks.served_by_asgi() else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

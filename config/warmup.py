@@ -9,6 +9,7 @@ in the worker (after the fork: the connections opened here are the worker's own)
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -35,8 +36,20 @@ def _warm(name: str, step: Callable[[], object]) -> None:
 
 
 def worker_warm() -> float:
-    """Warm this process; returns the seconds it took. Never raises."""
+    """Warm this process; returns the seconds it took. Never raises.
+
+    The work runs on a throwaway thread: a new thread starts with an empty context, so what Django
+    keeps in context-local storage while it builds (the URL resolver's "populating" flag, the
+    active language) never lands in the worker's main context, which uvicorn's request tasks
+    would all inherit (warming on the main thread made every ASGI request ~20 % slower)."""
     started = time.perf_counter()
+    thread = threading.Thread(target=_worker_warm_steps, name="worker-warm-up")
+    thread.start()
+    thread.join()
+    return time.perf_counter() - started
+
+
+def _worker_warm_steps() -> None:
     _warm("urls", lambda: _resolver_warm(get_resolver()))
 
     def languages() -> None:
@@ -60,4 +73,3 @@ def worker_warm() -> float:
             pass
 
     _warm("celery", celery)
-    return time.perf_counter() - started
