@@ -1,3 +1,5 @@
+import dataclasses
+import hashlib
 import json
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -7,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -23,8 +26,10 @@ from listings import services
 from listings.cards import cards_render, hearts_render
 from listings.forms import ListingForm, RejectForm, SearchForm
 from listings.models import Listing, ListingPhoto, ListingPhotoDraft, ListingStatus
+from listings.search_form_cache import SEARCH_FORM_CACHE_SECONDS, search_form_key
 from listings.selectors import (
     SEARCH_COUNT_CAP,
+    SearchParams,
     listings_favorite_of,
     listings_moderation_queue,
     listings_search,
@@ -38,21 +43,42 @@ from listings.services import MAX_PHOTOS
 PAGE_SIZE = 24
 
 
+# A search known to pass the count's cap is not counted again for this long ("more than 1 000"
+# stays true: it would take hundreds of listings gone within the minute to change it).
+CAPPED_COUNT_SECONDS = 60
+
+
 class CappedPaginator(Paginator):
     """Counts the results only up to `cap` (a LIMIT inside the count), so a broad search does not
-    scan every match to print its number; `capped` says there are more, and the pages stop at the cap."""
+    scan every match to print its number; `capped` says there are more, and the pages stop at the cap.
 
-    def __init__(self, object_list: Any, per_page: int, *, cap: int, counted: Any = None) -> None:
+    With `capped_key`, a search that passed the cap is remembered (CAPPED_COUNT_SECONDS) and not
+    counted again: those are the counts that cost (up to cap + 1 rows read), and their answer
+    cannot go stale in a minute. Exact counts (below the cap) are always counted afresh."""
+
+    def __init__(self, object_list: Any, per_page: int, *, cap: int, counted: Any = None, capped_key: str = "") -> None:
         super().__init__(object_list, per_page)
         self.cap = cap
         self.capped = False
         self.counted = object_list if counted is None else counted  # the same rows, without the card's joins
+        self.capped_key = capped_key
 
     @cached_property
     def count(self) -> int:
+        if self.capped_key and cache.get(self.capped_key):
+            self.capped = True
+            return self.cap
         found = self.counted.order_by().values("pk")[: self.cap + 1].count()
         self.capped = found > self.cap
+        if self.capped and self.capped_key:
+            cache.set(self.capped_key, True, CAPPED_COUNT_SECONDS)
         return min(found, self.cap)
+
+
+def _capped_key(params: SearchParams) -> str:
+    """The filters that decide the count (the order does not)."""
+    filters = repr(dataclasses.replace(params, sort=""))
+    return "search-capped:" + hashlib.blake2b(filters.encode(), digest_size=16).hexdigest()
 
 
 def listing_list(request: HttpRequest) -> HttpResponse:
@@ -62,7 +88,10 @@ def listing_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     results = listings_search(params=params, user_id=user_id, now=now)
     matches = listings_search_matches(params=params, now=now)
-    page = CappedPaginator(results, PAGE_SIZE, cap=SEARCH_COUNT_CAP, counted=matches).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(
+        results, PAGE_SIZE, cap=SEARCH_COUNT_CAP, counted=matches, capped_key=_capped_key(params)
+    )
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     cards_render(page.object_list)  # the cards' shared HTML, cached (listings/cards.py)
     hearts_render(request, page.object_list)
@@ -83,6 +112,9 @@ def listing_list(request: HttpRequest) -> HttpResponse:
             "list_query": list_query.urlencode(),
             "params": params,
             "map_view": map_view,
+            # The filter form's HTML is cached per filters, language, places and template.
+            "form_cache_key": search_form_key(form),
+            "form_cache_seconds": SEARCH_FORM_CACHE_SECONDS,
             "map_points": map_points,
             # JSON in a data- attribute (the CSP allows no inline <script>, not even data).
             "map_points_json": json.dumps(map_points) if map_view else "",

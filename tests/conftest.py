@@ -53,6 +53,14 @@ def _home_cache_fresh():
 
 
 @pytest.fixture(autouse=True)
+def _search_counts_uncached(monkeypatch):
+    """Searches count afresh in every test: a "more than N" remembered by one test
+    (listings.views.CAPPED_COUNT_SECONDS) would outlive its rolled-back rows into the next.
+    tests/test_search_pages_fast.py turns the memory back on where it tests it."""
+    monkeypatch.setattr("listings.views.CAPPED_COUNT_SECONDS", 0)
+
+
+@pytest.fixture(autouse=True)
 def _uzbekistan_regions(request):
     """Regions and districts come from a data migration; a transactional test's flush removes them."""
     marker = request.node.get_closest_marker("django_db")

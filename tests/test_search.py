@@ -250,6 +250,7 @@ def test_results_page_query_count_does_not_grow_with_results(
                 make_paid_auction(listing, starts_in=-timedelta(minutes=1))
 
     add(2)
+    _count_queries(client, URL + query)  # the filter form's HTML is cached from here on
     baseline = _count_queries(client, URL + query)
     assert 4 <= baseline <= 8  # session, user, count, rows, photos (+ savepoints)
     add(20)
@@ -369,3 +370,44 @@ print(json.dumps({q: found(q) for q in ["чиланзаре", "ТЕЛЕБАШН�
         "Yunusobod": ["Квартира с видом"],
         "квартира": ["КВАРТИРА НА ЧИЛАНЗАРЕ", "Квартира с видом"],
     }
+
+
+def test_the_filter_form_is_cached_per_filters_language_and_places(client, settings):
+    """The filters' HTML comes from the cache (listings.search_form_cache): the region and district
+    queries are not run again for the same filters, while other filters, another language or a
+    renamed district render afresh."""
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "forms"}}
+    district = _district("chilanzar")
+    url = f"{URL}?region=tashkent_city&district={district.pk}"
+
+    def district_queries(path: str, **headers: str) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path, **headers)
+        assert response.status_code == 200
+        # The lists the form renders (every region, every district); checking the chosen ones is a WHERE.
+        places = [
+            q
+            for q in ctx.captured_queries
+            if ('FROM "listings_district"' in q["sql"] or 'FROM "listings_region"' in q["sql"])
+            and "WHERE" not in q["sql"]
+        ]
+        form = response.content.decode()
+        start = form.index('data-testid="search-form"')
+        return len(places), form[start : form.index("</form>", start)]
+
+    first_queries, first = district_queries(url)
+    again_queries, again = district_queries(url + "&page=2")  # the page does not change the filters
+    assert first_queries >= 1 and again_queries == 0
+    assert again == first and f'value="{district.pk}" checked' in again
+
+    other_queries, other = district_queries(f"{URL}?region=tashkent_city")
+    assert other_queries >= 1 and f'value="{district.pk}" checked' not in other
+
+    english_queries, english = district_queries(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert english_queries >= 1 and english != first
+
+    district.name_ru = "Чиланзарский район (новое имя)"
+    district.save()
+    renamed_queries, renamed = district_queries(url)
+    assert renamed_queries >= 1 and "Чиланзарский район (новое имя)" in renamed

@@ -203,3 +203,30 @@ def test_a_signed_in_visitor_sees_their_own_hearts_not_the_cached_page(client, s
     assert dict(hearts)[str(liked.pk)] == "true"
     assert list(dict(hearts).values()).count("true") == 1
     assert 'aria-pressed="true"' not in Client().get("/").text  # and the visitors' copy is unchanged
+
+
+def test_a_search_past_the_cap_is_not_counted_again_within_the_minute(
+    client, seller, make_listing, small_cap, monkeypatch, settings
+):
+    """Counting up to the cap reads cap + 1 rows: a search known to pass it says "more than N" from
+    memory for CAPPED_COUNT_SECONDS. Exact counts below the cap are counted every time, and the
+    filters (not the order) decide which search it is."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "counts"}}
+    monkeypatch.setattr(views, "CAPPED_COUNT_SECONDS", 60)
+    for n in range(7):
+        make_listing(seller, title=f"Квартира {n}", rooms=2 if n < 3 else 1)
+
+    def counts(url: str) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200
+        return sum("COUNT(" in q["sql"] for q in ctx.captured_queries), response.text
+
+    first, page = counts("/listings/")
+    assert first == 1 and "более 5 объявлений" in page
+    again, page = counts("/listings/?sort=price")  # another order, the same filters
+    assert again == 0 and "более 5 объявлений" in page
+    narrow, page = counts("/listings/?rooms=2")  # 3 listings: exact, and counted each time
+    assert narrow == 1 and "3 объявления" in page
+    narrow_again, page = counts("/listings/?rooms=2")
+    assert narrow_again == 1 and "3 объявления" in page
