@@ -156,8 +156,10 @@ def listings_visible(*, user: Any) -> QuerySet[Listing]:
 
 
 def listing_visible_to(*, pk: int, user: Any) -> Listing | None:
-    """The listing if this visitor may read it (listings_visible), else None."""
-    return listings_visible(user=user).filter(pk=pk).first()
+    """The listing if this visitor may read it (listings_visible), else None. (A slice, not first():
+    no ORDER BY to build for one primary key.)"""
+    found = list(listings_visible(user=user).filter(pk=pk)[:1])
+    return found[0] if found else None
 
 
 def listings_moderation_queue() -> QuerySet[Listing]:
