@@ -267,3 +267,18 @@ def test_sqlite_serialises_writers_instead_of_failing(tmp_path):
     assert answer["journal_mode"] == "wal"
     assert answer["synchronous"] == 1  # NORMAL
     assert answer["timeout"] >= 20
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_web_queries_start_no_parallel_workers():
+    """A page's query shares the web worker's cores: PostgreSQL's parallel workers cost more to
+    start than they save there (bench/search.py at 1 000 000 listings), so the connection turns
+    them off (DATABASE_PARALLEL_WORKERS raises it)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
