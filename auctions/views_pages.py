@@ -12,7 +12,6 @@ from django.utils.translation import get_language
 from auctions.home_cache import CSRF_SLOT, HOME_CACHE_SECONDS, csrf_slot_fill
 from auctions.models import OPEN_AUCTION_STATUSES
 from auctions.selectors import auction_open_for_listing, auction_panel, auctions_active, auctions_upcoming
-from listings import services as listing_services
 from listings.forms import SearchForm
 from listings.models import Listing, ListingStatus
 from listings.selectors import (
@@ -22,6 +21,7 @@ from listings.selectors import (
     listings_newest,
     regions_with_districts,
 )
+from listings.view_counts import view_count
 
 SEEN_COOKIE = "seen"  # the listings an anonymous visitor has seen (signed), instead of a session row
 SEEN_COOKIE_SALT = "kvartirabar.seen-listings"
@@ -51,7 +51,7 @@ def listing_view_count(request: HttpRequest, listing: Listing) -> str | None:
     in_session = request.session.get("seen_listings", []) if user_id or request.session.session_key else []
     if listing.pk in in_session:
         return None
-    listing_services.listing_view_register(listing_id=listing.pk)
+    view_count(listing_id=listing.pk)
     listing.views_count += 1
     if user_id is not None:
         request.session["seen_listings"] = [*in_session[-(SEEN_KEEP - 1) :], listing.pk]

@@ -307,6 +307,12 @@ CELERY_BEAT_SCHEDULE["payme-jobs"] = {"task": "fees_payme.tasks.payme_jobs", "sc
 CELERY_BEAT_SCHEDULE["click-callbacks-prune"] = {"task": "clickuz.tasks.click_callbacks_prune", "schedule": 24 * 3600}
 # Photos kept after a refused listing form and never used (listings/tasks.py): once an hour.
 CELERY_BEAT_SCHEDULE["photo-drafts-purge"] = {"task": "listings.tasks.photo_drafts_purge", "schedule": 3600}
+# Page views counted in Redis, added to the listings (listings/view_counts.py): every minute.
+VIEW_COUNTS_FLUSH_SECONDS = env.int("VIEW_COUNTS_FLUSH_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE["view-counts-flush"] = {
+    "task": "listings.tasks.view_counts_flush",
+    "schedule": VIEW_COUNTS_FLUSH_SECONDS,
+}
 
 if REDIS_URL:
     # socket_timeout None: redis-py 8 defaults to 5 s, which cuts the channel layer's blocking 5 s

@@ -53,6 +53,16 @@ def _home_cache_fresh():
 
 
 @pytest.fixture(autouse=True)
+def _view_counts_fresh():
+    """No views counted in Redis by an earlier test (listings.view_counts) are flushed into this one."""
+    from listings.view_counts import PENDING_KEY, TAKEN_KEY, _redis
+
+    client = _redis()
+    if client is not None:
+        client.delete(PENDING_KEY, TAKEN_KEY)
+
+
+@pytest.fixture(autouse=True)
 def _search_counts_uncached(monkeypatch):
     """Searches count afresh in every test: a "more than N" remembered by one test
     (listings.views.CAPPED_COUNT_SECONDS) would outlive its rolled-back rows into the next.
