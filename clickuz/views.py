@@ -2,20 +2,16 @@
 
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
-from django.db import connection
-from django.db.models import BooleanField, QuerySet
-from django.db.models.expressions import RawSQL
 from django.http import HttpRequest, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
+from clickuz.callback_log import callback_log_insert, callback_log_update
 from clickuz.errors import ClickError, ClickProtocolError
 from clickuz.handlers import ClickAnswer, ClickPaymentHandler
 from clickuz.models import BODY_EXCERPT_BYTES, ClickCallback
@@ -57,44 +53,6 @@ def _declared_length(request: HttpRequest) -> int | None:
     except ValueError:
         return None
     return declared if 0 <= declared < 2**31 else None
-
-
-@contextmanager
-def _log_commit_unflushed() -> Iterator[None]:
-    """The callback log's own writes commit without waiting for PostgreSQL's WAL flush.
-
-    Each of them (the row stored before processing, our answer added after it) is its own
-    autocommit transaction; waiting for the disk made them two of a callback's three flushes,
-    most of its time. The row is committed and visible at once, survives a failed or killed
-    request as before, and reaches the disk with the payment's own commit, which does wait
-    (it flushes the WAL up to itself, the log row included) or within wal_writer_delay; only a
-    crash of the database server itself in that fraction of a second could lose the log row of
-    a request that changed nothing, or the answer written on an already durable decision.
-    Inside an outer transaction (tests) it changes nothing."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO OFF")
-    try:
-        yield
-    finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET synchronous_commit")
-        except Exception:
-            # Never leave a connection that skips the flush to the next request's payment.
-            connection.close()
-            raise
-
-
-def _log_rows_unflushed(rows: QuerySet[ClickCallback]) -> QuerySet[ClickCallback]:
-    """`rows` for an UPDATE whose own autocommit transaction skips the flush, without the two
-    statements of _log_commit_unflushed: set_config(..., true) in its WHERE lasts only for that
-    statement's transaction. Unchanged where _log_commit_unflushed changes nothing."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return rows
-    return rows.filter(RawSQL("set_config('synchronous_commit', 'off', true) = 'off'", (), output_field=BooleanField()))
 
 
 def _log_level(error: ClickError, *, is_probe: bool) -> int:
@@ -197,27 +155,26 @@ class ClickCallbackView(View):
             text, truncated = _excerpt(body)
             size = len(body)
         try:
-            with _log_commit_unflushed():
-                return ClickCallback.objects.create(
-                    stage=ClickCallback.Stage.PREPARE
-                    if self.action is Action.PREPARE
-                    else ClickCallback.Stage.COMPLETE,
-                    method=(request.method or "")[:10],
-                    content_type=_printable(request.META.get("CONTENT_TYPE", ""))[:200],
-                    body=text,
-                    body_bytes=size,
-                    body_truncated=truncated,
-                    headers={
-                        name: _printable(value[:_HEADER_CHARS])
-                        for name in _LOGGED_HEADERS
-                        if (value := request.headers.get(name))
-                    },
-                    remote_addr=request.META.get("REMOTE_ADDR") or None,
-                    is_probe=is_probe,
-                    # Unsigned fields may be any length: the row keeps a bounded part.
-                    merchant_trans_id=_printable(fields.get("merchant_trans_id") or "")[:_FIELD_CHARS],
-                    click_trans_id=_printable(fields.get("click_trans_id") or "")[:32],
-                )
+            row = ClickCallback(
+                stage=ClickCallback.Stage.PREPARE if self.action is Action.PREPARE else ClickCallback.Stage.COMPLETE,
+                method=(request.method or "")[:10],
+                content_type=_printable(request.META.get("CONTENT_TYPE", ""))[:200],
+                body=text,
+                body_bytes=size,
+                body_truncated=truncated,
+                headers={
+                    name: _printable(value[:_HEADER_CHARS])
+                    for name in _LOGGED_HEADERS
+                    if (value := request.headers.get(name))
+                },
+                remote_addr=request.META.get("REMOTE_ADDR") or None,
+                is_probe=is_probe,
+                # Unsigned fields may be any length: the row keeps a bounded part.
+                merchant_trans_id=_printable(fields.get("merchant_trans_id") or "")[:_FIELD_CHARS],
+                click_trans_id=_printable(fields.get("click_trans_id") or "")[:32],
+            )
+            callback_log_insert(row)
+            return row
         except Exception:
             # The log must never stop a payment from being answered.
             logger.exception("could not store a Click callback")
@@ -275,6 +232,6 @@ class ClickCallbackView(View):
             # Signed with our secret: the whole request is evidence worth keeping.
             outcome |= {"body": _printable(full_body.decode("utf-8", errors="replace")), "body_truncated": False}
         try:
-            _log_rows_unflushed(ClickCallback.objects.filter(pk=callback.pk)).update(**outcome)
+            callback_log_update(callback.pk, outcome)
         except Exception:
             logger.exception("could not update Click callback %s", callback.pk)

@@ -2,9 +2,9 @@
 auction (auctions.locks.auction_lock), then attempts and refunds of that payment.
 Call inside transaction.atomic(); never hold one across a call to a gateway."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from fees.models import LIVE_REFUND_STATES, AuctionPayment, FeeRefund, PaymentAttempt
+from fees.models import LIVE_REFUND_STATES, AttemptStatus, AuctionPayment, FeeRefund, PaymentAttempt
 
 
 def lock_payment_reading_auction(order: str) -> AuctionPayment | None:
@@ -38,6 +38,27 @@ def lock_payment_and_attempt(
         )
     )
     return payment, attempt
+
+
+def lock_payment_attempt_and_prepared(
+    order: str, *, gateway: str, attempt_id: int, gateway_trans_id: str
+) -> tuple[AuctionPayment | None, PaymentAttempt | None, list[PaymentAttempt]]:
+    """lock_payment_and_attempt, and in the attempt's statement the payment's prepared attempts
+    too (whether another one holds the order), locked with it: the payment is already locked,
+    so they are free to take."""
+    payment = lock_payment_and_auction(order)
+    if payment is None:
+        return None, None, []
+    rows = list(
+        PaymentAttempt.objects.select_for_update()
+        .filter(payment=payment)
+        .filter(Q(pk=attempt_id, gateway=gateway, gateway_trans_id=gateway_trans_id) | Q(status=AttemptStatus.PREPARED))
+    )
+    attempt = next(
+        (a for a in rows if a.pk == attempt_id and a.gateway == gateway and a.gateway_trans_id == gateway_trans_id),
+        None,
+    )
+    return payment, attempt, [a for a in rows if a.status == AttemptStatus.PREPARED]
 
 
 def lock_payment(payment_id: int) -> AuctionPayment:

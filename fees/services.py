@@ -9,6 +9,7 @@ Lock order (fees.locks): the payment row, then the auction, then the attempt.
 """
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -32,6 +33,7 @@ from fees.locks import (
     lock_attempt,
     lock_payment,
     lock_payment_and_attempt,
+    lock_payment_attempt_and_prepared,
     lock_payment_reading_auction,
     lock_payment_unless_busy,
     lock_payments_of_auction,
@@ -117,24 +119,28 @@ def fee_initiate(*, auction_id: int, user: User) -> AuctionPayment:
 # --- A gateway's transaction ----------------------------------------------------------
 
 
-def _holding_attempts(
-    payment: AuctionPayment, *, gateway: str, now: datetime, exclude_id: int | None, other_gateways_only: bool
+def _order_held(
+    attempts: Iterable[PaymentAttempt],
+    *,
+    gateway: str,
+    now: datetime,
+    exclude_id: int | None,
+    other_gateways_only: bool,
 ) -> bool:
-    """Whether another attempt is paying this order right now, so this one may not: an attempt
-    that holds the order (hold_until in the future), or a fresh attempt of another gateway
-    (prepared less than FEE_ATTEMPT_IN_FLIGHT_SECONDS ago). One order is paid through one
-    gateway at a time."""
-    attempts = PaymentAttempt.objects.filter(payment=payment, status=AttemptStatus.PREPARED)
-    if exclude_id is not None:
-        attempts = attempts.exclude(pk=exclude_id)
-    holders = Q(hold_until__gt=now)
-    if other_gateways_only:
-        holders &= ~Q(gateway=gateway)
-    in_flight = Q(
-        hold_until__isnull=True,
-        created_at__gt=now - timedelta(seconds=settings.FEE_ATTEMPT_IN_FLIGHT_SECONDS),
-    ) & ~Q(gateway=gateway)
-    return attempts.filter(holders | in_flight).exists()
+    """Whether another of the order's attempts is paying it right now, so this one may not: an
+    attempt that holds the order (hold_until in the future), or a fresh attempt of another gateway
+    (prepared less than FEE_ATTEMPT_IN_FLIGHT_SECONDS ago). One order is paid through one gateway
+    at a time. `attempts`: the order's prepared attempts (others are ignored), read under its lock."""
+    in_flight_since = now - timedelta(seconds=settings.FEE_ATTEMPT_IN_FLIGHT_SECONDS)
+    for attempt in attempts:
+        if attempt.status != AttemptStatus.PREPARED or attempt.pk == exclude_id:
+            continue
+        if attempt.hold_until is not None:
+            if attempt.hold_until > now and not (other_gateways_only and attempt.gateway == gateway):
+                return True
+        elif attempt.gateway != gateway and attempt.created_at > in_flight_since:
+            return True
+    return False
 
 
 def _payable_decision(
@@ -171,7 +177,8 @@ def fee_check(*, order: str, gateway: str, amount: Decimal | None) -> FeeDecisio
     refused = _payable_decision(payment, None, amount, now=now)
     if refused is not None:
         return refused
-    if _holding_attempts(payment, gateway=gateway, now=now, exclude_id=None, other_gateways_only=True):
+    prepared = PaymentAttempt.objects.filter(payment=payment, status=AttemptStatus.PREPARED)
+    if _order_held(prepared, gateway=gateway, now=now, exclude_id=None, other_gateways_only=True):
         return FeeDecision(FeeCode.HELD, detail="another gateway is paying this order")
     return FeeDecision(FeeCode.OK)
 
@@ -196,8 +203,15 @@ def fee_prepare(
         if payment is None:
             return FeeDecision(FeeCode.ORDER_NOT_FOUND, detail="no payment with this order id")
         # Its own statement, after the lock: a Prepare that waited for the lock then sees the attempt
-        # a duplicate committed meanwhile (the locking statement's snapshot predates it).
-        attempt = PaymentAttempt.objects.filter(gateway=gateway, gateway_trans_id=gateway_trans_id).first()
+        # a duplicate committed meanwhile (the locking statement's snapshot predates it). The same
+        # statement reads the order's prepared attempts, for whether one of them holds it.
+        attempts = list(
+            PaymentAttempt.objects.filter(
+                Q(gateway=gateway, gateway_trans_id=gateway_trans_id)
+                | Q(payment=payment, status=AttemptStatus.PREPARED)
+            )
+        )
+        attempt = next((a for a in attempts if a.gateway == gateway and a.gateway_trans_id == gateway_trans_id), None)
         if attempt is not None and attempt.payment_id != payment.pk:
             return FeeDecision(FeeCode.ATTEMPT_CONFLICT, detail="the transaction belongs to another payment")
         refused = _payable_decision(payment, attempt, amount, now=now)
@@ -206,7 +220,8 @@ def fee_prepare(
                 payment_mark_expired(payment, now=now)  # the seller initiates a new payment
             return refused
         attempt_id = attempt.pk if attempt else None
-        if _holding_attempts(payment, gateway=gateway, now=now, exclude_id=attempt_id, other_gateways_only=False):
+        prepared = [a for a in attempts if a.payment_id == payment.pk]
+        if _order_held(prepared, gateway=gateway, now=now, exclude_id=attempt_id, other_gateways_only=False):
             return FeeDecision(FeeCode.HELD, attempt_id, detail="another attempt is paying this order")
         if attempt is None:
             attempt = PaymentAttempt.objects.create(
@@ -240,7 +255,7 @@ def fee_complete(
     attempt is refused and nothing is taken."""
     now = timezone.now()
     with transaction.atomic():
-        payment, attempt = lock_payment_and_attempt(
+        payment, attempt, prepared = lock_payment_attempt_and_prepared(
             order, gateway=gateway, attempt_id=attempt_id, gateway_trans_id=gateway_trans_id
         )
         if payment is None:
@@ -260,8 +275,8 @@ def fee_complete(
         if not succeeded:
             _attempt_finish(attempt, AttemptStatus.CANCELLED, now=now, error=error, note=note)
             return FeeDecision(FeeCode.CANCELLED, detail=f"gateway error {error}")
-        if attempt.hold_until is None and _holding_attempts(
-            payment, gateway=gateway, now=now, exclude_id=attempt.pk, other_gateways_only=False
+        if attempt.hold_until is None and _order_held(
+            prepared, gateway=gateway, now=now, exclude_id=attempt.pk, other_gateways_only=False
         ):
             # Another gateway's transaction reserves the order: this one may not pay it meanwhile.
             return FeeDecision(FeeCode.HELD, attempt.pk, detail="another attempt holds the order")

@@ -315,3 +315,42 @@ def test_only_the_log_skips_the_flush_the_payment_and_the_next_request_wait_for_
     assert completed["error"] == 0 and setting() == "on"
     assert seen == ["on", "on"]
     assert list(ClickCallback.objects.order_by("id").values_list("error", flat=True)) == [0, 0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_log_write_is_one_statement_and_stores_what_the_orm_would(client, payment):
+    """On PostgreSQL outside a transaction (as in production) the row and our answer are each one
+    statement that skips the flush in its own WHERE (clickuz.callback_log), with no SET before or
+    RESET after; the row holds exactly what the ORM stores for the same request inside a
+    transaction, where the log writes through the ORM."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement writes are PostgreSQL's")
+    prepared = prepare_fields(payment.merchant_trans_id)
+    requests = [
+        # signed and paid for: the whole body goes in with the answer
+        (PREPARE_URL, padded(prepared, 5000), FORM, {"User-Agent": "Click/1.0"}),
+        # signed, refused by the handler
+        (COMPLETE_URL, encode(complete_fields("NOPE", click_trans_id="7", merchant_prepare_id=1))[0], FORM, {}),
+        # unsigned, with bytes that are not UTF-8 and a NUL
+        (PREPARE_URL, b"merchant_trans_id=\x00x&amount=\xff" + b"y" * 3000, FORM, {"X-Forwarded-For": "10.0.0.1"}),
+        # unparsable
+        (COMPLETE_URL, b"{not json", "application/json", {}),
+    ]
+    compared = [f.name for f in ClickCallback._meta.concrete_fields if f.name not in ("id", "created_at", "duration_ms")]
+    for url, body, content_type, headers in requests:
+        with CaptureQueriesContext(connection) as queries:
+            raw_answer = send(client, url, body, content_type, **headers)
+        log_writes = [q["sql"] for q in queries.captured_queries if "clickuz_clickcallback" in q["sql"]]
+        assert len(log_writes) == 2
+        assert all("set_config('synchronous_commit', 'off', true)" in sql for sql in log_writes)
+        assert not any(q["sql"].split()[0] in ("SET", "RESET") for q in queries.captured_queries)
+        raw = last_row()
+        assert raw.created_at is not None and raw.created_at.tzinfo is not None and raw.duration_ms > 0
+        with transaction.atomic():
+            assert send(client, url, body, content_type, **headers) == raw_answer
+            orm = last_row()
+        assert orm.pk != raw.pk
+        assert {name: getattr(raw, name) for name in compared} == {name: getattr(orm, name) for name in compared}
