@@ -2,26 +2,33 @@
 auction (auctions.locks.auction_lock), then attempts and refunds of that payment.
 Call inside transaction.atomic(); never hold one across a call to a gateway."""
 
-from django.db.models import Q, QuerySet
+from typing import TypeVar
+
+from django.db.models import Model, Q, QuerySet
 
 from fees.models import LIVE_REFUND_STATES, AttemptStatus, AuctionPayment, FeeRefund, PaymentAttempt
+
+_Row = TypeVar("_Row", bound=Model)
+
+
+def _unique(queryset: QuerySet[_Row]) -> _Row | None:
+    """The row a lookup by a unique key finds, or None. Not first(): that sorts by the model's
+    ordering, which a unique key makes pointless (and which costs compiling on a hot path)."""
+    return next(iter(queryset.order_by()[:1]), None)
 
 
 def lock_payment_reading_auction(order: str) -> AuctionPayment | None:
     """Lock the payment and read its auction in the same statement, without locking the auction:
     enough to decide whether it is payable, since every change to that (cancel, the clock's
     cancel) locks the auction's payments first."""
-    return (
-        AuctionPayment.objects.select_for_update(of=("self",))
-        .select_related("auction")
-        .filter(merchant_trans_id=order)
-        .first()
+    return _unique(
+        AuctionPayment.objects.select_for_update(of=("self",)).select_related("auction").filter(merchant_trans_id=order)
     )
 
 
 def lock_payment_and_auction(order: str) -> AuctionPayment | None:
     """Lock the payment and its auction in one statement (payment, then auction: the one lock order)."""
-    return AuctionPayment.objects.select_for_update().select_related("auction").filter(merchant_trans_id=order).first()
+    return _unique(AuctionPayment.objects.select_for_update().select_related("auction").filter(merchant_trans_id=order))
 
 
 def lock_payment_and_attempt(
@@ -67,7 +74,7 @@ def lock_payment(payment_id: int) -> AuctionPayment:
 
 def lock_payment_unless_busy(payment_id: int) -> AuctionPayment | None:
     """The payment, locked, or None when another transaction holds it (a job passes it by)."""
-    return AuctionPayment.objects.select_for_update(skip_locked=True).filter(pk=payment_id).first()
+    return _unique(AuctionPayment.objects.select_for_update(skip_locked=True).filter(pk=payment_id))
 
 
 def lock_payments_of_auction(auction_id: int) -> list[AuctionPayment]:
@@ -75,7 +82,8 @@ def lock_payments_of_auction(auction_id: int) -> list[AuctionPayment]:
 
 
 def lock_attempt(queryset: QuerySet[PaymentAttempt]) -> PaymentAttempt | None:
-    return queryset.select_for_update().first()
+    """The attempt of a lookup by its id, locked."""
+    return _unique(queryset.select_for_update())
 
 
 def lock_live_refund_of_attempt(attempt_id: int) -> FeeRefund | None:

@@ -1,0 +1,64 @@
+"""core.cache.ClientKeepingRedisCache: Django's Redis cache, one redis-py client per pool."""
+
+import threading
+
+import pytest
+import redis
+from django.conf import settings
+
+from core.cache import ClientKeepingRedisCache
+
+
+@pytest.fixture
+def cache() -> ClientKeepingRedisCache:
+    if not getattr(settings, "REDIS_URL", ""):
+        pytest.skip("needs REDIS_URL")
+    backend = ClientKeepingRedisCache(settings.REDIS_URL, {"KEY_PREFIX": "test-cache-backend"})
+    yield backend
+    backend.clear()
+
+
+def test_production_settings_use_it():
+    if not getattr(settings, "REDIS_URL", ""):
+        pytest.skip("needs REDIS_URL")
+    assert settings.CACHES["default"]["BACKEND"] == "core.cache.ClientKeepingRedisCache"
+
+
+def test_every_operation_uses_the_same_client_and_works(cache, monkeypatch):
+    built: list[object] = []
+    original = redis.Redis.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "__init__", counting)
+    cache.set("a", {"rooms": 2}, 30)
+    assert cache.get("a") == {"rooms": 2}
+    assert cache.add("a", 1) is False
+    assert cache.add("n", 0) is True and cache.incr("n") == 1
+    cache.set_many({"b": 1, "c": 2})
+    assert cache.get_many(["a", "b", "c"]) == {"a": {"rooms": 2}, "b": 1, "c": 2}
+    cache.delete_many(["a", "b"])
+    assert cache.get("a") is None and cache.get("c") == 2
+    assert len(built) == 1  # Django's own client builds one per operation
+
+
+def test_threads_share_it_safely(cache):
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for i in range(200):
+                cache.set(f"k{n}-{i}", i, 30)
+                assert cache.get(f"k{n}-{i}") == i
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert cache.get_many([f"k{n}-199" for n in range(8)]) == {f"k{n}-199": 199 for n in range(8)}
