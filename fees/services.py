@@ -18,7 +18,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +36,7 @@ from fees.locks import (
     lock_payment_reading_auction,
     lock_payment_unless_busy,
     lock_payments_of_auction,
+    read_attempt_and_prepared,
 )
 from fees.models import (
     LIVE_REFUND_STATES,
@@ -202,16 +202,7 @@ def fee_prepare(
         payment = lock_payment_reading_auction(order)
         if payment is None:
             return FeeDecision(FeeCode.ORDER_NOT_FOUND, detail="no payment with this order id")
-        # Its own statement, after the lock: a Prepare that waited for the lock then sees the attempt
-        # a duplicate committed meanwhile (the locking statement's snapshot predates it). The same
-        # statement reads the order's prepared attempts, for whether one of them holds it.
-        attempts = list(
-            PaymentAttempt.objects.filter(
-                Q(gateway=gateway, gateway_trans_id=gateway_trans_id)
-                | Q(payment=payment, status=AttemptStatus.PREPARED)
-            )
-        )
-        attempt = next((a for a in attempts if a.gateway == gateway and a.gateway_trans_id == gateway_trans_id), None)
+        attempt, prepared = read_attempt_and_prepared(payment, gateway=gateway, gateway_trans_id=gateway_trans_id)
         if attempt is not None and attempt.payment_id != payment.pk:
             return FeeDecision(FeeCode.ATTEMPT_CONFLICT, detail="the transaction belongs to another payment")
         refused = _payable_decision(payment, attempt, amount, now=now)
@@ -220,7 +211,6 @@ def fee_prepare(
                 payment_mark_expired(payment, now=now)  # the seller initiates a new payment
             return refused
         attempt_id = attempt.pk if attempt else None
-        prepared = [a for a in attempts if a.payment_id == payment.pk]
         if _order_held(prepared, gateway=gateway, now=now, exclude_id=attempt_id, other_gateways_only=False):
             return FeeDecision(FeeCode.HELD, attempt_id, detail="another attempt is paying this order")
         if attempt is None:

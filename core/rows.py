@@ -1,0 +1,65 @@
+"""Model instances from a hand-written SELECT, built exactly as the ORM builds them.
+
+For the few statements on a hot path whose compiling costs more than running them (a locking
+read by a unique key runs in ~0.05 ms of CPU; the ORM takes ~0.5 ms to compile it and build two
+wide models). The SQL names every concrete column of the model, and each value goes through the
+same converters the ORM applies (booleans and datetimes on SQLite, JSON, decimals), then
+Model.from_db(), so the instance is the one a queryset would have returned.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from django.db import connection
+from django.db.models import Field, Model
+
+_M = TypeVar("_M", bound=Model)
+
+_Converter = Callable[[Any, Any, Any], Any]
+
+
+class ModelColumns(Generic[_M]):
+    """Every concrete column of `model`, under a table alias, for a SELECT list."""
+
+    def __init__(self, model: type[_M], alias: str) -> None:
+        self.model = model
+        self.alias = alias
+        self.fields = list(model._meta.concrete_fields)
+        self._attnames = [field.attname for field in self.fields]
+        self._converters: list[list[tuple[_Converter, Any]]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def table(self) -> str:
+        """`"table" alias`, for FROM and JOIN."""
+        return f"{connection.ops.quote_name(self.model._meta.db_table)} {self.alias}"
+
+    def column(self, name: str) -> str:
+        """One field's column, qualified by the alias (by field name: `auction` is auction_id)."""
+        field = self.model._meta.get_field(name)
+        if not isinstance(field, Field):
+            raise TypeError(f"{self.model.__name__}.{name} has no column")
+        return f"{self.alias}.{connection.ops.quote_name(field.column)}"
+
+    def select_list(self) -> str:
+        return ", ".join(f"{self.alias}.{connection.ops.quote_name(field.column)}" for field in self.fields)
+
+    def build(self, values: Sequence[Any]) -> _M:
+        """The instance from this model's values of a row, in select_list() order."""
+        if self._converters is None:
+            # Built on first use: the converters depend on the database backend.
+            # The backend's converters first, then the field's: as SQLCompiler.get_converters().
+            self._converters = [
+                [
+                    (converter, column)
+                    for converter in (*connection.ops.get_db_converters(column), *column.get_db_converters(connection))
+                ]
+                for column in (field.get_col(self.alias) for field in self.fields)
+            ]
+        converted = []
+        for value, converters in zip(values, self._converters, strict=True):
+            for converter, column in converters:
+                value = converter(value, column, connection)
+            converted.append(value)
+        return self.model.from_db(connection.alias, self._attnames, converted)
