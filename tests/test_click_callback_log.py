@@ -339,7 +339,8 @@ def test_each_log_write_is_one_statement_and_stores_what_the_orm_would(client, p
         # unparsable
         (COMPLETE_URL, b"{not json", "application/json", {}),
     ]
-    compared = [f.name for f in ClickCallback._meta.concrete_fields if f.name not in ("id", "created_at", "duration_ms")]
+    differ = ("id", "created_at", "duration_ms")
+    compared = [f.name for f in ClickCallback._meta.concrete_fields if f.name not in differ]
     for url, body, content_type, headers in requests:
         with CaptureQueriesContext(connection) as queries:
             raw_answer = send(client, url, body, content_type, **headers)
