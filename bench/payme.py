@@ -6,7 +6,7 @@ Production settings (DEBUG=0, Redis for the cache and Celery's broker), PostgreS
 `text/json`, Basic auth `Paycom:<key>`), every pair paying a fresh order.
 
     REDIS_URL=redis://127.0.0.1:6379/13 .venv/bin/python bench/payme.py
-        [--clients 8] [--seconds 10] [--payments 1500] [--workers 4] [--database kb_bench_payme]
+        [--clients 8] [--seconds 10] [--payments 5000] [--workers 4] [--database kb_bench_payme]
 
 Creates (and drops) its own PostgreSQL database on 127.0.0.1:5432. No Celery worker runs:
 tasks the payments enqueue stay in that Redis database, which is flushed at the end, so use
@@ -40,7 +40,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
-    parser.add_argument("--payments", type=int, default=1500, help="unpaid fees prepared in advance (one per pair)")
+    parser.add_argument("--payments", type=int, default=5000, help="unpaid fees prepared in advance (one per pair)")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
@@ -63,6 +63,7 @@ class Load:
         self.pair_ms: list[float] = []
         self.measured_good = 0
         self.measured_wall = 0.0
+        self.exhausted = False  # ran out of fresh orders: the rate would be understated
 
     def _post(self, client: httpx.Client, method: str, params: dict) -> bytes:
         body = json.dumps({"method": method, "params": params, "id": next(self.ids)})
@@ -89,6 +90,7 @@ class Load:
             with self.lock:
                 order = next(self.queue, None)
             if order is None:
+                self.exhausted = True
                 time.sleep(0.01)
                 return False
             tid = os.urandom(12).hex()
@@ -188,6 +190,7 @@ def main() -> int:
         "Payme transactions performed = successful pairs": PaymeTransaction.objects.filter(state=2).count()
         == len(paid_orders),
         "a repeated Perform gets the same result": repeats_same,
+        "fresh orders for the whole run (else raise --payments)": not load.exhausted,
     }
     rate = load.measured_good / load.measured_wall if load.measured_wall else 0.0
     pct = percentiles(load.pair_ms) if load.pair_ms else {}
