@@ -11,13 +11,14 @@
   serves the whole site (as the tests and a small install may run it).
 
 Chosen by measurement (bench/serving.py and bench/click.py; figures and commands in
-docs/benchmarks.md, "Request overhead and serving"), on the 2-core box: with 2×4 gthread
+docs/benchmarks.md, "Request overhead and serving"), on the 2-core box: with gthread
 workers the trivial view served 1.1-3x the requests per second of 4 sync workers (which
 close every connection and serve one request per process) and ~2x those of uvicorn workers;
 a request that uses PostgreSQL and Redis (/healthz) 1.6-2.9x and 3.5-9x. Under ASGI Django
 keeps no database connection (each request runs on a thread of its own), so every request
 opens a new PostgreSQL connection. Click's Prepare+Complete pairs did not separate gthread from
-sync workers beyond the box's noise (bench/click.py).
+sync workers beyond the box's noise (bench/click.py). Bids (bench/bids.py) did separate the
+number of processes: two per core (below).
 
 nginx in front terminates TLS and sends /ws/ to the ws service, the rest to web
 (deploy/nginx/kvartirabar.conf). Every value can be overridden from the environment (the
@@ -60,13 +61,17 @@ if ASGI:
     worker_class = os.environ.get("GUNICORN_WS_WORKER_CLASS", "config.workers.WebSocketWorker")
     workers = _env_int("GUNICORN_WS_WORKERS", _env_int("GUNICORN_WORKERS", CORES * 2 + 1))
 else:
-    # Threads of one process share its interpreter, so a worker per core; a few threads each
-    # overlap the waits on PostgreSQL and Redis. Measured on 2 cores: 2×4, 4×4 and 2×8 within
-    # the box's noise of each other (docs/benchmarks.md); 2×4 holds the fewest database
-    # connections (workers × threads, which must stay below PostgreSQL's max_connections with
-    # everything else). With GUNICORN_WORKER_CLASS=sync and threads > 1 gunicorn runs gthread.
+    # Two workers per core, a few threads each to overlap the waits on PostgreSQL and Redis.
+    # Measured on 2 cores (docs/benchmarks.md, "Serving the bids"): the trivial view is the same
+    # with 2×4, 4×4 and 2×8 threads, but requests that wait on the database are not. Bids on one
+    # hot auction (bench/bids.py, 16 bidders): 2×4 answered 60–66 bids/s with p50 121–129 ms,
+    # 4×4 88–95/s with p50 77–83 ms; the Python of one process runs one thread at a time, and
+    # with one process per core a worker that waits leaves its core idle (40 % of the box stayed
+    # idle under 2×4). Database connections: workers × threads (16 here), which must stay below
+    # PostgreSQL's max_connections with everything else. With GUNICORN_WORKER_CLASS=sync and
+    # threads > 1 gunicorn runs gthread.
     worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-    workers = _env_int("GUNICORN_WORKERS", CORES)
+    workers = _env_int("GUNICORN_WORKERS", CORES * 2)
     threads = _env_int("GUNICORN_THREADS", 4)
 # A request (not a WebSocket) must finish within this; Click waits about 30 s at most.
 timeout = _env_int("GUNICORN_TIMEOUT", 30)

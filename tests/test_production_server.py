@@ -474,3 +474,23 @@ def test_the_systemd_units_verify(tmp_path):
     assert result.returncode == 0 and not problems, problems
     web = (units / "kvartirabar-web.service").read_text()
     assert "StartLimitIntervalSec=0" in web and "KillMode=mixed" in web and "Restart=always" in web
+
+
+def test_the_web_service_runs_two_gthread_workers_per_core_by_default(monkeypatch):
+    """deploy/gunicorn.conf.py's default for config.wsgi: two processes per core, four threads each
+    (with one process per core a worker waiting on the database left its core idle: bench/bids.py
+    answered 60–66 bids/s on 2×4 and 88–95 on 4×4, docs/benchmarks.md)."""
+    import multiprocessing
+    import runpy
+
+    for name in ("GUNICORN_WORKERS", "GUNICORN_THREADS", "GUNICORN_WORKER_CLASS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "argv", ["gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"])
+    config = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    assert (config["worker_class"], config["workers"], config["threads"]) == (
+        "gthread",
+        2 * multiprocessing.cpu_count(),
+        4,
+    )
+    monkeypatch.setenv("GUNICORN_WORKERS", "3")
+    assert runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))["workers"] == 3
