@@ -587,3 +587,28 @@ def test_my_bids(api, buyer, make_user, paid_auction):
     assert [(b["amount"], b["auto"]) for b in mine] == [("811000000.00", True), ("800000000.00", False)]
     assert mine[1]["max_amount"] == "900000000.00" and mine[0]["auction_id"] == paid_auction.pk
     assert_error(api.get("/api/v1/me/bids/"), 401, "not_authenticated")
+
+
+def test_the_bid_history_costs_the_same_queries_for_one_bid_or_many(api, make_user, paid_auction):
+    """The history reads only what it shows (auctions.selectors.PUBLIC_BID_FIELDS); anything else
+    of a bid or its bidder would be one more query per bid, on the page, the API and live updates."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from auctions.selectors import auction_live_state
+
+    url = f"/api/v1/auctions/{paid_auction.pk}/"
+    counts = []
+    for bids in (1, 6):
+        amount = 800_000_000
+        while len(token_client(make_user()).get(url).json()["bids"]) < bids:
+            amount = int(float(api.get(url).json()["min_next_bid"]))
+            token_client(make_user()).post(f"{url}bids/", {"amount": str(amount)}, format="json")
+        with CaptureQueriesContext(connection) as api_queries:
+            assert len(api.get(url).json()["bids"]) == bids
+        with CaptureQueriesContext(connection) as page_queries:
+            assert api.get(paid_auction.get_absolute_url()).status_code == 200
+        with CaptureQueriesContext(connection) as live_queries:
+            assert len(auction_live_state(Auction.objects.get(pk=paid_auction.pk))["bids"]) == bids
+        counts.append((len(api_queries), len(page_queries), len(live_queries)))
+    assert counts[0] == counts[1]
