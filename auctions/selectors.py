@@ -198,8 +198,8 @@ AUCTION_PAGE_RELATED = ("listing", "listing__region", "listing__district", "lead
 
 def auction_visible_to(*, pk: int, user: Any, related: Sequence[str] = AUCTION_PAGE_RELATED) -> Auction | None:
     """The auction, with the `related` rows joined (the page's by default), if this visitor may see
-    it, else None. (A slice, not first(): no ORDER BY to build for one primary key.)"""
-    found = list(auctions_visible(user=user).select_related(*related).filter(pk=pk)[:1])
+    it, else None. (No ORDER BY for one primary key: neither first() nor the model's ordering.)"""
+    found = list(auctions_visible(user=user).select_related(*related).filter(pk=pk).order_by()[:1])
     return found[0] if found else None
 
 

@@ -156,9 +156,9 @@ def listings_visible(*, user: Any) -> QuerySet[Listing]:
 
 
 def listing_visible_to(*, pk: int, user: Any) -> Listing | None:
-    """The listing if this visitor may read it (listings_visible), else None. (A slice, not first():
-    no ORDER BY to build for one primary key.)"""
-    found = list(listings_visible(user=user).filter(pk=pk)[:1])
+    """The listing if this visitor may read it (listings_visible), else None. (No ORDER BY for one
+    primary key: neither first() nor the model's ordering.)"""
+    found = list(listings_visible(user=user).filter(pk=pk).order_by()[:1])
     return found[0] if found else None
 
 
