@@ -112,13 +112,8 @@ def lock_payment_and_attempt(
 ) -> tuple[AuctionPayment | None, PaymentAttempt | None]:
     """A gateway's report on one of its attempts: the payment and its auction (one statement),
     then that attempt, only if it is this gateway's transaction of this payment."""
-    payment = lock_payment_and_auction(order)
-    if payment is None:
-        return None, None
-    attempt = lock_attempt(
-        PaymentAttempt.objects.filter(
-            pk=attempt_id, payment=payment, gateway=gateway, gateway_trans_id=gateway_trans_id
-        )
+    payment, attempt, _prepared = lock_payment_attempt_and_prepared(
+        order, gateway=gateway, attempt_id=attempt_id, gateway_trans_id=gateway_trans_id
     )
     return payment, attempt
 
