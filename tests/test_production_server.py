@@ -402,11 +402,14 @@ def _children(pid: int) -> list[int]:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    """Whether any thread of the process still runs. A killed process's main thread can turn
+    zombie while its other threads are still exiting, and those still hold its files (the
+    listening socket among them): the process is gone only when every thread is."""
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        with contextlib.suppress(OSError, IndexError):
+            if stat.read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X"):
+                return True
+    return False
 
 
 def test_a_master_killed_outright_takes_its_workers_and_frees_the_port(tmp_path, db):
