@@ -8,6 +8,7 @@ from rest_framework import serializers
 from accounts.models import User
 from auctions.models import Auction, AuctionStatus, Bid, BidKind
 from auctions.selectors import (
+    PublicBid,
     auction_buy_now_available,
     auction_effective_status,
     auction_min_next_bid,
@@ -166,11 +167,11 @@ class PublicBidSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-def public_bid(bid: Bid, *, user_id: int | None) -> dict[str, Any]:
+def public_bid(bid: PublicBid, *, user_id: int | None) -> dict[str, Any]:
     return {
-        "bidder": bid.bidder.masked_phone,
+        "bidder": bid.bidder_masked_phone,
         "amount": bid.amount,
-        "auto": bid.kind == BidKind.AUTO,
+        "auto": bid.auto,
         "is_mine": user_id is not None and bid.bidder_id == user_id,
         "created_at": bid.created_at,
     }

@@ -4,20 +4,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from accounts.models import User
+from accounts.phone import phone_mask
 from auctions.models import (
     OPEN_AUCTION_STATUSES,
     Auction,
     AuctionStatus,
     AuctionWatch,
     Bid,
+    BidKind,
 )
+from core.rows import ModelColumns
 from listings.models import ListingPhoto
 from listings.selectors import listings_visible_q
 
@@ -89,7 +95,7 @@ class AuctionPanel:
     min_next_bid: Decimal
     seconds_left: int | None
     seconds_to_start: int | None
-    bids: list[Bid]
+    bids: list["PublicBid"]
     reserve_met: bool | None = None
     buy_now_available: bool = False
     is_watching: bool = False
@@ -276,21 +282,51 @@ def auction_buy_now_available(auction: Auction, *, now: datetime | None = None) 
     )
 
 
-# Everything a public bid shows (auction pages, the API, live updates): reading anything else of a
-# bid or its bidder from these rows costs a query per bid.
-PUBLIC_BID_FIELDS = ("auction_id", "bidder_id", "amount", "kind", "created_at", "bidder__phone")
+@dataclass(frozen=True, slots=True)
+class PublicBid:
+    """A bid as the public history shows it (auction pages, the API, live updates): the bidder
+    masked, and their id only to tell a viewer which bids are theirs."""
+
+    bidder_id: int
+    bidder_masked_phone: str
+    amount: Decimal
+    kind: str
+    created_at: datetime
+
+    @property
+    def auto(self) -> bool:
+        return self.kind == BidKind.AUTO
 
 
-def auction_public_bids(auction: Auction, *, limit: int = 20) -> list[Bid]:
-    """The public bid history: live bids, highest first (bidders shown masked by the templates).
-    Only what the history shows is read: the bidder's whole row (and its model) cost more than
-    the rest of an auction's read."""
-    return list(
-        auction.bids.filter(removed_at__isnull=True)
-        .select_related("bidder")
-        .only(*PUBLIC_BID_FIELDS)
-        .order_by("-amount", "-id")[:limit]
+# The history is read on every auction read and after every accepted bid. Written out (core.rows):
+# compiling it and building 20 model instances took ~1.3 ms of CPU, running it ~0.3 ms.
+_PUBLIC_BID = ModelColumns(Bid, "b", fields=("bidder", "amount", "kind", "created_at"))
+_BIDDER = ModelColumns(User, "u", fields=("phone",))
+
+
+@cache
+def _public_bids_sql() -> str:
+    # Names come from the models, every value is a parameter (S608); the text is built once.
+    return (
+        f"SELECT {_PUBLIC_BID.select_list()}, {_BIDDER.select_list()} FROM {_PUBLIC_BID.table()} "  # noqa: S608
+        f"JOIN {_BIDDER.table()} ON {_BIDDER.column('id')} = {_PUBLIC_BID.column('bidder')} "
+        f"WHERE {_PUBLIC_BID.column('auction')} = %s AND {_PUBLIC_BID.column('removed_at')} IS NULL "
+        f"ORDER BY {_PUBLIC_BID.column('amount')} DESC, {_PUBLIC_BID.column('id')} DESC LIMIT %s"
     )
+
+
+def auction_public_bids(auction: Auction, *, limit: int = 20) -> list[PublicBid]:
+    """The public bid history: live bids, highest first (ties: the later bid first)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_public_bids_sql(), [auction.pk, limit])
+        rows = cursor.fetchall()
+    width = len(_PUBLIC_BID)
+    history = []
+    for row in rows:
+        bidder_id, amount, kind, created_at = _PUBLIC_BID.values(row[:width])
+        (phone,) = _BIDDER.values(row[width:])
+        history.append(PublicBid(bidder_id, phone_mask(phone), amount, kind, created_at))
+    return history
 
 
 def auction_bidder_token(auction_id: int, user_id: int) -> str:
@@ -322,9 +358,9 @@ def auction_live_state(auction: Auction, *, now: datetime | None = None) -> dict
         "buy_now_available": auction_buy_now_available(auction, now=now),
         "bids": [
             {
-                "bidder": bid.bidder.masked_phone,
+                "bidder": bid.bidder_masked_phone,
                 "amount": str(int(bid.amount)),
-                "auto": bid.kind == "auto",
+                "auto": bid.auto,
                 "at": bid.created_at.isoformat(),
             }
             for bid in auction_public_bids(auction, limit=20)

@@ -19,12 +19,15 @@ _Converter = Callable[[Any, Any, Any], Any]
 
 
 class ModelColumns(Generic[_M]):
-    """Every concrete column of `model`, under a table alias, for a SELECT list."""
+    """Every concrete column of `model` (or only those of `fields`), under a table alias, for a
+    SELECT list."""
 
-    def __init__(self, model: type[_M], alias: str) -> None:
+    def __init__(self, model: type[_M], alias: str, fields: Sequence[str] | None = None) -> None:
         self.model = model
         self.alias = alias
-        self.fields = list(model._meta.concrete_fields)
+        concrete = list(model._meta.concrete_fields)
+        self.fields = concrete if fields is None else [model._meta.get_field(name) for name in fields]  # type: ignore[misc]
+        self._complete = len(self.fields) == len(concrete)
         self._attnames = [field.attname for field in self.fields]
         self._converters: list[list[tuple[_Converter, Any]]] | None = None
 
@@ -47,6 +50,12 @@ class ModelColumns(Generic[_M]):
 
     def build(self, values: Sequence[Any]) -> _M:
         """The instance from this model's values of a row, in select_list() order."""
+        if not self._complete:
+            raise TypeError(f"{self.model.__name__}: build() needs every concrete column")
+        return self.model.from_db(connection.alias, self._attnames, self.values(values))
+
+    def values(self, values: Sequence[Any]) -> list[Any]:
+        """The row's values as the ORM returns them (values_list()), in select_list() order."""
         if self._converters is None:
             # Built on first use: the converters depend on the database backend.
             # The backend's converters first, then the field's: as SQLCompiler.get_converters().
@@ -62,4 +71,4 @@ class ModelColumns(Generic[_M]):
             for converter, column in converters:
                 value = converter(value, column, connection)
             converted.append(value)
-        return self.model.from_db(connection.alias, self._attnames, converted)
+        return converted

@@ -590,7 +590,7 @@ def test_my_bids(api, buyer, make_user, paid_auction):
 
 
 def test_the_bid_history_costs_the_same_queries_for_one_bid_or_many(api, make_user, paid_auction):
-    """The history reads only what it shows (auctions.selectors.PUBLIC_BID_FIELDS); anything else
+    """The history reads only what it shows (auctions.selectors.auction_public_bids); anything else
     of a bid or its bidder would be one more query per bid, on the page, the API and live updates."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

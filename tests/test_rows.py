@@ -111,3 +111,44 @@ def test_the_attempt_reads_find_the_transaction_and_the_prepared_ones(payment, a
                 payment.merchant_trans_id, gateway=gateway, attempt_id=click.pk, gateway_trans_id=trans_id
             )
             assert attempt is None
+
+
+def test_the_public_bid_history_reads_what_the_orm_reads(paid_auction, make_user):
+    """auctions.selectors.auction_public_bids is written out: the same rows, order and types as the
+    queryset it replaced (live bids, highest first, the later of equal amounts first), in one query."""
+    from auctions.models import Bid, BidKind
+    from auctions.selectors import auction_public_bids
+
+    now = timezone.now()
+    bidders = [make_user() for _ in range(3)]
+    amounts = [Decimal("800000000"), Decimal("801000000"), Decimal("801000000"), Decimal("802000000")]
+    for i, amount in enumerate(amounts):
+        Bid.objects.create(
+            auction=paid_auction,
+            bidder=bidders[i % 3],
+            amount=amount,
+            kind=BidKind.AUTO if i == 2 else BidKind.MANUAL,
+            created_at=now - timedelta(seconds=10 - i),
+        )
+    Bid.objects.create(
+        auction=paid_auction, bidder=bidders[0], amount=Decimal("900000000"), created_at=now, removed_at=now
+    )
+    expected = list(
+        Bid.objects.filter(auction=paid_auction, removed_at__isnull=True)
+        .select_related("bidder")
+        .order_by("-amount", "-id")
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        history = auction_public_bids(paid_auction, limit=3)
+
+    assert len(queries) == 1
+    assert [
+        (b.bidder_id, b.bidder_masked_phone, type(b.amount), b.amount, b.kind, b.auto, b.created_at) for b in history
+    ] == [
+        (b.bidder_id, b.bidder.masked_phone, Decimal, b.amount, b.kind, b.kind == BidKind.AUTO, b.created_at)
+        for b in expected[:3]
+    ]
+    assert history[1].auto and history[1].amount == history[2].amount and history[0].amount == Decimal("802000000")
+    assert all(b.created_at.tzinfo is not None for b in history)
+    assert len(auction_public_bids(paid_auction)) == 4
