@@ -72,3 +72,14 @@ class ModelColumns(Generic[_M]):
                 value = converter(value, column, connection)
             converted.append(value)
         return converted
+
+
+def for_update(*aliases: str) -> str:
+    """` FOR UPDATE [OF aliases]` where the database has it, else nothing (SQLite has no row locks;
+    its IMMEDIATE transactions take the database's write lock at BEGIN instead)."""
+    features = connection.features
+    if not features.has_select_for_update:
+        return ""
+    if aliases and features.has_select_for_update_of:
+        return f" FOR UPDATE OF {', '.join(aliases)}"
+    return " FOR UPDATE"

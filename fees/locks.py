@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Model, QuerySet
 
 from auctions.models import Auction
-from core.rows import ModelColumns
+from core.rows import ModelColumns, for_update
 from fees.models import LIVE_REFUND_STATES, AttemptStatus, AuctionPayment, FeeRefund, PaymentAttempt
 
 _Row = TypeVar("_Row", bound=Model)
@@ -27,17 +27,6 @@ _AUCTION = ModelColumns(Auction, "a")
 _ATTEMPT = ModelColumns(PaymentAttempt, "t")
 
 
-def _for_update(*aliases: str) -> str:
-    """FOR UPDATE [OF aliases] where the database has it (SQLite has no row locks; its
-    IMMEDIATE transactions take the database's write lock at BEGIN instead)."""
-    features = connection.features
-    if not features.has_select_for_update:
-        return ""
-    if aliases and features.has_select_for_update_of:
-        return f" FOR UPDATE OF {', '.join(aliases)}"
-    return " FOR UPDATE"
-
-
 # Names come from the models, every value is a parameter (S608); each text is built once.
 @cache
 def _payment_with_auction_sql(*, lock_auction: bool) -> str:
@@ -45,7 +34,7 @@ def _payment_with_auction_sql(*, lock_auction: bool) -> str:
         f"SELECT {_PAYMENT.select_list()}, {_AUCTION.select_list()} FROM {_PAYMENT.table()} "  # noqa: S608
         f"JOIN {_AUCTION.table()} ON {_AUCTION.column('id')} = {_PAYMENT.column('auction')} "
         f"WHERE {_PAYMENT.column('merchant_trans_id')} = %s"
-        + (_for_update() if lock_auction else _for_update(_PAYMENT.alias))
+        + (for_update() if lock_auction else for_update(_PAYMENT.alias))
     )
 
 
@@ -62,7 +51,7 @@ def _attempt_and_prepared_sql() -> str:
 def _attempt_and_prepared_lock_sql() -> str:
     return (
         f"SELECT {_ATTEMPT.select_list()} FROM {_ATTEMPT.table()} WHERE {_ATTEMPT.column('payment')} = %s "  # noqa: S608
-        f"AND ({_ATTEMPT.column('id')} = %s OR {_ATTEMPT.column('status')} = %s)" + _for_update()
+        f"AND ({_ATTEMPT.column('id')} = %s OR {_ATTEMPT.column('status')} = %s)" + for_update()
     )
 
 

@@ -152,3 +152,27 @@ def test_the_public_bid_history_reads_what_the_orm_reads(paid_auction, make_user
     assert history[1].auto and history[1].amount == history[2].amount and history[0].amount == Decimal("802000000")
     assert all(b.created_at.tzinfo is not None for b in history)
     assert len(auction_public_bids(paid_auction)) == 4
+
+
+def test_the_auction_lock_is_one_locking_read_of_the_orm_s_row(paid_auction):
+    from auctions.locks import auction_lock
+
+    paid_auction.reserve_price = paid_auction.starting_price + Decimal("0.01")
+    paid_auction.save()
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        locked = auction_lock(auction_id=paid_auction.pk)
+    assert values(locked) == values(Auction.objects.get(pk=paid_auction.pk))
+    assert locked._state.adding is False
+    assert len(queries) == 1
+    assert ("FOR UPDATE" in queries[0]["sql"]) is connection.features.has_select_for_update
+    with transaction.atomic(), pytest.raises(Auction.DoesNotExist):
+        auction_lock(auction_id=paid_auction.pk + 1000)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_auction_lock_outside_a_transaction_is_refused(paid_auction):
+    """In autocommit the lock would end with its own statement: refused, as select_for_update() is."""
+    from auctions.locks import auction_lock
+
+    with pytest.raises(transaction.TransactionManagementError):
+        auction_lock(auction_id=paid_auction.pk)
