@@ -144,6 +144,12 @@ def listings_visible_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status__in": LISTING_VISIBLE_STATUSES, f"{prefix}operator_test": False})
 
 
+def listing_public(listing: Listing) -> bool:
+    """listings_visible_q() for a listing already read (tests/test_visibility_rows.py checks that
+    the two agree)."""
+    return listing.status in LISTING_VISIBLE_STATUSES and not listing.operator_test
+
+
 def listings_visible(*, user: Any) -> QuerySet[Listing]:
     """The listings this visitor may read: published or sold ones; their own in any status; all for moderators."""
     qs = listings_with_photos()

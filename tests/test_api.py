@@ -10,6 +10,7 @@ from django.urls import URLPattern, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from auctions.models import Auction, AuctionStatus, Bid
 from fees.models import AuctionPayment, PaymentStatus
 from listings.models import Favorite, ListingStatus
@@ -97,7 +98,24 @@ def test_session_authentication_and_its_csrf_check(buyer, paid_auction):
 def test_bad_token_and_no_credentials(api):
     assert_error(api.get("/api/v1/me/"), 401, "not_authenticated")
     api.credentials(HTTP_AUTHORIZATION="Token 0000000000000000000000000000000000000000")
-    assert_error(api.get("/api/v1/me/"), 401, "authentication_failed")
+    error = assert_error(api.get("/api/v1/me/"), 401, "authentication_failed")
+    assert error["message"] == "Недействительный токен."
+
+
+def test_a_token_is_one_query_and_dies_with_its_user(api, buyer):
+    """api.authentication reads the token with its user in one statement (written out), and answers
+    as DRF's TokenAuthentication does: request.auth is the token, an inactive user's token fails."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    token = Token.objects.create(user=buyer)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get("/api/v1/me/").json()["phone"] == buyer.phone
+    assert len(queries) == 1 and "authtoken_token" in queries[0]["sql"]
+    User.objects.filter(pk=buyer.pk).update(is_active=False)
+    error = assert_error(api.get("/api/v1/me/"), 401, "authentication_failed")
+    assert error["message"] == "Пользователь неактивен или удален."
 
 
 # --- Listings ------------------------------------------------------------------------
