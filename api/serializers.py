@@ -1,5 +1,6 @@
 """What the API sends and accepts. Money is a decimal string in soums; times are ISO 8601."""
 
+import copy
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -43,6 +44,22 @@ class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
+class FieldsBuiltOnce(serializers.ModelSerializer):
+    """A read-only ModelSerializer whose fields are built from the model once per class, then
+    copied for each instance as DRF copies declared fields: building them from the model took
+    ~0.5 ms on every auction answered (reads and bids), copying them ~0.15 ms. For serializers
+    whose fields depend on Meta alone (not on the instance, the context or the request)."""
+
+    _built_fields: dict[type, dict[str, serializers.Field]] = {}
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        cls = type(self)
+        built = FieldsBuiltOnce._built_fields.get(cls)
+        if built is None:
+            built = FieldsBuiltOnce._built_fields[cls] = super().get_fields()
+        return copy.deepcopy(built)
+
+
 class MeSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
@@ -82,7 +99,7 @@ class PhotoSerializer(serializers.ModelSerializer):
         return self._absolute(photo.thumb_url)
 
 
-class ListingSerializer(serializers.ModelSerializer):
+class ListingSerializer(FieldsBuiltOnce):
     region = serializers.SerializerMethodField()
     district = serializers.SerializerMethodField()
     photos = PhotoSerializer(many=True, read_only=True)
@@ -177,7 +194,7 @@ def public_bid(bid: PublicBid, *, user_id: int | None) -> dict[str, Any]:
     }
 
 
-class AuctionSerializer(serializers.ModelSerializer):
+class AuctionSerializer(FieldsBuiltOnce):
     """An auction with the status the clock has decided and the minimum next bid."""
 
     listing = serializers.SerializerMethodField()

@@ -630,3 +630,18 @@ def test_the_bid_history_costs_the_same_queries_for_one_bid_or_many(api, make_us
             assert len(auction_live_state(Auction.objects.get(pk=paid_auction.pk))["bids"]) == bids
         counts.append((len(api_queries), len(page_queries), len(live_queries)))
     assert counts[0] == counts[1]
+
+
+def test_serializers_built_once_still_give_each_instance_its_own_fields(paid_auction):
+    """api.serializers.FieldsBuiltOnce: the fields are built from the model once per class, and every
+    serializer instance binds copies of its own (a shared field would carry another's parent)."""
+    from api import serializers as s
+
+    first, second = s.AuctionSerializer(paid_auction), s.AuctionDetailSerializer(paid_auction)
+    assert list(first.fields) == s.AuctionSerializer.Meta.fields
+    assert list(second.fields) == s.AuctionDetailSerializer.Meta.fields
+    again = s.AuctionSerializer(paid_auction)
+    for name in first.fields:
+        assert first.fields[name] is not again.fields[name]
+        assert first.fields[name].parent is first and again.fields[name].parent is again
+    assert first.data == again.data and first.data["current_price"] == again.data["current_price"]
