@@ -1,8 +1,11 @@
 """What the API sends and accepts. Money is a decimal string in soums; times are ISO 8601."""
 
 import copy
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -184,14 +187,29 @@ class PublicBidSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-def public_bid(bid: PublicBid, *, user_id: int | None) -> dict[str, Any]:
-    return {
-        "bidder": bid.bidder_masked_phone,
-        "amount": bid.amount,
-        "auto": bid.auto,
-        "is_mine": user_id is not None and bid.bidder_id == user_id,
-        "created_at": bid.created_at,
-    }
+CENTS = Decimal("0.01")
+
+
+def public_bids_data(bids: list[PublicBid], *, user_id: int | None) -> list[dict[str, Any]]:
+    """What PublicBidSerializer(many=True) gives for the history, formatted directly: through DRF's
+    fields each bid cost ~25 µs, over a millisecond for a read's 50 bids. The same text as DRF's
+    (its DecimalField and ISO 8601 DateTimeField in the current time zone); a test compares them."""
+    zone = timezone.get_current_timezone()
+    return [
+        {
+            "bidder": bid.bidder_masked_phone,
+            "amount": f"{bid.amount.quantize(CENTS):f}",
+            "auto": bid.auto,
+            "is_mine": user_id is not None and bid.bidder_id == user_id,
+            "created_at": _iso_8601(bid.created_at.astimezone(zone)),
+        }
+        for bid in bids
+    ]
+
+
+def _iso_8601(value: datetime) -> str:
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class AuctionSerializer(FieldsBuiltOnce):
@@ -296,8 +314,7 @@ class AuctionDetailSerializer(AuctionSerializer):
 
     @extend_schema_field(PublicBidSerializer(many=True))
     def get_bids(self, auction: Auction) -> list[dict[str, Any]]:
-        bids = self.context.get("bids", [])
-        return PublicBidSerializer([public_bid(b, user_id=self._user_id()) for b in bids], many=True).data
+        return public_bids_data(self.context.get("bids", []), user_id=self._user_id())
 
 
 class BidRequestSerializer(serializers.Serializer):

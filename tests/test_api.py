@@ -645,3 +645,44 @@ def test_serializers_built_once_still_give_each_instance_its_own_fields(paid_auc
         assert first.fields[name] is not again.fields[name]
         assert first.fields[name].parent is first and again.fields[name].parent is again
     assert first.data == again.data and first.data["current_price"] == again.data["current_price"]
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tashkent", "UTC"])
+def test_the_bid_history_is_formatted_as_drf_would(zone):
+    """api.serializers.public_bids_data writes what PublicBidSerializer(many=True) gives, text for
+    text: amounts with two decimals, times in ISO 8601 in the current time zone ("Z" for UTC)."""
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from api.serializers import PublicBidSerializer, public_bids_data
+    from auctions.selectors import PublicBid
+
+    bids = [
+        PublicBid(7, "+998 90 *** ** 67", Decimal("800000000.00"), "manual", datetime(2026, 12, 5, 9, 0, tzinfo=UTC)),
+        PublicBid(
+            8,
+            "+998 91 *** ** 01",
+            Decimal("801000000.5"),
+            "auto",
+            datetime(2026, 12, 5, 23, 59, 59, 123456, tzinfo=UTC),
+        ),
+        PublicBid(7, "+998 90 *** ** 67", Decimal("5"), "manual", timezone.now()),
+    ]
+    with timezone.override(zone):
+        expected = PublicBidSerializer(
+            [
+                {
+                    "bidder": b.bidder_masked_phone,
+                    "amount": b.amount,
+                    "auto": b.auto,
+                    "is_mine": b.bidder_id == 7,
+                    "created_at": b.created_at,
+                }
+                for b in bids
+            ],
+            many=True,
+        ).data
+        assert public_bids_data(bids, user_id=7) == [dict(row) for row in expected]
+        assert [row["is_mine"] for row in public_bids_data(bids, user_id=None)] == [False, False, False]
+    assert public_bids_data(bids, user_id=7)[1]["amount"] == "801000000.50"
