@@ -38,6 +38,21 @@ def limit_parse(value: str) -> Limit:
     return limit
 
 
+def rate_limit_count(key: str, limit: Limit) -> tuple[int, int]:
+    """Count one event in the fixed window `key`; returns (the window's count, seconds left in it).
+    On Redis (core.cache) one atomic round trip; on other caches add() and incr()."""
+    count_in_window = getattr(cache, "count_in_window", None)
+    if count_in_window is not None:
+        return count_in_window(key, limit.seconds)
+    if cache.add(key, 1, timeout=limit.seconds):
+        return 1, limit.seconds
+    try:
+        return cache.incr(key), limit.seconds
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=limit.seconds)
+        return 1, limit.seconds
+
+
 def rate_limit_hit(key: str, limit: Limit) -> bool:
     """Count one event in a fixed window (the cache: Redis in production); True when it is within the limit.
 
@@ -45,14 +60,8 @@ def rate_limit_hit(key: str, limit: Limit) -> bool:
     """
     if limit.count <= 0:
         return True
-    if cache.add(key, 1, timeout=limit.seconds):
-        return True
-    try:
-        value = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=limit.seconds)
-        return True
-    return value <= limit.count
+    count, _left = rate_limit_count(key, limit)
+    return count <= limit.count
 
 
 def rate_limit_allows(*, scope: str, request: HttpRequest) -> bool:

@@ -480,6 +480,37 @@ def test_bid_throttle_is_stricter_and_nothing_is_placed_when_throttled(settings,
     assert client.get(f"/api/v1/auctions/{paid_auction.pk}/").status_code == 200
 
 
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_are_all_counted(settings, buyer):
+    """api.throttling counts with atomic increments (core.ratelimit): of 12 requests sent at once by
+    one user with a limit of 4, exactly 4 pass. (DRF's own throttle reads the list of request times,
+    appends and writes it back, so concurrent requests overwrite each other's and a burst passes.)"""
+    import threading
+
+    _rates(settings, user="4/min")
+    token = Token.objects.create(user=buyer)
+    barrier = threading.Barrier(12)
+    statuses: list[int] = []
+
+    def send() -> None:
+        from django.db import connection
+
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        barrier.wait()
+        statuses.append(client.get("/api/v1/me/").status_code)
+        connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] * 4 + [429] * 8
+    error = assert_error(token_client(buyer).get("/api/v1/me/"), 429, "throttled")
+    assert 0 < error["retry_after"] <= 60
+
+
 def test_payment_initiation_throttle(settings, auction):
     _rates(settings, payments="1/min")
     client = token_client(auction.seller)

@@ -62,3 +62,43 @@ def test_threads_share_it_safely(cache):
         thread.join()
     assert errors == []
     assert cache.get_many([f"k{n}-199" for n in range(8)]) == {f"k{n}-199": 199 for n in range(8)}
+
+
+def test_counting_in_a_window_is_atomic_and_one_round_trip(cache):
+    """count_in_window (core.ratelimit's counter on Redis): 8 threads × 25 counts give 200 distinct
+    counts, the window starts at the first count, and the counter is readable through the cache."""
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def hit() -> None:
+        for _ in range(25):
+            count, left = cache.count_in_window("w", 60)
+            assert 0 < left <= 60
+            with lock:
+                seen.append(count)
+
+    threads = [threading.Thread(target=hit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(seen) == list(range(1, 201))
+    assert cache.get("w") == 200
+    assert cache.count_in_window("w", 60, amount=5)[0] == 205
+
+    calls: list[object] = []
+    client = cache._cache.get_client("x", write=True)
+    original = client.pipeline
+
+    def counting_pipeline(*args, **kwargs):  # type: ignore[no-untyped-def]
+        pipe = original(*args, **kwargs)
+        execute = pipe.execute
+        pipe.execute = lambda *a, **k: calls.append("execute") or execute(*a, **k)
+        return pipe
+
+    client.pipeline = counting_pipeline
+    try:
+        assert cache.count_in_window("fresh", 2) == (1, 2)
+    finally:
+        del client.pipeline
+    assert calls == ["execute"]
