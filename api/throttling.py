@@ -18,6 +18,9 @@ class _RuntimeRate:
     reads, appends to and writes back: two round trips, a value as long as the rate, and
     concurrent requests overwrite each other's appends, so a burst of them all passes."""
 
+    # Not DRF's "throttle_%(scope)s_%(ident)s": its keys hold lists of times, and an old process
+    # (a rolling deploy, a rollback) reading a counter, or this one incrementing a list, would fail.
+    cache_format = "api-rate:%(scope)s:%(ident)s"
     scope: str
     rate: str | None
     num_requests: int

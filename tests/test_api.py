@@ -717,3 +717,16 @@ def test_the_bid_history_is_formatted_as_drf_would(zone):
         assert public_bids_data(bids, user_id=7) == [dict(row) for row in expected]
         assert [row["is_mine"] for row in public_bids_data(bids, user_id=None)] == [False, False, False]
     assert public_bids_data(bids, user_id=7)[1]["amount"] == "801000000.50"
+
+
+def test_throttle_counters_do_not_meet_drf_s_own_keys(settings, buyer):
+    """The counters live under their own keys: a list of request times that DRF's throttle left
+    under its key (a process of the previous release) breaks neither side."""
+    from rest_framework.throttling import UserRateThrottle
+
+    _rates(settings, user="2/min")
+    drf_key = UserRateThrottle.cache_format % {"scope": "user", "ident": buyer.pk}
+    cache.set(drf_key, [1.0, 2.0], 60)
+    client = token_client(buyer)
+    assert [client.get("/api/v1/me/").status_code for _ in range(3)] == [200, 200, 429]
+    assert cache.get(drf_key) == [1.0, 2.0]
