@@ -198,10 +198,10 @@ def public_bids_data(bids: list[PublicBid], *, user_id: int | None) -> list[dict
     return [
         {
             "bidder": bid.bidder_masked_phone,
-            "amount": f"{bid.amount.quantize(CENTS):f}",
+            "amount": _soums_text(bid.amount),
             "auto": bid.auto,
             "is_mine": user_id is not None and bid.bidder_id == user_id,
-            "created_at": _iso_8601(bid.created_at.astimezone(zone)),
+            "created_at": _datetime_text(bid.created_at, zone),
         }
         for bid in bids
     ]
@@ -212,7 +212,17 @@ def _iso_8601(value: datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-class AuctionSerializer(FieldsBuiltOnce):
+def _datetime_text(value: datetime | None, zone: Any) -> str | None:
+    """DRF's DateTimeField: ISO 8601 in the current time zone ("Z" for UTC)."""
+    return None if value is None else _iso_8601(value.astimezone(zone))
+
+
+def _soums_text(value: Decimal | None) -> str | None:
+    """DRF's DecimalField(decimal_places=2) as a string."""
+    return None if value is None else f"{value.quantize(CENTS):f}"
+
+
+class AuctionSerializer(serializers.ModelSerializer):
     """An auction with the status the clock has decided and the minimum next bid."""
 
     listing = serializers.SerializerMethodField()
@@ -252,6 +262,36 @@ class AuctionSerializer(FieldsBuiltOnce):
             "my_max",
         ]
         read_only_fields = fields
+
+    def to_representation(self, auction: Auction) -> dict[str, Any]:
+        """What DRF's field-by-field to_representation() gives for Meta.fields, written out (a test
+        compares the two): copying and running the fields one by one cost ~0.8 ms of CPU on every
+        auction read and every bid's answer, this ~0.1 ms."""
+        zone = timezone.get_current_timezone()
+        status = auction_effective_status(auction, now=self.context.get("now"))
+        return {
+            "id": auction.pk,
+            "url": self.get_url(auction),
+            "listing": self.get_listing(auction),
+            "status": status,
+            "status_label": str(AuctionStatus(status).label),
+            "is_paid": auction.is_paid,
+            "starts_at": _datetime_text(auction.starts_at, zone),
+            "ends_at": _datetime_text(auction.ends_at, zone),
+            "hard_ends_at": _datetime_text(auction.hard_ends_at, zone),
+            "starting_price": _soums_text(auction.starting_price),
+            "bid_step": _soums_text(auction.bid_step),
+            "current_price": _soums_text(auction.current_price),
+            "min_next_bid": self.get_min_next_bid(auction),
+            "bid_count": auction.bid_count,
+            "extension_count": auction.extension_count,
+            "reserve_met": self.get_reserve_met(auction),
+            "buy_now_price": _soums_text(auction.buy_now_price),
+            "buy_now_available": self.get_buy_now_available(auction),
+            "leader": self.get_leader(auction),
+            "is_leader": self.get_is_leader(auction),
+            "my_max": self.get_my_max(auction),
+        }
 
     def _user_id(self) -> int | None:
         request = self.context.get("request")
@@ -311,6 +351,9 @@ class AuctionDetailSerializer(AuctionSerializer):
     class Meta(AuctionSerializer.Meta):
         fields = [*AuctionSerializer.Meta.fields, "bids"]
         read_only_fields = fields
+
+    def to_representation(self, auction: Auction) -> dict[str, Any]:
+        return {**super().to_representation(auction), "bids": self.get_bids(auction)}
 
     @extend_schema_field(PublicBidSerializer(many=True))
     def get_bids(self, auction: Auction) -> list[dict[str, Any]]:

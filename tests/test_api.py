@@ -663,19 +663,59 @@ def test_the_bid_history_costs_the_same_queries_for_one_bid_or_many(api, make_us
     assert counts[0] == counts[1]
 
 
-def test_serializers_built_once_still_give_each_instance_its_own_fields(paid_auction):
+def test_serializers_built_once_still_give_each_instance_its_own_fields(listing):
     """api.serializers.FieldsBuiltOnce: the fields are built from the model once per class, and every
     serializer instance binds copies of its own (a shared field would carry another's parent)."""
     from api import serializers as s
 
-    first, second = s.AuctionSerializer(paid_auction), s.AuctionDetailSerializer(paid_auction)
-    assert list(first.fields) == s.AuctionSerializer.Meta.fields
-    assert list(second.fields) == s.AuctionDetailSerializer.Meta.fields
-    again = s.AuctionSerializer(paid_auction)
+    first, again = s.ListingSerializer(listing), s.ListingSerializer(listing)
+    assert list(first.fields) == s.ListingSerializer.Meta.fields
     for name in first.fields:
         assert first.fields[name] is not again.fields[name]
         assert first.fields[name].parent is first and again.fields[name].parent is again
-    assert first.data == again.data and first.data["current_price"] == again.data["current_price"]
+    assert first.data == again.data and first.data["title"] == listing.title
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tashkent", "UTC"])
+def test_the_auction_is_written_as_drf_s_fields_would_write_it(
+    zone, paid_auction, make_auction, make_listing, listing, buyer, make_user
+):
+    """AuctionSerializer.to_representation is written out; DRF's generic one, field by field, must
+    give the same for auctions in every state, with and without a request, for the leader and not."""
+    from django.db.models import F
+    from django.test import RequestFactory
+    from django.utils import timezone
+    from rest_framework import serializers as drf
+    from rest_framework.request import Request
+
+    from api import serializers as s
+    from auctions.bidding import bid_place
+    from auctions.selectors import auction_public_bids
+
+    bid_place(auction_id=paid_auction.pk, bidder=make_user(), amount="800000000")
+    bid_place(auction_id=paid_auction.pk, bidder=buyer, amount="801000000", max_amount="900000000")
+    Auction.objects.filter(pk=paid_auction.pk).update(
+        buy_now_price=Decimal("2000000000.5"),
+        reserve_price=Decimal("850000000"),
+        hard_ends_at=F("ends_at") + timedelta(days=1),
+    )
+    unpaid = make_auction(make_listing(listing.seller))
+    ended = Auction.objects.get(pk=paid_auction.pk)  # by the clock, in the "now" context below
+    request = Request(RequestFactory().get("/"))
+    request.user = buyer
+    cases = 0
+    with timezone.override(zone):
+        for auction in (ended, unpaid):
+            for context in ({"request": request}, {}, {"now": ended.ends_at + timedelta(seconds=1)}):
+                for cls in (s.AuctionSerializer, s.AuctionDetailSerializer):
+                    context = {**context, "bids": auction_public_bids(auction)}
+                    serializer = cls(auction, context=context)
+                    assert serializer.data == drf.ModelSerializer.to_representation(serializer, auction)
+                    cases += 1
+    mine = s.AuctionSerializer(Auction.objects.get(pk=paid_auction.pk), context={"request": request}).data
+    assert mine["is_leader"] is True and mine["my_max"] == "900000000.00"
+    assert mine["buy_now_price"] == "2000000000.50" and mine["url"].startswith("http://testserver/auctions/")
+    assert cases == 12
 
 
 @pytest.mark.parametrize("zone", ["Asia/Tashkent", "UTC"])
