@@ -41,4 +41,7 @@ class ClientKeepingRedisCache(RedisCache):
         pipe.incrby(key, amount)
         pipe.ttl(key)
         _created, count, left = pipe.execute()
+        if left < 0:  # the window expired between SET and INCRBY: INCRBY made a counter with no end
+            client.expire(key, seconds)
+            left = seconds
         return int(count), max(int(left), 1)

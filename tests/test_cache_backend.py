@@ -102,3 +102,14 @@ def test_counting_in_a_window_is_atomic_and_one_round_trip(cache):
     finally:
         del client.pipeline
     assert calls == ["execute"]
+
+
+def test_a_window_that_ends_between_its_two_commands_still_ends(cache):
+    """If the counter expires between SET NX and INCRBY, INCRBY makes one with no expiry; the
+    window is then given its length again, so a client is never limited for good."""
+    key = cache.make_and_validate_key("ended")
+    client = cache._cache.get_client(key, write=True)
+    client.set(key, 3)  # as INCRBY leaves it after such a race: no expiry
+    count, left = cache.count_in_window("ended", 30)
+    assert count == 4 and left == 30
+    assert 0 < client.ttl(key) <= 30
