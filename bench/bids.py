@@ -9,7 +9,8 @@ server in the same run. Checks the auction's invariants afterwards.
 Each client is a bidder with an API token: it reads the auction (GET /api/v1/auctions/<id>/) and
 bids its minimum (POST .../bids/), sometimes a step or two more, sometimes with a hidden maximum;
 answers are timed (p50/p95 of the bid answers) and counted (answers/s, accepted bids/s).
-Then the same race in-process straight into the service (no HTTP).
+Then the same race on the floor views of bench/urls.py (the least a correct read and bid do),
+and in-process straight into the service (no HTTP).
 Creates (and drops) its own database (default kb_bench_bids on 127.0.0.1:5432).
 Not a test: it prints figures; it exits 1 only if an invariant is broken.
 """
@@ -104,6 +105,7 @@ def main() -> int:
     from auctions.models import Auction, AuctionEvent, Bid, BidKind
 
     auction = hot_auction_create()
+    floor_auction = hot_auction_create(title="Бенчмарк: пол")
     buyers, _cookies = buyers_create(args.clients)
     tokens = [Token.objects.create(user=buyer).key for buyer in buyers]
     from django.db import connections
@@ -133,35 +135,49 @@ def main() -> int:
         bid_ms: list[float] = []
         read_ms: list[float] = []
         lock = threading.Lock()
+
+        def bidder(url: str, accepted: list[int], times: list[float], reads: list[float], seen: dict[int, int]):  # type: ignore[no-untyped-def]
+            def bid(c: httpx.Client, i: int) -> bool:
+                t0 = time.perf_counter()
+                read = c.get(url)
+                t1 = time.perf_counter()
+                minimum = int(float(read.json()["min_next_bid"]))
+                amount = minimum + STEP * rng.choice([0, 0, 0, 1, 2])
+                data = {"amount": str(amount)}
+                if rng.random() < 0.25:
+                    data["max_amount"] = str(amount + STEP * rng.randint(1, 5))
+                r = c.post(f"{url}bids/", json=data)
+                t2 = time.perf_counter()
+                body = r.json()
+                with lock:
+                    seen[r.status_code] = seen.get(r.status_code, 0) + 1
+                    reads.append((t1 - t0) * 1000)
+                    times.append((t2 - t1) * 1000)
+                    if r.status_code == 201:
+                        accepted.append(body["bid_id"])
+                return r.status_code == 201
+
+            return bid
+
         url = f"/api/v1/auctions/{auction.pk}/"
+        bid_ok, bid_refused, bid_wall = hammer(
+            clients, args.seconds, bidder(url, accepted_ids, bid_ms, read_ms, statuses)
+        )
 
-        def bid(c: httpx.Client, i: int) -> bool:
-            t0 = time.perf_counter()
-            read = c.get(url)
-            t1 = time.perf_counter()
-            minimum = int(float(read.json()["min_next_bid"]))
-            amount = minimum + STEP * rng.choice([0, 0, 0, 1, 2])
-            data = {"amount": str(amount)}
-            if rng.random() < 0.25:
-                data["max_amount"] = str(amount + STEP * rng.randint(1, 5))
-            r = c.post(f"{url}bids/", json=data)
-            t2 = time.perf_counter()
-            body = r.json()
-            with lock:
-                statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
-                read_ms.append((t1 - t0) * 1000)
-                bid_ms.append((t2 - t1) * 1000)
-                if r.status_code == 201:
-                    accepted_ids.append(body["bid_id"])
-            return r.status_code == 201
-
-        bid_ok, bid_refused, bid_wall = hammer(clients, args.seconds, bid)
+        # 3. The floor: the same race on bench/urls.py's floor views, the least a correct read and
+        #    bid do (token, row, lock, insert, update; nothing else), on an auction of its own.
+        floor_statuses: dict[int, int] = {}
+        floor_ms: list[float] = []
+        floor_url = f"/bench/floor/auctions/{floor_auction.pk}/"
+        floor_ok, floor_refused, floor_wall = hammer(
+            clients, args.seconds, bidder(floor_url, [], floor_ms, [], floor_statuses)
+        )
         for c in clients:
             c.close()
     finally:
         server.stop()
 
-    # 3. The same race in-process, straight into the service (no HTTP): the lock's own throughput.
+    # 4. The same race in-process, straight into the service (no HTTP): the lock's own throughput.
     from django.db import connection
 
     from auctions.bidding import bid_place
@@ -186,7 +202,7 @@ def main() -> int:
     svc_ok, svc_refused, svc_wall = (0, 0, 1.0) if args.no_service else hammer(buyers, args.seconds, service_bid)
     connection.close()
 
-    # 4. Invariants.
+    # 5. Invariants.
     checks = invariants(Auction, Bid, BidKind, AuctionEvent, auction.pk, accepted_ids, "HTTP")
     if not args.no_service:
         checks |= invariants(Auction, Bid, BidKind, AuctionEvent, auction2.pk, service_ids, "service")
@@ -209,6 +225,13 @@ def main() -> int:
     print(
         f"  bid answer time   : p50 {answers['p50']:.0f} ms, p95 {answers['p95']:.0f} ms, max {answers['max']:.0f} ms"
         f"  (the read before it: p50 {reads['p50']:.0f} ms, p95 {reads['p95']:.0f} ms)"
+    )
+    floor_rate, floor_times = (floor_ok + floor_refused) / floor_wall, percentiles(floor_ms)
+    print(
+        f"  floor (bench/urls): {floor_rate:8.1f} req/s   ({floor_ok + floor_refused} answers,"
+        f" statuses {floor_statuses});"
+        f" {floor_rate / ping_rate:.0%} of the trivial view; bid answer p50 {floor_times['p50']:.0f} ms,"
+        f" p95 {floor_times['p95']:.0f} ms"
     )
     print(f"  bids ACCEPTED     : {bid_ok / bid_wall:8.1f} bids/s  ({bid_ok} accepted, {bid_refused} refused)")
     if not args.no_service:
