@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
-from core.ratelimit import Limit, rate_limit_count
+from core.ratelimit import Limit, rate_limit_counts
 
 
 class _RuntimeRate:
@@ -34,13 +34,20 @@ class _RuntimeRate:
 
         def get_cache_key(self, request: Any, view: Any) -> str | None: ...
 
-    def allow_request(self, request: Any, view: Any) -> bool:
+    def window(self, request: Any, view: Any) -> tuple[str, Limit] | None:
+        """The counter this request counts in, or None when this throttle does not apply to it."""
         if self.rate is None:
-            return True
+            return None
         key = self.get_cache_key(request, view)
-        if key is None:
-            return True
-        count, self._left = rate_limit_count(key, Limit(self.num_requests, self.duration))
+        return None if key is None else (key, Limit(self.num_requests, self.duration))
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        window = self.window(request, view)
+        return window is None or self.counted(*rate_limit_counts([window])[0])
+
+    def counted(self, count: int, left: int) -> bool:
+        """Whether the request is allowed, given its window's count and the seconds left in it."""
+        self._left = left
         return count <= self.num_requests
 
     def wait(self) -> float:
@@ -72,3 +79,25 @@ class TokenThrottle(_RuntimeRate, AnonRateThrottle):
     """Token requests (phone + password): per client address."""
 
     scope = "token"
+
+
+class ThrottlesCountedTogether:
+    """For every API view: a request's throttles (a bid has two, its own and the user's) are counted
+    in one round trip to Redis (core.ratelimit.rate_limit_counts), not one each. Otherwise DRF's
+    check_throttles: every throttle counts, and the longest wait is the 429's Retry-After."""
+
+    def check_throttles(self, request: Any) -> None:
+        windows: list[tuple[_RuntimeRate, tuple[str, Limit]]] = []
+        durations: list[float] = []
+        for throttle in self.get_throttles():  # type: ignore[attr-defined]
+            if not isinstance(throttle, _RuntimeRate):
+                if not throttle.allow_request(request, self):
+                    durations.append(throttle.wait())
+            elif (window := throttle.window(request, self)) is not None:
+                windows.append((throttle, window))
+        counts = rate_limit_counts([window for _throttle, window in windows]) if windows else []
+        for (throttle, _window), (count, left) in zip(windows, counts, strict=True):
+            if not throttle.counted(count, left):
+                durations.append(throttle.wait())
+        if durations:
+            self.throttled(request, max(durations))  # type: ignore[attr-defined]

@@ -23,10 +23,18 @@ from api import serializers as s
 from api.exceptions import ApiError
 from api.language import ApiLanguageMixin
 from api.schema import errors, search_parameters
-from api.throttling import AnonThrottle, BidThrottle, PaymentThrottle, TokenThrottle, UserThrottle
+from api.throttling import (
+    AnonThrottle,
+    BidThrottle,
+    PaymentThrottle,
+    ThrottlesCountedTogether,
+    TokenThrottle,
+    UserThrottle,
+)
 from auctions import bidding
 from auctions.models import Auction, AuctionStatus, Bid
 from auctions.selectors import (
+    PUBLIC_BID_HISTORY_LIMIT,
     auction_bid_typo_suspected,
     auction_min_next_bid,
     auction_public_bids,
@@ -54,7 +62,11 @@ from listings.selectors import (
     regions_with_districts,
 )
 
-BID_HISTORY_LIMIT = 50
+BID_HISTORY_LIMIT = PUBLIC_BID_HISTORY_LIMIT
+
+
+class ApiViewMixin(ThrottlesCountedTogether, ApiLanguageMixin):
+    """What every API view is: messages in the client's language, throttles counted together."""
 
 
 def _user(request: Request) -> User:
@@ -72,7 +84,7 @@ def _user_id(request: Request) -> int | None:
 # --- Tokens --------------------------------------------------------------------
 
 
-class TokenView(ApiLanguageMixin, APIView):
+class TokenView(ApiViewMixin, APIView):
     """Obtain (POST) or revoke (DELETE) an API token."""
 
     throttle_classes = [TokenThrottle, AnonThrottle]
@@ -109,7 +121,7 @@ class TokenView(ApiLanguageMixin, APIView):
 # --- Listings --------------------------------------------------------------------
 
 
-class ListingListView(ApiLanguageMixin, generics.ListAPIView):
+class ListingListView(ApiViewMixin, generics.ListAPIView):
     """Search published listings: the same filters and sorting as the site's /listings/ page."""
 
     permission_classes = [AllowAny]
@@ -129,7 +141,7 @@ class ListingListView(ApiLanguageMixin, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class ListingDetailView(ApiLanguageMixin, APIView):
+class ListingDetailView(ApiViewMixin, APIView):
     """A listing: published ones for everybody; the seller also sees their others, moderators all."""
 
     permission_classes = [AllowAny]
@@ -160,7 +172,7 @@ def _auction_visible(*, pk: int, user: User | AnonymousUser) -> Auction:
     return auction
 
 
-class AuctionListView(ApiLanguageMixin, generics.ListAPIView):
+class AuctionListView(ApiViewMixin, generics.ListAPIView):
     """Paid auctions, newest first; `status` picks running, upcoming or finished ones by the clock."""
 
     permission_classes = [AllowAny]
@@ -194,7 +206,7 @@ class AuctionListView(ApiLanguageMixin, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class AuctionDetailView(ApiLanguageMixin, APIView):
+class AuctionDetailView(ApiViewMixin, APIView):
     """An auction with its status by the clock, the minimum next bid and the bid history (bidders masked)."""
 
     permission_classes = [AllowAny]
@@ -225,7 +237,7 @@ def _bid_result(
     return Response(data, status=status.HTTP_201_CREATED)
 
 
-class BidCreateView(ApiLanguageMixin, APIView):
+class BidCreateView(ApiViewMixin, APIView):
     """Place a bid through the auction engine: proxy maximum, soft close and all rules apply."""
 
     permission_classes = [IsAuthenticated]
@@ -265,7 +277,7 @@ def _bid_confirm_message(auction: Auction, amount: Decimal | None, max_amount: D
     ) % {"minimum": format_amount(auction_min_next_bid(auction)), "said": "; ".join(said)}
 
 
-class BuyNowView(ApiLanguageMixin, APIView):
+class BuyNowView(ApiViewMixin, APIView):
     """Buy at the buy-now price (only before the first bid); the auction ends at once."""
 
     permission_classes = [IsAuthenticated]
@@ -309,7 +321,7 @@ def _payments_response(request: Request, payments: list[AuctionPayment], *, many
     return s.PaymentSerializer(payments if many else payments[0], many=many, context=context).data
 
 
-class AuctionPaymentView(ApiLanguageMixin, APIView):
+class AuctionPaymentView(ApiViewMixin, APIView):
     """The auction fee (seller only): POST opens the payment (or returns the open one) with Click's pay URL;
     GET shows the latest payment's status."""
 
@@ -347,7 +359,7 @@ class AuctionPaymentView(ApiLanguageMixin, APIView):
 # --- The user's own data ----------------------------------------------------------
 
 
-class MeView(ApiLanguageMixin, APIView):
+class MeView(ApiViewMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: s.MeSerializer, **errors(401, 429)})
@@ -355,7 +367,7 @@ class MeView(ApiLanguageMixin, APIView):
         return Response(s.MeSerializer(request.user).data)
 
 
-class MyListingsView(ApiLanguageMixin, generics.ListAPIView):
+class MyListingsView(ApiViewMixin, generics.ListAPIView):
     """Your listings in every status (draft, on review, published, rejected)."""
 
     permission_classes = [IsAuthenticated]
@@ -369,7 +381,7 @@ class MyListingsView(ApiLanguageMixin, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class MyAuctionsView(ApiLanguageMixin, generics.ListAPIView):
+class MyAuctionsView(ApiViewMixin, generics.ListAPIView):
     """Your auctions as a seller, paid or not."""
 
     permission_classes = [IsAuthenticated]
@@ -388,7 +400,7 @@ class MyAuctionsView(ApiLanguageMixin, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class MyPaymentsView(ApiLanguageMixin, generics.ListAPIView):
+class MyPaymentsView(ApiViewMixin, generics.ListAPIView):
     """The fee payments of your auctions, newest first."""
 
     permission_classes = [IsAuthenticated]
@@ -412,7 +424,7 @@ class MyPaymentsView(ApiLanguageMixin, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class MyBidsView(ApiLanguageMixin, generics.ListAPIView):
+class MyBidsView(ApiViewMixin, generics.ListAPIView):
     """Your bids, newest first (the proxy's automatic raises included)."""
 
     permission_classes = [IsAuthenticated]
@@ -426,7 +438,7 @@ class MyBidsView(ApiLanguageMixin, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class RegionListView(ApiLanguageMixin, APIView):
+class RegionListView(ApiViewMixin, APIView):
     """Regions and their districts, for the search's `region` and `district` parameters."""
 
     permission_classes = [AllowAny]
@@ -444,7 +456,7 @@ class RegionListView(ApiLanguageMixin, APIView):
         return Response(s.RegionSerializer(data, many=True).data)
 
 
-class FavoriteListView(ApiLanguageMixin, generics.ListAPIView):
+class FavoriteListView(ApiViewMixin, generics.ListAPIView):
     """Your favourite listings (GET); add one (POST)."""
 
     permission_classes = [IsAuthenticated]
@@ -471,7 +483,7 @@ class FavoriteListView(ApiLanguageMixin, generics.ListAPIView):
         return Response(s.ListingSerializer(listing, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
-class FavoriteDetailView(ApiLanguageMixin, APIView):
+class FavoriteDetailView(ApiViewMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None, **errors(401, 404, 429)}, summary="Remove a favourite")
@@ -483,7 +495,7 @@ class FavoriteDetailView(ApiLanguageMixin, APIView):
 
 
 @extend_schema(exclude=True)
-class NotFoundView(ApiLanguageMixin, APIView):
+class NotFoundView(ApiViewMixin, APIView):
     """Unknown paths under /api/v1/ (and ids that cannot exist): a 404 in the API's format."""
 
     permission_classes = [AllowAny]

@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache as django_cache
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -378,10 +379,36 @@ def _public_bids_sql() -> str:
     )
 
 
+# The longest history any reader shows (the API's); shorter ones are its first bids.
+PUBLIC_BID_HISTORY_LIMIT = 50
+PUBLIC_BID_HISTORY_CACHE_SECONDS = 60
+
+
 def auction_public_bids(auction: Auction, *, limit: int = 20) -> list[PublicBid]:
-    """The public bid history: live bids, highest first (ties: the later bid first)."""
+    """The public bid history: live bids, highest first (ties: the later bid first).
+
+    Kept in the cache under the auction's version: every write of its bids (auctions.bidding,
+    under the row lock) raises `bid_count` or stamps `updated_at`, so a hot auction's history is
+    read from PostgreSQL once per change, by the first reader (usually the bid's own broadcast),
+    instead of once per read. The key is exact; the timeout only bounds memory and how long a
+    bidder's changed phone number can still show masked the old way.
+    """
+    if limit > PUBLIC_BID_HISTORY_LIMIT:
+        return _public_bids_read(auction.pk, limit)
+    key = f"auction-bids:{auction.pk}:{auction.bid_count}:{auction.updated_at.timestamp():.6f}"
+    rows = django_cache.get(key)
+    if rows is None:
+        rows = [
+            (bid.bidder_id, bid.bidder_masked_phone, bid.amount, bid.kind, bid.created_at)
+            for bid in _public_bids_read(auction.pk, PUBLIC_BID_HISTORY_LIMIT)
+        ]
+        django_cache.set(key, rows, PUBLIC_BID_HISTORY_CACHE_SECONDS)
+    return [PublicBid(*row) for row in rows[:limit]]
+
+
+def _public_bids_read(auction_id: int, limit: int) -> list[PublicBid]:
     with connection.cursor() as cursor:
-        cursor.execute(_public_bids_sql(), [auction.pk, limit])
+        cursor.execute(_public_bids_sql(), [auction_id, limit])
         rows = cursor.fetchall()
     width = len(_PUBLIC_BID)
     history = []

@@ -480,6 +480,32 @@ def test_bid_throttle_is_stricter_and_nothing_is_placed_when_throttled(settings,
     assert client.get(f"/api/v1/auctions/{paid_auction.pk}/").status_code == 200
 
 
+def test_a_bid_s_throttles_are_counted_together_and_the_longest_wait_is_told(
+    settings, buyer, paid_auction, monkeypatch
+):
+    """A bid has two throttles (bids and user): both count, in one call to the counter (one round
+    trip on Redis), and once both refuse, Retry-After is the longer of their waits."""
+    import api.throttling
+
+    _rates(settings, bids="1/min", user="1/hour")
+    counted: list[list[str]] = []
+    original = api.throttling.rate_limit_counts
+
+    def recording(windows):  # type: ignore[no-untyped-def]
+        counted.append([key for key, _limit in windows])
+        return original(windows)
+
+    monkeypatch.setattr(api.throttling, "rate_limit_counts", recording)
+    client = token_client(buyer)
+    url = f"/api/v1/auctions/{paid_auction.pk}/bids/"
+    assert client.post(url, {"amount": "800000000"}, format="json").status_code == 201
+    assert counted == [[f"api-rate:bids:{buyer.pk}", f"api-rate:user:{buyer.pk}"]]
+    error = assert_error(client.post(url, {"amount": "900000000"}, format="json"), 429, "throttled")
+    assert 60 < error["retry_after"] <= 3600
+    assert len(counted) == 2
+    assert Bid.objects.filter(auction=paid_auction).count() == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_are_all_counted(settings, buyer):
     """api.throttling counts with atomic increments (core.ratelimit): of 12 requests sent at once by
@@ -661,6 +687,47 @@ def test_the_bid_history_costs_the_same_queries_for_one_bid_or_many(api, make_us
             assert len(auction_live_state(Auction.objects.get(pk=paid_auction.pk))["bids"]) == bids
         counts.append((len(api_queries), len(page_queries), len(live_queries)))
     assert counts[0] == counts[1]
+
+
+def test_the_history_is_read_from_the_database_once_per_change(
+    api, buyer, seller, make_user, make_operator, paid_auction, make_listing, make_paid_auction
+):
+    """auctions.selectors.auction_public_bids keeps the history under the auction's version: reads of
+    an unchanged auction do not read the bids again, and every kind of change (a bid, a proxy raise,
+    an operator's removal, a buy-now) shows at the next read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from auctions.bidding import auction_buy_now, bid_place, bid_remove
+    from tests.test_sold_listings import make_auction_with_buy_now
+
+    def history(auction) -> list[tuple[str, bool]]:  # type: ignore[no-untyped-def]
+        return [(b["amount"], b["auto"]) for b in api.get(f"/api/v1/auctions/{auction.pk}/").json()["bids"]]
+
+    def bids_read() -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            history(paid_auction)
+        return any('"auctions_bid"' in query["sql"] for query in queries.captured_queries)
+
+    first = bid_place(auction_id=paid_auction.pk, bidder=make_user(), amount=Decimal("800000000"))
+    assert history(paid_auction) == [("800000000.00", False)]
+    assert not bids_read()
+    bid_place(auction_id=paid_auction.pk, bidder=buyer, amount=Decimal("801000000"))
+    assert history(paid_auction) == [("801000000.00", False), ("800000000.00", False)]
+    bid_place(auction_id=paid_auction.pk, bidder=make_user(), amount=Decimal("802000000"))
+    assert bids_read() and not bids_read()
+    # The removal brings bid_count back to 2, as it was two bids ago: the key still differs.
+    bid_remove(bid_id=first.pk, admin=make_operator(), reason="Ошибка")
+    assert history(paid_auction) == [("802000000.00", False), ("801000000.00", False)]
+    bid_place(auction_id=paid_auction.pk, bidder=buyer, amount=Decimal("803000000"), max_amount=Decimal("810000000"))
+    bid_place(auction_id=paid_auction.pk, bidder=make_user(), amount=Decimal("804000000"))
+    assert history(paid_auction)[:2] == [("805000000.00", True), ("804000000.00", False)]
+    assert not bids_read()
+
+    selling = make_auction_with_buy_now(make_listing(seller), make_paid_auction)
+    assert history(selling) == []
+    auction_buy_now(auction_id=selling.pk, buyer=buyer)
+    assert history(selling) == [("1200000000.00", False)]
 
 
 def test_serializers_built_once_still_give_each_instance_its_own_fields(listing):

@@ -86,22 +86,19 @@ def test_counting_in_a_window_is_atomic_and_one_round_trip(cache):
     assert cache.get("w") == 200
     assert cache.count_in_window("w", 60, amount=5)[0] == 205
 
-    calls: list[object] = []
-    client = cache._cache.get_client("x", write=True)
-    original = client.pipeline
-
-    def counting_pipeline(*args, **kwargs):  # type: ignore[no-untyped-def]
-        pipe = original(*args, **kwargs)
-        execute = pipe.execute
-        pipe.execute = lambda *a, **k: calls.append("execute") or execute(*a, **k)
-        return pipe
-
-    client.pipeline = counting_pipeline
+    # Several windows (a request's throttles) in one round trip: one connection taken from the pool.
+    pool = cache._cache.get_client("x", write=True).connection_pool
+    taken: list[object] = []
+    original = pool.get_connection
+    pool.get_connection = lambda *a, **k: taken.append(a) or original(*a, **k)
     try:
-        assert cache.count_in_window("fresh", 2) == (1, 2)
+        fresh, fresh_too, (count, left) = cache.count_in_windows([("fresh", 2), ("fresh-too", 5), ("w", 60)])
     finally:
-        del client.pipeline
-    assert calls == ["execute"]
+        del pool.get_connection
+    assert len(taken) == 1
+    assert (fresh, fresh_too) == ((1, 2), (1, 5)) and count == 206 and 0 < left <= 60
+    client = cache._cache.get_client("x", write=True)
+    assert cache.get("fresh") == 1 and 0 < client.ttl(cache.make_and_validate_key("fresh-too")) <= 5
 
 
 def test_a_window_that_ends_between_its_two_commands_still_ends(cache):
