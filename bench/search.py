@@ -303,7 +303,13 @@ def explain(district: int) -> None:
     from listings.forms import SearchForm
     from listings.selectors import SEARCH_COUNT_CAP, listings_search, listings_search_matches
 
-    for name in ("newest (no filter)", "district + price range", "text: 'евроремонт метро'", "newest, page 40 (deep)"):
+    for name in (
+        "newest (no filter)",
+        "district + price range",
+        "text: 'евроремонт метро'",
+        "newest, page 40 (deep)",
+        "ending within 24 h",
+    ):
         query = QueryDict(SEARCHES[name].format(district=district))
         form = SearchForm(query)
         form.is_valid()
