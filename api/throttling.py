@@ -95,7 +95,7 @@ class ThrottlesCountedTogether:
                     durations.append(throttle.wait())
             elif (window := throttle.window(request, self)) is not None:
                 windows.append((throttle, window))
-        counts = rate_limit_counts([window for _throttle, window in windows]) if windows else []
+        counts = rate_limit_counts([window for _throttle, window in windows])
         for (throttle, _window), (count, left) in zip(windows, counts, strict=True):
             if not throttle.counted(count, left):
                 durations.append(throttle.wait())

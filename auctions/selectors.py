@@ -24,7 +24,7 @@ from auctions.models import (
     Bid,
     BidKind,
 )
-from core.rows import ModelColumns
+from core.rows import ModelColumns, id_in_range
 from listings.models import District, Listing, ListingPhoto, Region
 from listings.selectors import listing_public, listings_visible_q
 
@@ -250,6 +250,8 @@ def auction_visible_to(*, pk: int, user: Any, related: Sequence[str] = AUCTION_P
     unknown = set(related) - set(AUCTION_PAGE_RELATED)
     if unknown:
         raise ValueError(f"auction_visible_to() joins only {AUCTION_PAGE_RELATED}, not {sorted(unknown)}")
+    if not id_in_range(pk):
+        return None
     joined = tuple(name for name in _VISIBLE_JOINS if name in related)
     with connection.cursor() as cursor:
         cursor.execute(_visible_auction_sql(joined), [pk])

@@ -42,6 +42,8 @@ class ClientKeepingRedisCache(RedisCache):
         a Lua script run atomically by Redis (`SET NX EX` starts a window, `INCRBY` counts, `TTL`
         tells what is left). Django's incr() is two round trips and needs the key to exist; a
         pipeline per counter cost a request more CPU in redis-py than the script does for all."""
+        if not windows:
+            return []
         keys = [self.make_and_validate_key(key) for key, _seconds in windows]
         client = self._cache.get_client(keys[0], write=True)
         if self._count_script is None:

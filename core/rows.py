@@ -15,6 +15,15 @@ from django.db.models import Field, Model
 
 _M = TypeVar("_M", bound=Model)
 
+# The range of a 64-bit primary key. The ORM answers "no rows" for an id outside it; a written-out
+# statement must say so itself: SQLite's driver raises OverflowError for a larger Python int.
+ID_MIN, ID_MAX = -(2**63), 2**63 - 1
+
+
+def id_in_range(value: int) -> bool:
+    return ID_MIN <= value <= ID_MAX
+
+
 _Converter = Callable[[Any, Any, Any], Any]
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from core.rows import id_in_range
 from listings.models import (
     LATITUDE_BOUNDS,
     LISTING_SELLER_FIELDS,
@@ -230,6 +231,23 @@ def _bound(placeholder: str) -> forms.NumberInput:
     return forms.NumberInput(attrs={"placeholder": placeholder, "min": 0})
 
 
+class IdsMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """ModelMultipleChoiceField whose ids must be integers a primary key can hold: Django looks each
+    one up, and on SQLite an id past 64 bits raised OverflowError (a 500) instead of "not a choice"."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            try:
+                fits = id_in_range(int(str(pk)))
+            except ValueError:
+                continue  # Django's own check says what is wrong with it
+            if not fits:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
+
+
 class SearchForm(forms.Form):
     """The search filters, all in the query string so a results page can be shared."""
 
@@ -244,7 +262,7 @@ class SearchForm(forms.Form):
     region = RegionChoiceField(
         label=_("Регион"), queryset=Region.objects.all(), required=False, empty_label=_("Весь Узбекистан")
     )
-    district = forms.ModelMultipleChoiceField(
+    district = IdsMultipleChoiceField(
         label=_("Район"), queryset=District.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
     rooms = forms.MultipleChoiceField(

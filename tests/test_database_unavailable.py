@@ -11,16 +11,24 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def database_down():
     saved = dict(connection.settings_dict)
-    connection.close()
-    connection.settings_dict["HOST"], connection.settings_dict["PORT"] = "127.0.0.1", "9"
+    kept = None
     if connection.vendor == "sqlite":
+        # The test database lives in memory as long as its connection is open: set the connection
+        # aside (closing it would drop every table for the tests after this one) and point the
+        # settings at a file that cannot be opened.
+        kept, connection.connection = connection.connection, None
         connection.settings_dict["NAME"] = "/nonexistent-folder/db.sqlite3"
+    else:
+        connection.close()
+        connection.settings_dict["HOST"], connection.settings_dict["PORT"] = "127.0.0.1", "9"
     try:
         yield
     finally:
         connection.close()
         connection.settings_dict.clear()
         connection.settings_dict.update(saved)
+        if kept is not None:
+            connection.connection = kept
 
 
 @pytest.mark.parametrize("debug", [False, True])

@@ -28,6 +28,17 @@ def test_huge_ids_in_urls_are_404(client, seller, url):
     assert client.get(url).status_code == 404
 
 
+@pytest.mark.parametrize("district", [HUGE, f"-{HUGE}", INT8_OVERFLOW])
+def test_district_ids_beyond_bigint_are_not_a_choice(client, district):
+    """The search's district ids are looked up: past 64 bits (SQLite's driver raises OverflowError
+    for them) they are an invalid choice, on the page and in the API, never a 500."""
+    page = client.get("/listings/", {"district": ["1", district]})
+    assert page.status_code == 200
+    assert "district" in page.context["form"].errors
+    api = client.get("/api/v1/listings/", {"district": district})
+    assert api.status_code == 400 and "district" in api.json()["error"]["fields"]
+
+
 @pytest.mark.parametrize("url", [f"/auctions/{HUGE}/pay/", f"/auctions/{HUGE}/bid/", f"/auctions/{HUGE}/cancel/"])
 def test_huge_ids_in_posts_are_404(client, seller, url):
     client.force_login(seller)
