@@ -23,7 +23,6 @@ import argparse
 import cProfile
 import io
 import json
-import os
 import pstats
 import sys
 import time
@@ -32,7 +31,7 @@ from pathlib import Path
 
 sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the project root, not bench/
 
-from bench.common import buyers_create, database_recreate, hot_auction_create, migrate, production_env  # noqa: E402
+from bench.common import bids_setup, buyers_create, database_recreate, hot_auction_create  # noqa: E402
 
 MODES = ("ping", "read", "refused", "accepted", "floor-read", "floor-refused")
 
@@ -49,24 +48,9 @@ def parse() -> argparse.Namespace:
 
 def main() -> int:
     args = parse()
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        print("REDIS_URL is not set: production settings use Redis (cache, throttles); set it.")
+    env = bids_setup(args.server, args.database, CONN_MAX_AGE="600")  # as a gthread worker keeps its connection
+    if env is None:
         return 2
-    env = production_env(
-        f"{args.server}/{args.database}",
-        redis_url,
-        API_THROTTLE_BIDS="1000000/m",
-        API_THROTTLE_USER="1000000/m",
-        CONN_MAX_AGE="600",  # as a gthread worker keeps its connection
-    )
-    os.environ.update(env)
-    database_recreate(args.server, args.database)
-    migrate(env)
-
-    import django
-
-    django.setup()
     from django.core.cache import cache
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connections

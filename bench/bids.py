@@ -16,7 +16,6 @@ Not a test: it prints figures; it exits 1 only if an invariant is broken.
 """
 
 import argparse
-import os
 import random
 import sys
 import threading
@@ -31,13 +30,12 @@ from bench.common import (  # noqa: E402
     START,
     STEP,
     Server,
+    bids_setup,
     buyers_create,
     database_recreate,
     hammer,
     hot_auction_create,
-    migrate,
     percentiles,
-    production_env,
 )
 
 
@@ -84,21 +82,9 @@ def invariants(Auction, Bid, BidKind, AuctionEvent, auction_id: int, accepted_id
 
 def main() -> int:
     args = parse()
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        print("REDIS_URL is not set: production settings use Redis (cache, channel layer, broker); set it.")
+    env = bids_setup(args.server, args.database)
+    if env is None:
         return 2
-    # The throttles stay on (their cost is part of a bid) with rates no bidder here reaches.
-    env = production_env(
-        f"{args.server}/{args.database}", redis_url, API_THROTTLE_BIDS="1000000/m", API_THROTTLE_USER="1000000/m"
-    )
-    os.environ.update(env)
-    database_recreate(args.server, args.database)
-    migrate(env)
-
-    import django
-
-    django.setup()
     from django.conf import settings
     from rest_framework.authtoken.models import Token
 
