@@ -6,8 +6,10 @@
     .venv/bin/python bench/search.py --explain       # also print EXPLAIN ANALYZE of the main queries
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_kb_search .venv/bin/python bench/search.py
 
-The server is gunicorn (sync workers, bench.wsgi: the project plus /bench/ping/) with DEBUG=0,
-PostgreSQL and Redis (REDIS_URL, default redis://127.0.0.1:6379/0). One sequential keep-alive
+The server is the production one as deployed (gunicorn -c deploy/gunicorn.conf.py config.wsgi:
+gthread workers, warmed and frozen before their first request), or with --server sync plain
+gunicorn sync workers (bench.wsgi) as this script used before; DEBUG=0, PostgreSQL and Redis
+(REDIS_URL, default redis://127.0.0.1:6379/0). Both serve the trivial view /bench/ping/. One sequential keep-alive
 client measures, per request, the time from sending it to the last byte of the answer: the
 trivial view /bench/ping/ of the same server first, then each kind of search, then the home,
 listing and auction pages. Invariants are checked afterwards (the counts and first pages are
@@ -101,7 +103,10 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--listings", "--total", type=int, default=100_000, dest="listings")
     parser.add_argument("--regenerate", action="store_true", help="drop the data and generate it again")
     parser.add_argument("--repeats", type=int, default=40, help="measured requests per search kind and page")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument(
+        "--server", choices=("deployed", "sync"), default="deployed", help="the deployed config, or sync workers"
+    )
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: the config's; sync: 2)")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the main search queries")
     return parser.parse_args()
 
@@ -363,7 +368,12 @@ def main() -> int:
     auction_ids = list(Auction.objects.filter(status="active").order_by("?").values_list("id", flat=True)[:40])
     connections.close_all()
 
-    server = Server.gunicorn(env, workers=args.workers, threads=1)
+    if args.server == "deployed":
+        server = Server.production(env, app="wsgi", workers=args.workers or None)
+        served_by = f"gunicorn -c deploy/gunicorn.conf.py config.wsgi ({args.workers or 'its'} workers)"
+    else:
+        server = Server.gunicorn(env, workers=args.workers or 2, threads=1)
+        served_by = f"gunicorn {args.workers or 2} sync workers (bench.wsgi)"
     results: dict[str, dict[str, float]] = {}
     pages: dict[str, str] = {}
     everything: list[float] = []
@@ -421,8 +431,8 @@ def main() -> int:
     connection.close()
 
     print(
-        f"\nbench/search.py — {total:,} listings ({count:,} published), PostgreSQL, gunicorn {args.workers} sync "
-        f"workers (bench.wsgi), DEBUG=0, Redis; one sequential keep-alive client, {args.repeats} requests per "
+        f"\nbench/search.py — {total:,} listings ({count:,} published), PostgreSQL, {served_by}, "
+        f"DEBUG=0, Redis; one sequential keep-alive client, {args.repeats} requests per "
         "row after 3 warm-up ones\n"
     )
     print(f"{'':<42} {'p50 ms':>8} {'p95 ms':>8}   shown count")

@@ -8,6 +8,7 @@ every `max_requests` recycle. deploy/gunicorn.conf.py calls worker_warm() from p
 in the worker (after the fork: the connections opened here are the worker's own).
 """
 
+import gc
 import logging
 import threading
 import time
@@ -47,6 +48,18 @@ def worker_warm() -> float:
     thread.start()
     thread.join()
     return time.perf_counter() - started
+
+
+def worker_heap_freeze() -> int:
+    """Move every object the warm worker holds (modules, classes, Django's tables, the templates)
+    out of the garbage collector's sight; returns how many. Python's full collection walks every
+    tracked object: ~190 000 in a warm worker, a 70-90 ms pause in the middle of some request
+    every few hundred requests; after this it walks only what requests have left, ~10 ms.
+    Nothing frozen is ever collected, so this runs once, when the worker is warm (the frozen
+    objects live as long as the worker anyway)."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
 
 
 def _worker_warm_steps() -> None:

@@ -110,10 +110,12 @@ def post_fork(server: object, worker: object) -> None:
 
 def post_worker_init(worker: object) -> None:
     """Build what Django builds on first use (URL reverse tables, translation catalogues, the Redis
-    and Celery clients) before the worker's first request, not during it (config.warmup)."""
-    from config.warmup import worker_warm
+    and Celery clients) before the worker's first request, not during it; then freeze the warm
+    heap so the garbage collector's full passes skip it (config.warmup)."""
+    from config.warmup import worker_heap_freeze, worker_warm
 
     seconds = worker_warm()
+    frozen = worker_heap_freeze()
     log = getattr(worker, "log", None)
     if log is not None:
-        log.debug("worker %s warmed in %.0f ms", os.getpid(), seconds * 1000)
+        log.debug("worker %s warmed in %.0f ms, %d objects frozen", os.getpid(), seconds * 1000, frozen)
