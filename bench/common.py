@@ -117,7 +117,9 @@ def migrate(env: dict[str, str]) -> None:
 
 
 class Server:
-    """A server process (gunicorn, uvicorn…) in its own process group, waited for on /bench/ping/."""
+    """A server process (gunicorn, uvicorn…) in its own process group, waited for on /bench/ping/,
+    then until its processes are idle: the first worker answers while the others still boot and
+    warm (deploy/gunicorn.conf.py's post_worker_init), and their CPU would land in the first figures."""
 
     def __init__(
         self, command: Sequence[str], env: dict[str, str], port: int, *, cwd: Path = ROOT, log: Path | None = None
@@ -136,11 +138,36 @@ class Server:
                 raise RuntimeError(f"server exited with {self.process.returncode}")
             try:
                 if httpx.get(f"{self.url}/bench/ping/", timeout=1).status_code == 200:
+                    self.settle()
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
         raise RuntimeError("server did not start")
+
+    def cpu_seconds(self) -> float:
+        """The CPU time used so far by every process of the server's process group (Linux /proc)."""
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # the process has gone
+                continue
+            if int(fields[2]) == self.process.pid:  # field 5 of stat, the process group
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def settle(self, *, idle_share: float = 0.05, timeout: float = 60.0) -> None:
+        """Wait until the server's processes together use less than `idle_share` of a core over
+        half a second (or `timeout` has passed)."""
+        deadline = time.monotonic() + timeout
+        used = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = self.cpu_seconds()
+            if now - used < idle_share * 0.5:
+                return
+            used = now
 
     @classmethod
     def gunicorn(cls, env: dict[str, str], *, workers: int, threads: int, app: str = "bench.wsgi") -> "Server":
