@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from enum import IntEnum
 from typing import Any
 from urllib.parse import parse_qsl
@@ -30,6 +30,9 @@ _SIGNED_INT = re.compile(r"-?\d{1,10}", re.ASCII)
 # Ids are stored as bigint, error codes as int: larger numbers are malformed.
 _LIMITS = {_UNSIGNED_INT: 2**63 - 1, _SIGNED_INT: 2**31 - 1}
 _HEX_MD5 = re.compile(r"[0-9a-fA-F]{32}", re.ASCII)
+# An amount as Click writes one ("50000", "50000.00"); Decimal() alone would also read "50_000",
+# "+5e4" or another script's digits.
+_AMOUNT = re.compile(r"\d{1,20}(?:\.\d{1,20})?", re.ASCII)
 _SIGN_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 MAX_MERCHANT_TRANS_ID_LENGTH = 255
 # Click's requests are a dozen short fields; anything far larger is not Click.
@@ -113,9 +116,12 @@ def _matches(pattern: re.Pattern[str], value: str) -> bool:
 
 
 def _parse_amount(raw: str) -> Decimal | None:
+    text = raw.strip()
+    if not _AMOUNT.fullmatch(text):
+        return None
     try:
-        amount = Decimal(raw.strip())
-    except InvalidOperation:
+        amount = Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
         return None
     if not amount.is_finite() or amount <= 0 or amount.adjusted() > _MAX_AMOUNT_EXPONENT:
         return None
@@ -140,8 +146,11 @@ def verify_request(
         datetime.strptime(sign_time, _SIGN_TIME_FORMAT)  # noqa: DTZ007 - format check only
     except ValueError as exc:
         raise ClickProtocolError(ClickError.BAD_REQUEST, "sign_time is malformed") from exc
+    # A Prepare needs no merchant_prepare_id, wherever it is sent: one that reached the Complete
+    # URL (the cabinet's two URLs swapped) must get -3, not -8. Anything else: this URL's fields.
+    stage = Action.PREPARE if int(action_raw) == Action.PREPARE else expected_action
     merchant_prepare_id: str | None = None
-    if expected_action is Action.COMPLETE:
+    if stage is Action.COMPLETE:
         merchant_prepare_id = _require(fields, "merchant_prepare_id", _UNSIGNED_INT)
         error_raw = _require(fields, "error", _SIGNED_INT)
     else:
@@ -188,14 +197,6 @@ def verify_request(
         error_note=fields.get("error_note", ""),
         sign_time=sign_time,
     )
-
-
-def amounts_equal(received: Decimal | None, expected: Decimal) -> bool:
-    """Amounts match when equal to the tiyin: 50000, 50000.0 and 50000.004 are 50000.00; 50000.009 is not."""
-    if received is None or not received.is_finite():
-        return False
-    tiyin = Decimal("0.01")
-    return received.quantize(tiyin, rounding=ROUND_HALF_UP) == expected.quantize(tiyin, rounding=ROUND_HALF_UP)
 
 
 def _echo_int(value: str | None) -> int | str | None:

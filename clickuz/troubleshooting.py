@@ -57,7 +57,9 @@ CALLBACK_ERRORS: dict[int, ErrorHelp] = {
         WARNING,
         "Complete без нашей Prepare (merchant_prepare_id неизвестен)",
         "a Complete without our Prepare (unknown merchant_prepare_id)",
+        "проверьте, что оплата была открыта кнопкой «Инициировать оплату» и merchant_trans_id верный; "
         "Prepare и Complete URL должны вести на один и тот же сервер и базу",
+        'check that the payment was opened with "Initiate payment" and that the merchant_trans_id is right; '
         "the Prepare and Complete URLs must reach the same server and database",
     ),
     -7: ErrorHelp(

@@ -38,6 +38,15 @@ logger = logging.getLogger("fees_payme")
 
 ORDER_ID = re.compile(re.escape(MERCHANT_TRANS_ID_PREFIX) + r"[A-Z0-9]{20}")
 INT32 = 2**31
+BIGINT = 2**63
+
+
+def _storable_reason(reason: int) -> int:
+    """The reason as stored: any integer Payme sends is accepted (merchant-api.md §2), and the
+    column is a bigint; one beyond it (no Payme reason is) is stored as 10, "unknown", and the
+    call log keeps the number as sent."""
+    return reason if -BIGINT <= reason < BIGINT else Reason.UNKNOWN
+
 
 # CheckPerformTransaction and CreateTransaction: the fee's refusals as Payme's account errors.
 _ORDER_ERRORS = {
@@ -138,7 +147,7 @@ def _cancel_created(txn: PaymeTransaction, *, reason: int, now: int, note: str) 
         note=note,
     )
     txn.state = PaymeState.CANCELLED
-    txn.reason = reason
+    txn.reason = _storable_reason(reason)
     txn.cancel_time = now
     txn.save(update_fields=["state", "reason", "cancel_time"])
 
@@ -267,7 +276,7 @@ def _cancel(call: CancelCall, now: int) -> Outcome:
         return PaymeRpcError(PaymeError.TRANSACTION_NOT_FOUND, detail="unknown transaction")
     if txn.state in (PaymeState.CANCELLED, PaymeState.CANCELLED_AFTER_PERFORM):
         return cancel_result(txn)
-    note = f"Payme CancelTransaction, reason {call.reason}"
+    note = f"Payme CancelTransaction, reason {str(call.reason)[:40]}"
     if txn.state == PaymeState.CREATED:
         _cancel_created(txn, reason=call.reason, now=now, note=note)
         return cancel_result(txn)
@@ -281,7 +290,7 @@ def _cancel(call: CancelCall, now: int) -> Outcome:
     if decision.code != FeeCode.OK:
         return PaymeRpcError(PaymeError.CANNOT_CANCEL, detail=f"refund refused: {decision.detail}")
     txn.state = PaymeState.CANCELLED_AFTER_PERFORM
-    txn.reason = call.reason
+    txn.reason = _storable_reason(call.reason)
     txn.cancel_time = now
     txn.save(update_fields=["state", "reason", "cancel_time"])
     return cancel_result(txn)

@@ -9,6 +9,7 @@ import base64
 import binascii
 import hmac
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ MAX_ID_CHARS = 64
 MAX_BODY_BYTES = 64 * 1024
 # Larger integers than a tiyin amount or a millisecond timestamp can be (PostgreSQL bigint).
 MAX_INTEGER = 2**62
+# What a bigint column holds (a cancel's reason, a statement's bounds).
+BIGINT_MAX = 2**63 - 1
 
 METHODS = (
     "CheckPerformTransaction",
@@ -111,6 +114,8 @@ def parse_request(body: bytes) -> RpcRequest:
     request_id = data.get("id")
     method = data.get("method")
     params = data.get("params")
+    if not _answerable_id(request_id):
+        raise PaymeRpcError(PaymeError.INVALID_REQUEST, data="id", detail="id is a number JSON cannot carry back")
     if not isinstance(method, str) or not method:
         raise PaymeRpcError(PaymeError.INVALID_REQUEST, data="method", detail="method is missing")
     if not isinstance(params, dict):
@@ -126,30 +131,63 @@ def request_id_of(body: bytes | None) -> Any:
         data = json.loads(body.decode("utf-8-sig"), parse_constant=_not_json)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
-    return data.get("id") if isinstance(data, dict) else None
+    request_id = data.get("id") if isinstance(data, dict) else None
+    return request_id if _answerable_id(request_id) else None
 
 
-def _integer(value: Any) -> int | None:
-    """An integer, or an integral float (5000000.0); None for anything else (bool, str, null)."""
+def _answerable_id(request_id: Any) -> bool:
+    """Whether an answer can echo this id: 1e400 parses to infinity, which JSON has no text for."""
+    return not (isinstance(request_id, float) and not math.isfinite(request_id))
+
+
+# A NUL (PostgreSQL's text refuses it) or half of a surrogate pair (UTF-8 has no bytes for it;
+# json joins a whole pair into one character): JSON's escapes carry both, no column or log line can.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable(text: str) -> bool:
+    return _UNSTORABLE.search(text) is not None
+
+
+def storable(value: Any) -> Any:
+    """`value` (a JSON object Payme sent: `account`, `fiscal_data`) with every string, key or value,
+    made storable: a NUL or a lone surrogate becomes U+FFFD, the rest is kept as sent."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
+
+
+def _integer(value: Any, limit: float = MAX_INTEGER) -> int | None:
+    """An integer, or an integral float (5000000.0), of magnitude below `limit`; None for anything
+    else (bool, str, null, a fraction)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if abs(value) < MAX_INTEGER else None
-    if isinstance(value, float) and value.is_integer() and abs(value) < MAX_INTEGER:
+        return value if abs(value) < limit else None
+    if isinstance(value, float) and value.is_integer() and abs(value) < limit:
         return int(value)
     return None
 
 
-def param_int(params: Mapping[str, Any], name: str) -> int:
-    value = _integer(params.get(name))
+def param_int(params: Mapping[str, Any], name: str, *, limit: float = MAX_INTEGER) -> int:
+    value = _integer(params.get(name), limit)
     if value is None:
         raise PaymeRpcError(PaymeError.INVALID_REQUEST, data=name, detail=f"{name} must be an integer")
     return value
 
 
+def param_reason(params: Mapping[str, Any]) -> int:
+    """CancelTransaction's reason: any integer (merchant-api.md §2: never refuse a cancel for it)."""
+    return param_int(params, "reason", limit=math.inf)
+
+
 def param_id(params: Mapping[str, Any]) -> str:
     value = params.get("id")
-    if not isinstance(value, str) or not value or len(value) > MAX_ID_CHARS:
+    if not isinstance(value, str) or not value or len(value) > MAX_ID_CHARS or _unstorable(value):
         raise PaymeRpcError(PaymeError.INVALID_REQUEST, data="id", detail="id must be a transaction id string")
     return value
 
@@ -159,6 +197,14 @@ def param_time(params: Mapping[str, Any], name: str = "time") -> int:
     if value < 0:
         raise PaymeRpcError(PaymeError.INVALID_REQUEST, data=name, detail=f"{name} must not be negative")
     return value
+
+
+def param_bound(params: Mapping[str, Any], name: str) -> int:
+    """GetStatement's `from`/`to`: a non-negative integer; one past any stored time means "all"."""
+    value = param_int(params, name, limit=math.inf)
+    if value < 0:
+        raise PaymeRpcError(PaymeError.INVALID_REQUEST, data=name, detail=f"{name} must not be negative")
+    return min(value, BIGINT_MAX)
 
 
 def param_amount(params: Mapping[str, Any]) -> int | None:
@@ -174,10 +220,11 @@ def param_amount(params: Mapping[str, Any]) -> int | None:
 
 
 def param_account(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The `account` object, storable (kept as sent but for what no column can hold: `storable`)."""
     value = params.get("account")
     if not isinstance(value, dict):
         raise PaymeRpcError(PaymeError.INVALID_REQUEST, data="account", detail="account must be an object")
-    return value
+    return storable(value)
 
 
 def account_order_id(account: Mapping[str, Any], pattern: re.Pattern[str]) -> str:
@@ -192,7 +239,7 @@ def account_order_id(account: Mapping[str, Any], pattern: re.Pattern[str]) -> st
 
 def param_string(params: Mapping[str, Any], name: str) -> str:
     value = params.get(name)
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value or _unstorable(value):
         raise PaymeRpcError(PaymeError.INVALID_REQUEST, data=name, detail=f"{name} must be a non-empty string")
     return value
 
@@ -212,4 +259,9 @@ def error_payload(request_id: Any, error: PaymeRpcError) -> dict[str, Any]:
 
 
 def encode(payload: Mapping[str, Any]) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    """The answer as UTF-8 JSON; with a string UTF-8 cannot carry (a lone surrogate Payme sent in
+    the id or the method's name, echoed back), as ASCII JSON with \\u escapes instead."""
+    try:
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(payload, ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode("ascii")

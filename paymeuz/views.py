@@ -128,12 +128,12 @@ class PaymeEndpointView(View):
             return handler.perform(TransactionCall(id=protocol.param_id(params)))
         if method == "CancelTransaction":
             payme_id = protocol.param_id(params)
-            return handler.cancel(CancelCall(id=payme_id, reason=protocol.param_int(params, "reason")))
+            return handler.cancel(CancelCall(id=payme_id, reason=protocol.param_reason(params)))
         if method == "CheckTransaction":
             return handler.check(TransactionCall(id=protocol.param_id(params)))
         if method == "GetStatement":
-            from_time = protocol.param_time(params, "from")
-            to_time = protocol.param_time(params, "to")
+            from_time = protocol.param_bound(params, "from")
+            to_time = protocol.param_bound(params, "to")
             return handler.statement(StatementCall(from_time=from_time, to_time=to_time))
         if method == "ChangePassword":
             password = protocol.param_string(params, "password")
@@ -148,8 +148,10 @@ class PaymeEndpointView(View):
                 raise PaymeRpcError(PaymeError.INVALID_REQUEST, data="type", detail="type must be PERFORM or CANCEL")
             if not isinstance(params.get("fiscal_data"), dict):
                 raise PaymeRpcError(PaymeError.INVALID_REQUEST, data="fiscal_data", detail="fiscal_data is missing")
-            return handler.set_fiscal_data(FiscalCall(id=payme_id, type=fiscal_type, fiscal_data=params["fiscal_data"]))
-        raise PaymeRpcError(PaymeError.METHOD_NOT_FOUND, data=method[:64], detail=f"unknown method {method[:64]!r}")
+            fiscal_data = protocol.storable(params["fiscal_data"])
+            return handler.set_fiscal_data(FiscalCall(id=payme_id, type=fiscal_type, fiscal_data=fiscal_data))
+        # `data` is the name as sent (§3); the log keeps its first characters.
+        raise PaymeRpcError(PaymeError.METHOD_NOT_FOUND, data=method, detail=f"unknown method {method[:64]!r}")
 
     @staticmethod
     def _record(request: HttpRequest, body: bytes | None) -> PaymeCall | None:
@@ -177,13 +179,15 @@ class PaymeEndpointView(View):
         started: float,
     ) -> None:
         duration_ms = (time.monotonic() - started) * 1000
-        method = rpc.method[:40] if rpc else ""
+        # What the log and its row keep is storable (a NUL or a lone surrogate Payme sent is U+FFFD there).
+        method = protocol.storable(rpc.method[:40]) if rpc else ""
         params = rpc.params if rpc else {}
         raw_id = params.get("id")
-        payme_id = raw_id if isinstance(raw_id, str) else ""
+        payme_id = protocol.storable(raw_id) if isinstance(raw_id, str) else ""
         account = params.get("account")
         raw_order = account.get("order_id") if isinstance(account, dict) else None
-        order_id = raw_order if isinstance(raw_order, str) else ""
+        order_id = protocol.storable(raw_order) if isinstance(raw_order, str) else ""
+        detail = protocol.storable(detail)
         code = int(error.code) if error else None
         level = logging.INFO
         if error is not None:
@@ -215,7 +219,7 @@ class PaymeEndpointView(View):
                 method=method,
                 payme_id=payme_id[:64],
                 order_id=order_id[:64],
-                response=payload,
+                response=protocol.storable(payload),
                 error=code,
                 detail=detail[:255],
                 duration_ms=duration_ms,

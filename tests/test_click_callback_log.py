@@ -132,14 +132,19 @@ def test_a_signed_request_refused_by_the_handler_keeps_its_whole_body(client):
 
 def test_a_signed_request_at_the_wrong_url_keeps_its_whole_body(client, payment):
     # The action is checked after the signature matched: it came from someone with our secret.
-    body = padded(prepare_fields(payment.merchant_trans_id), 5000)
-    assert send(client, COMPLETE_URL, body)["error"] == -8  # the Complete URL needs merchant_prepare_id
+    # A Complete without its merchant_prepare_id is malformed (-8): never signature-checked, cut.
+    body = padded(prepare_fields(payment.merchant_trans_id, action="1"), 5000)
+    assert send(client, COMPLETE_URL, body)["error"] == -8
     assert last_row().body_truncated is True
-    body = padded(prepare_fields(payment.merchant_trans_id, merchant_prepare_id="1"), 5000)
-    assert send(client, COMPLETE_URL, body)["error"] != -1
-    row = last_row()
-    assert row.error == -3
-    assert (row.body, row.body_truncated) == (body.decode(), False)
+    # A signed Prepare at the Complete URL (the cabinet's URLs swapped) is -3, and kept whole.
+    for fields in (
+        prepare_fields(payment.merchant_trans_id),
+        prepare_fields(payment.merchant_trans_id, merchant_prepare_id="1"),
+    ):
+        body = padded(fields, 5000)
+        assert send(client, COMPLETE_URL, body)["error"] == -3
+        row = last_row()
+        assert (row.error, row.body, row.body_truncated) == (-3, body.decode(), False)
 
 
 def test_a_small_request_is_stored_whole_whether_signed_or_not(client, payment):

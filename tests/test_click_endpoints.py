@@ -501,6 +501,8 @@ def test_wrong_service_id_even_when_correctly_signed(client, payment):
 
 BAD_AMOUNTS = ["49999.00", "50000.01", "49999.99", "50001", "5000", "500000.00", "50000.009", "50000.005", "49999.994"]
 BAD_AMOUNTS += ["abc", "0", "-50000.00", "NaN", "Infinity", "1e9", "50 000"]
+# Numbers Python's Decimal reads but Click never writes: "50_000", "+50000", "5E4", other scripts' digits.
+BAD_AMOUNTS += ["50_000", "+50000", "5E4", "50000.", ".5", "\u0665\u0660\u0660\u0660\u0660"]
 
 
 @pytest.mark.django_db
@@ -541,6 +543,20 @@ def test_action_1_at_the_prepare_url(client, payment):
 def test_action_0_at_the_complete_url(client, payment):
     fields, answer = prepared_attempt(client, payment)
     assert complete(client, payment, fields, answer, action="0")[1]["error"] == -3
+    assert_unpaid(payment)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_a_prepare_sent_to_the_complete_url_is_3_not_8(client, payment, encoding):
+    # The Click cabinet's two URLs swapped: the Prepare has no merchant_prepare_id, and it is signed
+    # with Prepare's formula; it is a valid request for the wrong URL (-3), not a malformed one (-8).
+    fields = prepare_fields(payment.merchant_trans_id)
+    assert "merchant_prepare_id" not in fields
+    assert post(client, COMPLETE_URL, fields, encoding)["error"] == -3
+    # Its signature is still checked first: a forged one is -1.
+    assert post(client, COMPLETE_URL, {**fields, "sign_string": "0" * 32}, encoding)["error"] == -1
+    assert PaymentAttempt.objects.count() == 0
     assert_unpaid(payment)
 
 

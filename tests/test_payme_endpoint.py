@@ -197,6 +197,77 @@ def test_the_answer_echoes_any_request_id(client, payment):
         assert answer["id"] == request_id
 
 
+def test_an_unknown_method_s_name_comes_back_whole(client):
+    name = "Method" + "X" * 200
+    assert rpc(client, name, {})["error"]["data"] == name
+
+
+# Text JSON carries and no database column or UTF-8 answer can: a lone surrogate, a NUL.
+LONE_SURROGATE = "\ud800"
+
+
+def _answer(client, text: str, *, key=KEY):
+    """The endpoint's answer to a raw JSON text (the escapes written by hand)."""
+    response = payme.raw(client, text.encode(), key=key)
+    return json.loads(response.content)
+
+
+@pytest.mark.parametrize("key", [KEY, "wrong-key"])
+def test_an_id_json_cannot_carry_back_is_refused_and_answered_with_http_200(client, payment, key):
+    # 1e400 is a JSON number Python reads as infinity: no answer could echo it.
+    params = json.dumps(create_params(payment.merchant_trans_id))
+    answer = _answer(client, f'{{"method": "CreateTransaction", "params": {params}, "id": 1e400}}', key=key)
+    assert answer["id"] is None
+    assert answer["error"]["code"] == (-32600 if key == KEY else -32504)
+    assert not PaymeTransaction.objects.exists()
+
+
+@pytest.mark.parametrize("key", [KEY, "wrong-key"])
+def test_a_lone_surrogate_in_the_id_or_the_method_is_echoed_as_an_escape(client, key):
+    answer = _answer(client, '{"method": "CheckTransaction", "params": {"id": "x"}, "id": "a\\ud800"}', key=key)
+    assert answer["id"] == "a" + LONE_SURROGATE
+    assert answer["error"]["code"] == (-31003 if key == KEY else -32504)  # the transaction "x" is unknown
+    answer = _answer(client, '{"method": "Fly\\ud800", "params": {}, "id": 7}')
+    assert answer["error"] == {**answer["error"], "code": -32601, "data": "Fly" + LONE_SURROGATE}
+
+
+@pytest.mark.parametrize("escape", ["\\u0000", "\\ud800"])
+def test_an_unstorable_transaction_id_is_32600(client, payment, escape):
+    params = json.dumps(create_params(payment.merchant_trans_id)).replace('"id": "', f'"id": "{escape}', 1)
+    assert error_code(_answer(client, f'{{"method": "CreateTransaction", "params": {params}, "id": 3}}')) == -32600
+    for method in ("CheckTransaction", "PerformTransaction"):
+        text = f'{{"method": "{method}", "params": {{"id": "ab{escape}cd"}}, "id": 4}}'
+        assert error_code(_answer(client, text)) == -32600
+    assert not PaymeTransaction.objects.exists()
+
+
+@pytest.mark.parametrize("escape", ["\\u0000", "\\ud800"])
+def test_unstorable_text_in_an_extra_account_field_is_kept_storable(client, payment, escape):
+    params = create_params(payment.merchant_trans_id)
+    params["account"]["note"] = "before-NOTE-after"
+    text = json.dumps({"method": "CreateTransaction", "params": params, "id": 5}).replace("NOTE", escape)
+    created = _answer(client, text)
+    assert created["result"]["state"] == 1, created
+    statement = rpc(client, "GetStatement", {"from": params["time"], "to": params["time"]})["result"]
+    (row,) = statement["transactions"]
+    assert row["account"] == {**params["account"], "note": "before-\ufffd-after"}
+    assert rpc(client, "PerformTransaction", {"id": params["id"]})["result"]["state"] == 2
+
+
+def test_set_fiscal_data_with_unstorable_text_is_stored(client, payment):
+    tid = paid(client, payment)
+    fiscal = '"type": "PERFORM", "fiscal_data": {"qr": "a\\u0000b\\ud800"}'
+    text = f'{{"method": "SetFiscalData", "params": {{"id": "{tid}", {fiscal}}}, "id": 6}}'
+    assert _answer(client, text)["result"] == {"success": True}
+    assert PaymeTransaction.objects.get().fiscal_data["PERFORM"] == {"qr": "a\ufffdb\ufffd"}
+
+
+def test_a_change_password_with_a_nul_is_32600_and_keeps_the_key(client, payment):
+    text = '{"method": "ChangePassword", "params": {"password": "new\\u0000key"}, "id": 8}'
+    assert error_code(_answer(client, text)) == -32600
+    assert "result" in check_perform(client, payment)
+
+
 def test_our_failure_is_32400_with_http_200(client, payment, monkeypatch):
     from fees_payme import adapter
 
@@ -547,11 +618,19 @@ def test_cancel_before_perform_releases_the_order(client, payment):
     assert "result" in create(client, payment)[1]
 
 
-@pytest.mark.parametrize("reason", [1, 2, 4, 5, 10, 99, -7])
+@pytest.mark.parametrize("reason", [1, 2, 4, 5, 10, 99, -7, 2**62, 2**63 - 1, -(2**63), 2**62 + 0.0])
 def test_any_integer_reason_is_stored(client, payment, reason):
     params, _ = create(client, payment)
     assert cancel(client, params["id"], reason=reason)["result"]["state"] == -1
     assert check(client, params["id"])["result"]["reason"] == reason
+
+
+@pytest.mark.parametrize("reason", [2**63, -(2**63) - 1, 10**40])
+def test_a_reason_beyond_any_column_still_cancels_and_is_stored_as_unknown(client, payment, reason):
+    params, _ = create(client, payment)
+    assert cancel(client, params["id"], reason=reason)["result"]["state"] == -1
+    assert check(client, params["id"])["result"]["reason"] == 10
+    assert str(reason) in PaymeCall.objects.filter(body__contains="CancelTransaction").get().body
 
 
 @pytest.mark.parametrize("reason", ["4", None, 4.5, True])
@@ -688,6 +767,9 @@ def test_get_statement_lists_by_payme_time_inclusive(client, payment, listing, m
     assert [t["id"] for t in everything] == [p1["id"], p2["id"], p3["id"]]
     assert rpc(client, "GetStatement", {"from": base + 2001, "to": base + 9000})["result"] == {"transactions": []}
     assert error_code(rpc(client, "GetStatement", {"from": "0", "to": base})) == -32600
+    # A bound past any column's integers is "everything from then on", not a malformed request.
+    unbounded = rpc(client, "GetStatement", {"from": base, "to": 10**20})["result"]["transactions"]
+    assert [t["id"] for t in unbounded] == [p1["id"], p2["id"], p3["id"]]
 
 
 # --- ChangePassword, SetFiscalData -----------------------------------------------------------
