@@ -435,12 +435,12 @@ def main() -> int:
         f"DEBUG=0, Redis; one sequential keep-alive client, {args.repeats} requests per "
         "row after 3 warm-up ones\n"
     )
-    print(f"{'':<42} {'p50 ms':>8} {'p95 ms':>8}   shown count")
+    print(f"{'':<42} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}   shown count")
     for name, figures in results.items():
         if name == "all searches":
             print()
         extra = shown.get(name, "")
-        print(f"{name:<42} {figures['p50']:>8.1f} {figures['p95']:>8.1f}   {extra}")
+        print(f"{name:<42} {figures['p50']:>8.1f} {figures['p95']:>8.1f} {figures['max']:>8.1f}   {extra}")
         if name == "all searches":
             print()
     print()
