@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import IntEnum
 from typing import Any
 from urllib.parse import parse_qsl
@@ -119,10 +119,7 @@ def _parse_amount(raw: str) -> Decimal | None:
     text = raw.strip()
     if not _AMOUNT.fullmatch(text):
         return None
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
-        return None
+    amount = Decimal(text)  # the pattern admits only what Decimal reads
     if not amount.is_finite() or amount <= 0 or amount.adjusted() > _MAX_AMOUNT_EXPONENT:
         return None
     return amount

@@ -32,20 +32,19 @@ from fees.services import (
 from fees_payme.models import PaymeState, PaymeTransaction
 from paymeuz.errors import PaymeError, PaymeRpcError
 from paymeuz.handlers import CancelCall, CreateCall, FiscalCall, OrderCall, StatementCall, TransactionCall
-from paymeuz.protocol import TIMEOUT_MS, Reason
+from paymeuz.protocol import BIGINT_MAX, TIMEOUT_MS, Reason
 
 logger = logging.getLogger("fees_payme")
 
 ORDER_ID = re.compile(re.escape(MERCHANT_TRANS_ID_PREFIX) + r"[A-Z0-9]{20}")
 INT32 = 2**31
-BIGINT = 2**63
 
 
 def _storable_reason(reason: int) -> int:
     """The reason as stored: any integer Payme sends is accepted (merchant-api.md §2), and the
     column is a bigint; one beyond it (no Payme reason is) is stored as 10, "unknown", and the
     call log keeps the number as sent."""
-    return reason if -BIGINT <= reason < BIGINT else Reason.UNKNOWN
+    return reason if -BIGINT_MAX - 1 <= reason <= BIGINT_MAX else Reason.UNKNOWN
 
 
 # CheckPerformTransaction and CreateTransaction: the fee's refusals as Payme's account errors.

@@ -192,8 +192,8 @@ def param_id(params: Mapping[str, Any]) -> str:
     return value
 
 
-def param_time(params: Mapping[str, Any], name: str = "time") -> int:
-    value = param_int(params, name)
+def param_time(params: Mapping[str, Any], name: str = "time", *, limit: float = MAX_INTEGER) -> int:
+    value = param_int(params, name, limit=limit)
     if value < 0:
         raise PaymeRpcError(PaymeError.INVALID_REQUEST, data=name, detail=f"{name} must not be negative")
     return value
@@ -201,10 +201,7 @@ def param_time(params: Mapping[str, Any], name: str = "time") -> int:
 
 def param_bound(params: Mapping[str, Any], name: str) -> int:
     """GetStatement's `from`/`to`: a non-negative integer; one past any stored time means "all"."""
-    value = param_int(params, name, limit=math.inf)
-    if value < 0:
-        raise PaymeRpcError(PaymeError.INVALID_REQUEST, data=name, detail=f"{name} must not be negative")
-    return min(value, BIGINT_MAX)
+    return min(param_time(params, name, limit=math.inf), BIGINT_MAX)
 
 
 def param_amount(params: Mapping[str, Any]) -> int | None:
