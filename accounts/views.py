@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import LoginView
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -92,7 +92,7 @@ def phone_login(request: HttpRequest) -> HttpResponse:
     """
     confirming = request.user.is_authenticated and not user_phone_confirmed(request.user)
     if request.user.is_authenticated and not confirming:
-        return redirect(safe_next(request, request.GET.get("next", ""), reverse("dashboard:dashboard")))
+        return HttpResponseRedirect(safe_next(request, request.GET.get("next", ""), reverse("dashboard:dashboard")))
     if confirming:  # the code goes to the account's own number, whatever was posted
         own = {"phone": getattr(request.user, "phone", "")}
         form = PhoneCodeRequestForm(own if request.method == "POST" else None, initial=own)
@@ -156,7 +156,7 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Добро пожаловать! Аккаунт создан, пароль не нужен."))
             elif user.pk == signed_in_id:
                 messages.success(request, _("Номер подтверждён."))
-            return redirect(safe_next(request, target, reverse("dashboard:dashboard")))
+            return HttpResponseRedirect(safe_next(request, target, reverse("dashboard:dashboard")))
     return render(
         request,
         "accounts/phone_verify.html",

@@ -15,7 +15,12 @@ urlpatterns = [
     # (No Redoc: the package's Redoc page loads Google Fonts.)
     path(
         "docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"),
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema",
+            template_name="api/swagger_ui.html",
+            # A page, not an endpoint: OPTIONS would render the page's template with DRF's metadata (a 500).
+            http_method_names=["get", "head"],
+        ),
         name="docs",
     ),
     path("v1/auth/token/", views.TokenView.as_view(), name="token"),

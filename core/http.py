@@ -3,8 +3,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def safe_next(request: HttpRequest, target: str, fallback: str) -> str:
-    """`target` when it points back into this site (no open redirect), else `fallback`."""
-    if target and url_has_allowed_host_and_scheme(
+    """`target` when it points back into this site (no open redirect), else `fallback`.
+
+    Only a path from the site's root or a full URL: "abc" is neither (and redirect() would take a
+    bare word for a URL name to reverse)."""
+    if target.startswith(("/", "http://", "https://")) and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -24,6 +24,15 @@ def id_in_range(value: int) -> bool:
     return ID_MIN <= value <= ID_MAX
 
 
+def id_from_text(value: str) -> int | None:
+    """A positive id written in ASCII digits that a primary key can hold, else None. Longer text is
+    refused before int() (which raises past 4 300 digits) and larger ids before the driver sees them."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 19:
+        return None
+    number = int(value)
+    return number if 0 < number <= ID_MAX else None
+
+
 _Converter = Callable[[Any, Any, Any], Any]
 
 

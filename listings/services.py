@@ -435,37 +435,47 @@ def listing_reject(*, listing: Listing, moderator: User, reason: str) -> Listing
     return locked
 
 
-def listing_photo_make_cover(*, photo: ListingPhoto, user: User) -> None:
-    """Move the photo to the first place; the others keep their order."""
+def _photo_locked(*, photo: ListingPhoto, user: User) -> tuple[Listing, list[ListingPhoto]]:
+    """Lock the photo's listing and return it with its photos in order; inside a transaction.
+
+    Photos are part of what buyers bid on: they change only while the listing could be edited."""
     if photo.listing.seller_id != user.pk:
         raise PermissionDenied
+    locked = Listing.objects.select_for_update().get(pk=photo.listing_id)
+    _listing_editable_check(locked)
+    photos = list(ListingPhoto.objects.filter(listing_id=locked.pk).order_by("position", "id"))
+    if not any(item.pk == photo.pk for item in photos):  # deleted meanwhile, by another tab
+        raise ValidationError(_("Этой фотографии уже нет."), code="photo_gone")
+    return locked, photos
+
+
+def _photos_renumber(photos: Sequence[ListingPhoto]) -> None:
+    for position, item in enumerate(photos):
+        if item.position != position:
+            ListingPhoto.objects.filter(pk=item.pk).update(position=position)
+
+
+def listing_photo_make_cover(*, photo: ListingPhoto, user: User) -> None:
+    """Move the photo to the first place; the others keep their order."""
     with transaction.atomic():
-        Listing.objects.select_for_update().get(pk=photo.listing_id)
-        others = list(ListingPhoto.objects.filter(listing_id=photo.listing_id).exclude(pk=photo.pk))
-        ListingPhoto.objects.filter(pk=photo.pk).update(position=0)
-        for position, other in enumerate(others, start=1):
-            ListingPhoto.objects.filter(pk=other.pk).update(position=position)
+        _, photos = _photo_locked(photo=photo, user=user)
+        _photos_renumber([item for item in photos if item.pk == photo.pk] + [p for p in photos if p.pk != photo.pk])
 
 
 def listing_photo_move(*, photo: ListingPhoto, user: User, step: int) -> None:
     """Move a photo one place earlier (step=-1) or later (step=1); positions are renumbered 0..n-1."""
-    if photo.listing.seller_id != user.pk:
-        raise PermissionDenied
     with transaction.atomic():
-        Listing.objects.select_for_update().get(pk=photo.listing_id)
-        photos = list(ListingPhoto.objects.filter(listing_id=photo.listing_id).order_by("position", "id"))
+        _, photos = _photo_locked(photo=photo, user=user)
         index = next(i for i, p in enumerate(photos) if p.pk == photo.pk)
         target = max(0, min(len(photos) - 1, index + (1 if step > 0 else -1)))
         photos.insert(target, photos.pop(index))
-        for position, item in enumerate(photos):
-            if item.position != position:
-                ListingPhoto.objects.filter(pk=item.pk).update(position=position)
+        _photos_renumber(photos)
 
 
 def listing_photo_delete(*, photo: ListingPhoto, user: User) -> None:
-    if photo.listing.seller_id != user.pk:
-        raise PermissionDenied
     with transaction.atomic():
+        _, photos = _photo_locked(photo=photo, user=user)
+        _photos_renumber([item for item in photos if item.pk != photo.pk])
         photo.delete()
     transaction.on_commit(lambda: (photo.image.delete(save=False), photo.thumbnail.delete(save=False)))
 

@@ -1,6 +1,7 @@
 import dataclasses
 import hashlib
 import json
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import Any
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.http import safe_next
+from core.rows import id_from_text
 from core.templatetags.money import price
 from listings import services
 from listings.cards import cards_render, hearts_render
@@ -148,7 +150,7 @@ def _photo_error(exc: ValidationError) -> bool:
 
 def _drafts_posted(request: HttpRequest) -> list[ListingPhotoDraft]:
     """The kept photos the form carries back (checked boxes), the seller's own only."""
-    ids = [int(value) for value in request.POST.getlist("draft_photo")[:MAX_PHOTOS] if value.isdecimal()]
+    ids = [pk for value in request.POST.getlist("draft_photo")[:MAX_PHOTOS] if (pk := id_from_text(value))]
     return photo_drafts_of(user_id=request.user.pk, ids=ids) if ids else []
 
 
@@ -169,9 +171,10 @@ def _drafts_keep(
 
 @login_required
 def listing_create(request: HttpRequest) -> HttpResponse:
-    form = ListingForm(request.POST or None, request.FILES or None)
-    drafts = _drafts_posted(request) if request.method == "POST" else []
-    if request.method == "POST":
+    posted = request.method == "POST"  # an empty POST is a bound form with errors, not a blank one
+    form = ListingForm(request.POST if posted else None, request.FILES if posted else None)
+    drafts = _drafts_posted(request) if posted else []
+    if posted:
         photo_refused = False
         if form.is_valid():
             try:
@@ -202,9 +205,10 @@ def listing_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
     listing = get_object_or_404(Listing.objects.select_related("district", "region"), pk=pk, seller=request.user)
-    form = ListingForm(request.POST or None, request.FILES or None, instance=listing)
-    drafts = _drafts_posted(request) if request.method == "POST" else []
-    if request.method == "POST":
+    posted = request.method == "POST"
+    form = ListingForm(request.POST if posted else None, request.FILES if posted else None, instance=listing)
+    drafts = _drafts_posted(request) if posted else []
+    if posted:
         photo_refused = False
         if form.is_valid():
             try:
@@ -298,29 +302,32 @@ def listing_relist(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(listing)
 
 
+def _photo_change(request: HttpRequest, pk: int, change: Callable[..., None], **kwargs: Any) -> HttpResponse:
+    photo = get_object_or_404(ListingPhoto.objects.select_related("listing"), pk=pk, listing__seller=request.user)
+    try:
+        change(photo=photo, user=request.user, **kwargs)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("listings:edit", photo.listing_id)
+
+
 @login_required
 @require_POST
 def photo_cover(request: HttpRequest, pk: int) -> HttpResponse:
-    photo = get_object_or_404(ListingPhoto.objects.select_related("listing"), pk=pk, listing__seller=request.user)
-    services.listing_photo_make_cover(photo=photo, user=request.user)
-    return redirect("listings:edit", photo.listing_id)
+    return _photo_change(request, pk, services.listing_photo_make_cover)
 
 
 @login_required
 @require_POST
 def photo_move(request: HttpRequest, pk: int) -> HttpResponse:
-    photo = get_object_or_404(ListingPhoto.objects.select_related("listing"), pk=pk, listing__seller=request.user)
     step = 1 if request.POST.get("direction") == "later" else -1
-    services.listing_photo_move(photo=photo, user=request.user, step=step)
-    return redirect("listings:edit", photo.listing_id)
+    return _photo_change(request, pk, services.listing_photo_move, step=step)
 
 
 @login_required
 @require_POST
 def photo_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    photo = get_object_or_404(ListingPhoto.objects.select_related("listing"), pk=pk, listing__seller=request.user)
-    services.listing_photo_delete(photo=photo, user=request.user)
-    return redirect("listings:edit", photo.listing_id)
+    return _photo_change(request, pk, services.listing_photo_delete)
 
 
 # "В избранное" pressed while signed out: the listing and the page to come back to wait in the session

@@ -837,3 +837,21 @@ def test_throttle_counters_do_not_meet_drf_s_own_keys(settings, buyer):
     client = token_client(buyer)
     assert [client.get("/api/v1/me/").status_code for _ in range(3)] == [200, 200, 429]
     assert cache.get(drf_key) == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("depth", [100_000, 2_000])
+def test_json_nested_too_deeply_is_a_parse_error(api, buyer, paid_auction, depth):
+    # Python's json raises RecursionError past ~1 000 levels, which DRF's parser does not catch.
+    body = "[" * depth + "]" * depth
+    assert_error(api.post("/api/v1/auth/token/", body, content_type="application/json"), 400, "parse_error")
+    refused = token_client(buyer).post(
+        f"/api/v1/auctions/{paid_auction.pk}/bids/", body, content_type="application/json"
+    )
+    assert_error(refused, 400, "parse_error")
+    assert not Bid.objects.exists()
+
+
+def test_the_docs_page_answers_options_with_405(api):
+    assert api.options("/api/docs/").status_code == 405
+    assert api.get("/api/docs/").status_code == 200
+    assert api.options("/api/schema/").status_code == 200  # the schema is an API view: its metadata

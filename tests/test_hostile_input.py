@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.phone import phone_normalize
 from clickuz.models import ClickCallback
+from listings.models import Listing
 from tests.conftest import PASSWORD
 from tests.test_click_endpoints import complete_request, post, prepare_fields, prepared_attempt, resign
 
@@ -73,6 +74,23 @@ def test_click_numbers_beyond_their_columns_are_malformed(client, payment, field
 def test_login_never_redirects_off_site(client, seller):
     response = client.post("/login/?next=https://evil.example/", {"username": seller.phone, "password": PASSWORD})
     assert response.status_code == 302 and response.headers["Location"] == "/dashboard/"
+
+
+@pytest.mark.parametrize("url", ["/listings/new/", "edit"])
+def test_an_empty_listing_form_post_shows_the_errors(client, seller, listing, url):
+    client.force_login(seller)
+    url = f"/listings/{listing.pk}/edit/" if url == "edit" else url
+    response = client.post(url)
+    assert response.status_code == 200
+    assert response.context["form"].errors  # a bound form with its required fields missing
+    assert Listing.objects.count() == 1
+
+
+@pytest.mark.parametrize("draft", ["9" * 5000, INT8_OVERFLOW, HUGE, "-1", "0", "١٢", "²"])
+def test_odd_draft_photo_ids_are_ignored(client, seller, draft):
+    client.force_login(seller)
+    response = client.post("/listings/new/", {"title": "", "draft_photo": [draft]})
+    assert response.status_code == 200 and response.context["drafts"] == []
 
 
 def test_unknown_host_is_refused(client):

@@ -423,3 +423,48 @@ def test_staff_without_the_moderation_permission_cannot_moderate(client, seller,
     assert client.post(f"/moderation/{listing.pk}/", {"decision": "approve"}).status_code == 403
     listing.refresh_from_db()
     assert listing.status == ListingStatus.REVIEW
+
+
+@pytest.mark.parametrize("paid", [True, False], ids=["paid auction", "unpaid auction"])
+def test_photos_cannot_change_while_its_auction_is_open(client, seller, listing, paid, make_paid_auction, make_auction):
+    # Buyers bid on what they saw: the cover, the order and the set of photos are part of it.
+    jpeg = _jpeg_with_exif()
+    listing = services.listing_update(
+        listing=listing, user=seller, photos=[SimpleUploadedFile(f"{n}.jpg", jpeg, "image/jpeg") for n in range(3)]
+    )
+    before = [(p.pk, p.position) for p in listing.photos.all()]
+    first, second, last = listing.photos.all()
+    make_paid_auction(listing) if paid else make_auction(listing)
+    client.force_login(seller)
+    for url, data in [
+        (f"/listings/photos/{last.pk}/cover/", {}),
+        (f"/listings/photos/{second.pk}/move/", {"direction": "earlier"}),
+        (f"/listings/photos/{first.pk}/move/", {"direction": "later"}),
+        (f"/listings/photos/{first.pk}/delete/", {}),
+    ]:
+        response = client.post(url, data, follow=True)
+        assert response.status_code == 200, url
+        assert "Пока у объявления открыт аукцион" in response.content.decode(), url
+    assert [(p.pk, p.position) for p in listing.photos.all()] == before
+    with pytest.raises(ValidationError):
+        services.listing_photo_delete(photo=first, user=seller)
+    assert listing.photos.count() == 3
+
+
+def test_a_photo_deleted_in_another_tab_is_not_found_or_refused(client, seller, listing):
+    listing = services.listing_update(
+        listing=listing,
+        user=seller,
+        photos=[SimpleUploadedFile(f"{n}.jpg", _jpeg_with_exif(), "image/jpeg") for n in range(2)],
+    )
+    first, second = listing.photos.all()
+    client.force_login(seller)
+    services.listing_photo_delete(photo=first, user=seller)
+    assert [(p.pk, p.position) for p in listing.photos.all()] == [(second.pk, 0)]  # positions stay 0..n-1
+    for path in ("cover", "move", "delete"):
+        response = client.post(f"/listings/photos/{first.pk}/{path}/", {"direction": "later"}, follow=True)
+        assert response.status_code == 404, path  # the photo is gone: the view does not find it
+    stale = first  # a photo object read before another tab deleted it
+    with pytest.raises(ValidationError) as refused:
+        services.listing_photo_move(photo=stale, user=seller, step=1)
+    assert refused.value.code == "photo_gone"

@@ -182,6 +182,16 @@ def test_the_sandbox_page_refuses_a_link_for_another_cashbox(client):
     assert client.get(f"/payme-sandbox/{encoded}").status_code == 400
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("amount", ["²", "٥٠٠٠", "9" * 5000, "0", "-5", "1" + "0" * 14, ""])
+def test_the_sandbox_page_refuses_an_amount_that_is_not_tiyin(client, settings, amount):
+    link = f"m={settings.PAYME_MERCHANT_ID};ac.order_id=AUCTION_X;a={amount}".encode()
+    encoded = base64.b64encode(link).decode()
+    for response in (client.get(f"/payme-sandbox/{encoded}"), client.post(f"/payme-sandbox/{encoded}")):
+        assert response.status_code == 400
+        assert response.context["problems"] == ["a"]
+
+
 # --- payme_doctor ------------------------------------------------------------------------------------
 
 

@@ -75,6 +75,17 @@ def test_next_to_another_site_is_ignored(client, buyer):
     assert response.headers["Location"] == "/dashboard/"
 
 
+@pytest.mark.parametrize("target", ["abc", "dashboard", "admin:index", "javascript:alert(1)"])
+def test_a_next_that_is_not_a_path_signs_in_and_goes_to_the_dashboard(client, buyer, target):
+    # A bare word used to reach redirect(), which took it for a URL name: a 500 after the code was used up.
+    client.post("/login/phone/", {"phone": buyer.phone, "next": target})
+    response = client.post("/login/phone/code/", {"code": _last_code()})
+    assert response.status_code == 302 and response.headers["Location"] == "/dashboard/"
+    assert int(client.session["_auth_user_id"]) == buyer.pk
+    signed_in = client.get("/login/phone/", {"next": target})
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/dashboard/"
+
+
 def test_wrong_code_counts_attempts_then_the_code_dies(settings, send_code):
     settings.PHONE_CODE_MAX_ATTEMPTS = 3
     phone = send_code(phone="+998901112233", ip="10.0.0.1")
