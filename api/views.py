@@ -333,7 +333,8 @@ class AuctionPaymentView(ApiViewMixin, APIView):
         return [UserThrottle()]
 
     def _auction(self, request: Request, pk: int, *, owner_check: bool = True) -> Auction:
-        auction = Auction.objects.filter(pk=pk).first()
+        # Not found for an auction this user may not see: a 403 would tell that an unpaid one exists.
+        auction = auction_visible_to(pk=pk, user=request.user, related=())
         if auction is None:
             raise ApiError(message=_not_found(), code="not_found", status_code=404)
         if owner_check and auction.seller_id != request.user.pk:

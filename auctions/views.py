@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,9 +17,9 @@ from auctions.selectors import (
     auction_live_state,
     auction_min_next_bid,
     auction_panel,
-    auction_visible_to,
     default_auction_window,
 )
+from auctions.shortcuts import auction_visible_or_404
 from auctions.views_pages import listing_view_count, seen_cookie_set
 from core.formatting import format_amount
 from core.ratelimit import rate_limit_allows, rate_limited_message
@@ -31,16 +31,8 @@ BID = "bid"
 BID_RESULT_ANCHOR = "#bid-result"
 
 
-def _visible_or_404(request: HttpRequest, pk: int) -> Auction:
-    """The auction if this visitor may see it (auctions_visible: one rule for pages, API and WebSocket)."""
-    auction = auction_visible_to(pk=pk, user=request.user)
-    if auction is None:
-        raise Http404
-    return auction
-
-
 def auction_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    auction = _visible_or_404(request, pk)
+    auction = auction_visible_or_404(request, pk)
     seen = listing_view_count(request, auction.listing)
     panel = auction_panel(auction, user=request.user)
     is_seller = request.user.is_authenticated and request.user.pk == auction.seller_id
@@ -91,7 +83,7 @@ def auction_create(request: HttpRequest, listing_pk: int) -> HttpResponse:
 def bid_create(request: HttpRequest, pk: int) -> HttpResponse:
     """The bid form. A client sending `Accept: application/json` gets JSON instead of a redirect:
     {"ok", "code", "message", "bid_id", "state"} (409 "confirm_required" for the typo guard)."""
-    auction = _visible_or_404(request, pk)
+    auction = auction_visible_or_404(request, pk)
     wants_json = "application/json" in request.headers.get("Accept", "")
     back = redirect(reverse("auctions:detail", args=[auction.pk]) + BID_RESULT_ANCHOR)
 
@@ -175,7 +167,7 @@ def _back_to_panel(auction: Auction) -> HttpResponse:
 @login_required
 @require_POST
 def buy_now(request: HttpRequest, pk: int) -> HttpResponse:
-    auction = _visible_or_404(request, pk)
+    auction = auction_visible_or_404(request, pk)
     if not rate_limit_allows(scope="bid", request=request):
         messages.error(request, rate_limited_message(), extra_tags=BID)
         return _back_to_panel(auction)
@@ -189,7 +181,7 @@ def buy_now(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def watch_toggle(request: HttpRequest, pk: int) -> HttpResponse:
-    auction = _visible_or_404(request, pk)
+    auction = auction_visible_or_404(request, pk)
     if lifecycle.auction_watch_toggle(auction_id=auction.pk, user=request.user):
         messages.success(
             request, _("Вы следите за аукционом: сообщим о начале, скором окончании и продлении."), extra_tags=BID
@@ -202,7 +194,7 @@ def watch_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def auction_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    auction = get_object_or_404(Auction, pk=pk)
+    auction = auction_visible_or_404(request, pk, related=())
     try:
         lifecycle.auction_cancel(auction_id=auction.pk, user=request.user)
     except AuctionRuleError as exc:

@@ -3,13 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from auctions.errors import AuctionRuleError
 from auctions.models import Auction
+from auctions.shortcuts import auction_visible_or_404
 from core.ratelimit import rate_limit_allows, rate_limited_message
 from fees.services import fee_initiate
 from fees_click.services import payment_invoice_create
@@ -26,7 +27,7 @@ def _back_to_fee(auction: Auction) -> HttpResponse:
 def payment_initiate(request: HttpRequest, pk: int) -> HttpResponse:
     """The "Инициировать оплату" button (design §1, the checklist's step 5): open the fee, or keep the
     open one; the fee block then shows its merchant_trans_id and the gateways' pay buttons."""
-    auction = get_object_or_404(Auction, pk=pk)
+    auction = auction_visible_or_404(request, pk, related=())
     if not rate_limit_allows(scope="payment_initiate", request=request):
         messages.error(request, rate_limited_message())
         return _back_to_fee(auction)
@@ -41,7 +42,7 @@ def payment_initiate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def payment_invoice(request: HttpRequest, pk: int) -> HttpResponse:
     """Send the fee as an invoice to the seller's Click app (the service checks the seller and the auction)."""
-    auction = get_object_or_404(Auction, pk=pk)
+    auction = auction_visible_or_404(request, pk, related=())
     phone = request.POST.get("phone", "")[:MAX_PHONE_INPUT]
     if not rate_limit_allows(scope="payment_initiate", request=request):
         messages.error(request, rate_limited_message())

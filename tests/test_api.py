@@ -349,13 +349,19 @@ def test_payment_status_after_payment_has_no_pay_url(paid_auction):
     assert_error(client.post(f"/api/v1/auctions/{paid_auction.pk}/payment/"), 409, "already_paid")
 
 
-def test_payment_only_for_the_seller(api, buyer, auction):
-    assert_error(token_client(buyer).post(f"/api/v1/auctions/{auction.pk}/payment/"), 403, "not_owner")
-    assert_error(token_client(buyer).get(f"/api/v1/auctions/{auction.pk}/payment/"), 403, "not_owner")
+def test_payment_only_for_the_seller(api, buyer, auction, make_listing, make_paid_auction):
+    # An unpaid auction is not found for anybody but its seller: a 403 would tell that it exists.
+    assert_error(token_client(buyer).post(f"/api/v1/auctions/{auction.pk}/payment/"), 404, "not_found")
+    assert_error(token_client(buyer).get(f"/api/v1/auctions/{auction.pk}/payment/"), 404, "not_found")
     assert_error(api.post(f"/api/v1/auctions/{auction.pk}/payment/"), 401, "not_authenticated")
     assert_error(token_client(buyer).post("/api/v1/auctions/999999/payment/"), 404, "not_found")
     assert not AuctionPayment.objects.exists()
     assert_error(token_client(auction.seller).get(f"/api/v1/auctions/{auction.pk}/payment/"), 404, "not_found")
+    paid = make_paid_auction(make_listing(auction.seller))  # a public auction: there, and not theirs
+    payments = list(AuctionPayment.objects.values_list("pk", "status"))
+    assert_error(token_client(buyer).post(f"/api/v1/auctions/{paid.pk}/payment/"), 403, "not_owner")
+    assert_error(token_client(buyer).get(f"/api/v1/auctions/{paid.pk}/payment/"), 403, "not_owner")
+    assert list(AuctionPayment.objects.values_list("pk", "status")) == payments
 
 
 # --- The user's own data ---------------------------------------------------------------

@@ -263,13 +263,21 @@ def test_sandbox_link_points_to_local_pay_page(client, payment):
     assert "Включена песочница Click" in page
 
 
-def test_only_the_seller_sees_and_initiates_payment(client, auction, buyer):
+def test_only_the_seller_sees_and_initiates_payment(client, auction, buyer, make_listing, make_paid_auction):
     client.force_login(buyer)
-    # An unpaid auction is not public at all: only its seller (and operators) see its page.
-    assert client.get(auction.get_absolute_url()).status_code == 404
-    response = client.post(f"/auctions/{auction.pk}/pay/")
-    assert "Оплатить сбор может только продавец." in [str(m) for m in get_messages(response.wsgi_request)]
+    # An unpaid auction is not public at all: only its seller (and operators) see its page, and its
+    # other addresses are as unknown to anybody else as an id that does not exist.
+    for url in ("/", "/pay/", "/pay/invoice/", "/cancel/"):
+        response = client.get(auction.get_absolute_url()) if url == "/" else client.post(f"/auctions/{auction.pk}{url}")
+        assert response.status_code == 404, url
     assert not AuctionPayment.objects.exists()
+    # A public one: the page is there, the fee still the seller's only.
+    paid = make_paid_auction(make_listing(auction.seller))
+    paid_before = AuctionPayment.objects.count()
+    response = client.post(f"/auctions/{paid.pk}/pay/")
+    assert response.status_code == 302
+    assert "Оплатить сбор может только продавец." in [str(m) for m in get_messages(response.wsgi_request)]
+    assert AuctionPayment.objects.count() == paid_before
 
 
 def test_paid_auction_page_shows_status_and_bid_form(client, paid_auction, buyer):
