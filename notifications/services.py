@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.formatting import format_phone
 from core.sms import sms_send
-from notifications.models import NotificationPreference, TelegramLink
+from notifications.models import NotificationPreference, TelegramLink, telegram_link_token
 from notifications.telegram import TelegramClient
 
 logger = logging.getLogger(__name__)
@@ -131,14 +131,18 @@ def telegram_link_url(*, user: User) -> str | None:
 
 
 def telegram_link_confirm(*, token: str, chat_id: int) -> User | None:
-    """The bot received `/start <token>` from a chat: link it to the token's user."""
+    """The bot received `/start <token>` from a chat: link it to the token's user.
+
+    The token works once: a deep link seen by somebody else (a forwarded message, a shared screen)
+    must not move the user's notifications to their chat later. The settings page shows a new one."""
     with transaction.atomic():
         link = TelegramLink.objects.select_for_update().filter(token=token).first()
         if link is None:
             return None
         link.chat_id = chat_id
         link.linked_at = timezone.now()
-        link.save(update_fields=["chat_id", "linked_at"])
+        link.token = telegram_link_token()
+        link.save(update_fields=["chat_id", "linked_at", "token"])
         return link.user
 
 

@@ -218,6 +218,23 @@ def test_poll_command_links_chats(telegram, make_user):
     assert TelegramLink.objects.get(user=user).chat_id == 4242
 
 
+def test_a_telegram_link_token_works_once(telegram, make_user):
+    user = make_user()
+    token = telegram_link_url(user=user).split("start=")[1]
+    assert telegram_updates_process(
+        updates=[{"update_id": 1, "message": {"text": f"/start {token}", "chat": {"id": 1}}}]
+    )
+    # The same deep link from another chat later: the user's notifications stay where they are.
+    again = [{"update_id": 2, "message": {"text": f"/start {token}", "chat": {"id": 666}}}]
+    assert telegram_updates_process(updates=again) == 0
+    assert TelegramLink.objects.get(user=user).chat_id == 1
+    fresh = telegram_link_url(user=user).split("start=")[1]  # the settings page offers a new link
+    assert fresh != token
+    moved = [{"update_id": 3, "message": {"text": f"/start {fresh}", "chat": {"id": 2}}}]
+    assert telegram_updates_process(updates=moved) == 1
+    assert TelegramLink.objects.get(user=user).chat_id == 2
+
+
 def test_preferences_page(client, make_user):
     user = make_user()
     client.force_login(user)
