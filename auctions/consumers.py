@@ -97,6 +97,15 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
         else:
             await super().dispatch(message)
 
+    async def auction_recheck(self, event: dict[str, Any]) -> None:
+        """The auction stopped being public: stay only if this page's visitor may still see it (its
+        seller, its winner, an operator); otherwise close, as a page opened now would be refused."""
+        state = await self._state()
+        if state is None:
+            await self.close(code=4404)
+            return
+        await self.send_json({"type": "state", **state})
+
     async def auction_state(self, event: dict[str, Any]) -> None:
         """A broadcast state: serialised once by the sender for every page (its server_time is the
         moment it was built), sent as it is, not decoded and re-encoded per socket."""

@@ -154,3 +154,38 @@ def test_a_broadcast_reaches_pages_without_a_hop_to_the_sync_thread(paid_auction
     assert after_broadcast == before  # the broadcast: no hop
     assert len(hops) > len(after_broadcast)  # the sync: Channels' dispatch, as before
     assert synced["type"] == "state" and synced["bid_count"] == 1
+
+
+def test_pages_of_an_auction_that_stops_being_public_are_closed_but_its_sellers(paid_auction, buyer):
+    """Its listing is archived after the pages opened (here by the admin's hand): the next broadcast
+    carries no state; a page whose visitor may no longer see the auction is closed with 4404, the
+    seller's page gets the state as before."""
+    from auctions.live import auction_state_broadcast
+    from listings.models import Listing, ListingStatus
+
+    owner = paid_auction.seller
+
+    async def scenario() -> tuple[dict, dict]:
+        public = WebsocketCommunicator(app(), f"/ws/auctions/{paid_auction.pk}/")
+        public.scope["user"] = buyer
+        seller = WebsocketCommunicator(app(), f"/ws/auctions/{paid_auction.pk}/")
+        seller.scope["user"] = owner
+        try:
+            for communicator in (public, seller):
+                assert (await communicator.connect())[0]
+                await communicator.receive_json_from(timeout=5)
+            await database_sync_to_async(
+                lambda: Listing.objects.filter(pk=paid_auction.listing_id).update(status=ListingStatus.ARCHIVED)
+            )()
+            await database_sync_to_async(auction_state_broadcast)(auction_id=paid_auction.pk)
+            closed = await public.receive_output(timeout=5)
+            kept = await seller.receive_json_from(timeout=5)
+            assert await public.receive_nothing(timeout=0.2)
+        finally:
+            await public.disconnect()
+            await seller.disconnect()
+        return closed, kept
+
+    closed, kept = async_to_sync(scenario)()
+    assert closed == {"type": "websocket.close", "code": 4404}
+    assert kept["type"] == "state" and kept["auction_id"] == paid_auction.pk
