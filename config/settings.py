@@ -114,7 +114,7 @@ checks.validate_production_settings(
 INSTALLED_APPS = [
     # daphne first: `runserver` then serves ASGI, WebSockets included.
     "daphne",
-    "django.contrib.admin",
+    "config.admin_site.KvartirabarAdminConfig",  # Django's admin; config/admin_site.py
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
