@@ -59,16 +59,20 @@ def test_bad_phone_is_a_clear_error(client, click_merchant, payment, phone):
     assert not ClickInvoice.objects.exists() and click_merchant.requests == []
 
 
-def test_only_the_seller_and_only_by_post(client, click_merchant, payment, buyer):
+def test_only_the_seller_and_only_by_post(client, click_merchant, payment, buyer, make_listing, make_paid_auction):
     url = reverse("fees_click:payment-invoice", args=[payment.auction_id])
     assert client.post(url, {"phone": "+998901112233"}).status_code == 302  # to sign-in
     client.force_login(buyer)
-    response = client.post(url, {"phone": "+998901112233"})
-    assert "Оплатить сбор может только продавец." in [str(m) for m in get_messages(response.wsgi_request)]
+    # Not the seller: the unpaid auction is not found, exactly as an id that does not exist.
+    assert client.post(url, {"phone": "+998901112233"}).status_code == 404
     assert client.get(url).status_code == 405
     assert (
         client.post(reverse("fees_click:payment-invoice", args=[999999]), {"phone": "+998901112233"}).status_code == 404
     )
+    # A public auction is there for everybody; its fee is still its seller's only.
+    public = make_paid_auction(make_listing(payment.auction.seller))
+    response = client.post(reverse("fees_click:payment-invoice", args=[public.pk]), {"phone": "+998901112233"})
+    assert "Оплатить сбор может только продавец." in [str(m) for m in get_messages(response.wsgi_request)]
     assert not ClickInvoice.objects.exists() and click_merchant.requests == []
     # Not the seller: an unpaid auction is not even public (auctions.selectors.auctions_visible).
     assert client.get(reverse("auctions:detail", args=[payment.auction_id])).status_code == 404
