@@ -15,7 +15,8 @@ bench/urls.py:
   bidders, so every bid is accepted and leads);
 * `floor-read`, `floor-refused`: bench/urls.py's floor views for the same requests.
 
---profile MODE prints cProfile's cumulative table (CPU time) for one of them. Creates (and drops)
+--profile MODE prints cProfile's cumulative table (CPU time) for one of them (with --callers REGEX,
+who calls what matches: `--callers execute_command` names every Redis command's caller). Creates (and drops)
 its own database (default kb_bench_bid_cpu); checks that each request answered what it should.
 """
 
@@ -41,6 +42,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=1000, help="timed requests per mode (after 50 warm-up ones)")
     parser.add_argument("--history", type=int, default=50, help="bids placed before timing")
     parser.add_argument("--profile", choices=MODES, help="print cProfile's table for this mode")
+    parser.add_argument("--callers", metavar="REGEX", help="with --profile: also who calls the functions matching it")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--database", default="kb_bench_bid_cpu")
     return parser.parse_args()
@@ -129,7 +131,10 @@ def main() -> int:
         extra = " (with its read)" if mode == "accepted" else ""
         print(f"  {mode:14} {cpu:6.2f} ms CPU, {wall:6.2f} ms wall per request{extra}{note}")
         if profiler:
-            pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(40)
+            stats = pstats.Stats(profiler, stream=sys.stdout)
+            stats.sort_stats("cumulative").print_stats(40)
+            if args.callers:
+                stats.print_callers(args.callers)
     connections.close_all()
     database_recreate(args.server, args.database, drop_only=True)
     return 1 if failed else 0
