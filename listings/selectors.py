@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from listings.geo import geo_data
 from listings.models import (
+    AUCTION_OPEN_STATUSES,
     AUCTION_RUNNING_STATUSES,
     LISTING_VISIBLE_STATUSES,
     Currency,
@@ -148,6 +149,11 @@ def listing_public(listing: Listing) -> bool:
     """listings_visible_q() for a listing already read (tests/test_visibility_rows.py checks that
     the two agree)."""
     return listing.status in LISTING_VISIBLE_STATUSES and not listing.operator_test
+
+
+def listing_has_open_auction(listing: Listing) -> bool:
+    """An auction of the listing waits for its fee, is scheduled or runs: the listing cannot change."""
+    return listing.auctions.filter(status__in=AUCTION_OPEN_STATUSES).exists()
 
 
 def listings_visible(*, user: Any) -> QuerySet[Listing]:

@@ -23,7 +23,6 @@ from accounts.rules import PHONE_UNCONFIRMED, phone_unconfirmed_message, user_ph
 from core.formatting import format_amount
 from core.ratelimit import Limit, rate_limit_take
 from listings.models import (
-    AUCTION_OPEN_STATUSES,
     LISTING_SELLER_FIELDS,
     Currency,
     Favorite,
@@ -32,6 +31,7 @@ from listings.models import (
     ListingPhotoDraft,
     ListingStatus,
 )
+from listings.selectors import listing_has_open_auction
 
 MAX_PHOTOS = 10
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -340,7 +340,7 @@ def listing_create(
 
 
 def _listing_editable_check(listing: Listing) -> None:
-    if listing.auctions.filter(status__in=AUCTION_OPEN_STATUSES).exists():
+    if listing_has_open_auction(listing):
         # Buyers bid on what they saw: no bait-and-switch while an auction is open, and a listing
         # with an open auction stays published (an edit would send it back to moderation).
         raise ValidationError(
@@ -424,7 +424,7 @@ def listing_reject(*, listing: Listing, moderator: User, reason: str) -> Listing
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
         if locked.status not in (ListingStatus.REVIEW, ListingStatus.PUBLISHED):
             raise ValidationError(_("Проверять можно только объявления на проверке."), code="not_on_review")
-        if locked.auctions.filter(status__in=AUCTION_OPEN_STATUSES).exists():
+        if listing_has_open_auction(locked):
             # Bidders are on it: the auction is cancelled first (admin, with a reason; the fee is refunded).
             raise ValidationError(
                 _("У объявления открытый аукцион: сначала отмените его в админке."), code="auction_open"
@@ -481,7 +481,7 @@ def listing_photo_delete(*, photo: ListingPhoto, user: User) -> None:
 
 
 def _open_auction_refuse(listing: Listing) -> None:
-    if listing.auctions.filter(status__in=AUCTION_OPEN_STATUSES).exists():
+    if listing_has_open_auction(listing):
         raise ValidationError(
             _("У объявления открыт аукцион: дождитесь его окончания или отмените неоплаченный аукцион."),
             code="auction_open",

@@ -32,6 +32,7 @@ from listings.search_form_cache import SEARCH_FORM_CACHE_SECONDS, search_form_ke
 from listings.selectors import (
     SEARCH_COUNT_CAP,
     SearchParams,
+    listing_has_open_auction,
     listings_favorite_of,
     listings_moderation_queue,
     listings_search,
@@ -228,11 +229,10 @@ def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if not photo_refused:
             drafts = _drafts_keep(request, form, drafts, existing=listing.photos.count())
     listing.refresh_from_db()
-    return render(
-        request,
-        "listings/listing_create.html",
-        {"form": form, "listing": listing, "photos": list(listing.photos.all()), "drafts": drafts},
-    )
+    context = {"form": form, "listing": listing, "photos": list(listing.photos.all()), "drafts": drafts}
+    # Said before the seller types anything: the edit and the photo buttons would be refused.
+    context["auction_open"] = listing_has_open_auction(listing)
+    return render(request, "listings/listing_create.html", context)
 
 
 @login_required
@@ -307,7 +307,8 @@ def _photo_change(request: HttpRequest, pk: int, change: Callable[..., None], **
     try:
         change(photo=photo, user=request.user, **kwargs)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        if exc.code != "auction_running":  # the edit page says that one itself (auction_open)
+            messages.error(request, " ".join(exc.messages))
     return redirect("listings:edit", photo.listing_id)
 
 

@@ -446,6 +446,10 @@ def test_photos_cannot_change_while_its_auction_is_open(client, seller, listing,
         assert response.status_code == 200, url
         assert "Пока у объявления открыт аукцион" in response.content.decode(), url
     assert [(p.pk, p.position) for p in listing.photos.all()] == before
+    # The edit page says so before anything is pressed, without the buttons that would be refused.
+    page = client.get(f"/listings/{listing.pk}/edit/").content.decode()
+    assert 'data-testid="auction-open-notice"' in page
+    assert f'form="delete-{first.pk}"' not in page and f'form="cover-{last.pk}"' not in page
     with pytest.raises(ValidationError):
         services.listing_photo_delete(photo=first, user=seller)
     assert listing.photos.count() == 3
@@ -459,6 +463,8 @@ def test_a_photo_deleted_in_another_tab_is_not_found_or_refused(client, seller, 
     )
     first, second = listing.photos.all()
     client.force_login(seller)
+    page = client.get(f"/listings/{listing.pk}/edit/").content.decode()
+    assert f'form="delete-{first.pk}"' in page and 'data-testid="auction-open-notice"' not in page
     services.listing_photo_delete(photo=first, user=seller)
     assert [(p.pk, p.position) for p in listing.photos.all()] == [(second.pk, 0)]  # positions stay 0..n-1
     for path in ("cover", "move", "delete"):
