@@ -124,3 +124,12 @@ def test_amount_beyond_any_decimal_context_is_minus_2(client, payment):
 def test_non_ascii_digits_are_not_a_phone(phone):
     with pytest.raises(ValidationError):
         phone_normalize(phone)
+
+
+@pytest.mark.parametrize("cookie", ['"abcdefghij\\000"', "abcdefghijklmnop\u00e9", "abc-def_ghijklmnopq"])
+def test_a_session_cookie_django_could_not_have_made_is_no_session(client, cookie, listing):
+    # `\000` in a quoted cookie becomes a NUL: PostgreSQL refused the lookup, a 500 on every page.
+    for path in ("/", "/listings/", listing.get_absolute_url(), "/dashboard/", "/api/v1/me/"):
+        response = client.get(path, HTTP_COOKIE=f"sessionid={cookie}")
+        assert response.status_code in (200, 302, 401), (path, response.status_code)
+        assert "_auth_user_id" not in client.session
