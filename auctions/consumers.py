@@ -72,8 +72,10 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
                 return  # the state sent a moment ago is still current; spare the database
             self.last_sync = now
             state = await self._state()
-            if state is not None:
-                await self.send_json({"type": "state", **state})
+            if state is None:  # no longer this visitor's to see (as auction_recheck decides)
+                await self.close(code=4404)
+                return
+            await self.send_json({"type": "state", **state})
         else:
             await self.send_json({"type": "error", "server_time": timezone.now().isoformat()})
 
@@ -110,3 +112,11 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
         """A broadcast state: serialised once by the sender for every page (its server_time is the
         moment it was built), sent as it is, not decoded and re-encoded per socket."""
         await self.send(text_data=event["text"])
+
+
+class NotFoundConsumer(AsyncJsonWebsocketConsumer):
+    """Any other WebSocket path (nginx passes all of /ws/): refused with 4404, as an auction this
+    visitor may not see. Without it Channels' router raised "No route found", a 500 handshake."""
+
+    async def connect(self) -> None:
+        await self.close(code=4404)

@@ -189,3 +189,36 @@ def test_pages_of_an_auction_that_stops_being_public_are_closed_but_its_sellers(
     closed, kept = async_to_sync(scenario)()
     assert closed == {"type": "websocket.close", "code": 4404}
     assert kept["type"] == "state" and kept["auction_id"] == paid_auction.pk
+
+
+@pytest.mark.parametrize(
+    "path", ["/ws/auctions/abc/", "/ws/auctions/-1/", "/ws/auctions/1", "/ws/x/", "/ws/auctions/٣/"]
+)
+def test_any_other_websocket_path_is_refused_with_4404(db, path):
+    async def scenario() -> tuple[bool, int]:
+        communicator = WebsocketCommunicator(app(), path)
+        connected, code = await communicator.connect()
+        await communicator.disconnect()
+        return connected, code
+
+    assert async_to_sync(scenario)() == (False, 4404)
+
+
+def test_a_sync_after_the_auction_stopped_being_public_closes_the_page(paid_auction, buyer):
+    from listings.models import Listing, ListingStatus
+
+    async def scenario() -> dict:
+        communicator = WebsocketCommunicator(app(), f"/ws/auctions/{paid_auction.pk}/")
+        communicator.scope["user"] = buyer
+        try:
+            assert (await communicator.connect())[0]
+            await communicator.receive_json_from(timeout=5)
+            await database_sync_to_async(
+                lambda: Listing.objects.filter(pk=paid_auction.listing_id).update(status=ListingStatus.ARCHIVED)
+            )()
+            await communicator.send_json_to({"type": "sync"})
+            return await communicator.receive_output(timeout=5)
+        finally:
+            await communicator.disconnect()
+
+    assert async_to_sync(scenario)() == {"type": "websocket.close", "code": 4404}

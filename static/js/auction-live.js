@@ -189,8 +189,9 @@
       try { msg = JSON.parse(event.data); } catch (e) { return; }
       if (msg && msg.type === "state") render(msg);
     };
-    socket.onclose = () => {
+    socket.onclose = (event) => {
       panel.dataset.liveConnected = "";
+      if (event.code === 4404) return;  // the auction is not (or no longer) this visitor's to see
       retry = Math.min(retry + 1, 6);
       setTimeout(connect, 500 * 2 ** retry);  // the server sends the full state again on connect
     };
