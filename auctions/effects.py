@@ -12,10 +12,11 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
+from django.db.models.signals import post_save
 
 if TYPE_CHECKING:
     from auctions.models import Auction
@@ -51,6 +52,26 @@ def auction_broadcast(*, auction_id: int) -> None:
     from auctions.live import auction_state_broadcast
 
     _safely("broadcast", lambda: auction_state_broadcast(auction_id=auction_id))
+
+
+def _listing_saved(sender: object, instance: Any, **kwargs: object) -> None:
+    """A listing saved not public (by the admin's hand: the seller's archive and the moderator's
+    reject refuse while an auction is open) hides its auctions: their open pages re-check after the
+    commit who may still see them (auctions.live.PRIVATE_NOW), and the public's pages close."""
+    from auctions.models import Auction
+    from listings.selectors import listing_public
+
+    if listing_public(instance):
+        return
+    for auction_id in Auction.objects.filter(listing_id=instance.pk, is_paid=True).values_list("pk", flat=True):
+        transaction.on_commit(partial(auction_broadcast, auction_id=auction_id))
+
+
+def listing_hidden_connect() -> None:
+    """Called by AuctionsConfig.ready."""
+    from listings.models import Listing
+
+    post_save.connect(_listing_saved, sender=Listing, dispatch_uid="auctions_listing_hidden")
 
 
 def auction_close_schedule(*, auction_id: int, ends_at: datetime | None = None) -> None:

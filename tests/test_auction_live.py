@@ -157,11 +157,15 @@ def test_a_broadcast_reaches_pages_without_a_hop_to_the_sync_thread(paid_auction
 
 
 def test_pages_of_an_auction_that_stops_being_public_are_closed_but_its_sellers(paid_auction, buyer):
-    """Its listing is archived after the pages opened (here by the admin's hand): the next broadcast
-    carries no state; a page whose visitor may no longer see the auction is closed with 4404, the
-    seller's page gets the state as before."""
-    from auctions.live import auction_state_broadcast
+    """Its listing is archived after the pages opened (the admin's hand: a save, as its change form
+    does): the broadcast after the commit carries no state; a page whose visitor may no longer see
+    the auction is closed with 4404, the seller's page gets the state as before."""
     from listings.models import Listing, ListingStatus
+
+    def hide() -> None:
+        listing = Listing.objects.get(pk=paid_auction.listing_id)
+        listing.status = ListingStatus.ARCHIVED
+        listing.save()
 
     owner = paid_auction.seller
 
@@ -174,10 +178,7 @@ def test_pages_of_an_auction_that_stops_being_public_are_closed_but_its_sellers(
             for communicator in (public, seller):
                 assert (await communicator.connect())[0]
                 await communicator.receive_json_from(timeout=5)
-            await database_sync_to_async(
-                lambda: Listing.objects.filter(pk=paid_auction.listing_id).update(status=ListingStatus.ARCHIVED)
-            )()
-            await database_sync_to_async(auction_state_broadcast)(auction_id=paid_auction.pk)
+            await database_sync_to_async(hide)()
             closed = await public.receive_output(timeout=5)
             kept = await seller.receive_json_from(timeout=5)
             assert await public.receive_nothing(timeout=0.2)
