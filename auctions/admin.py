@@ -62,8 +62,11 @@ def reason_form_view(
     """An operator action that needs a reason: the form, then one service call (act) on POST."""
     error = None
     if request.method == "POST":
+        reason = request.POST.get("reason", "")
         try:
-            act(request.POST.get("reason", ""))
+            if "\x00" in reason:  # PostgreSQL text cannot hold it (a 500 in the service's write)
+                raise AuctionRuleError(_("Причина: недопустимый символ."), "invalid_reason")
+            act(reason)
         except AuctionRuleError as exc:
             error = exc.message
         else:

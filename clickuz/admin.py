@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -38,7 +39,7 @@ class ErrorCodeFilter(admin.SimpleListFilter):
         value = self.value()
         if value == "errors":
             return queryset.exclude(error=0).exclude(error__isnull=True)
-        if value and value.lstrip("-").isdigit():
+        if value and re.fullmatch(r"-?[0-9]{1,9}", value):  # not "²", "--5" or 5 000 digits (int() raised)
             return queryset.filter(error=int(value))
         return queryset
 

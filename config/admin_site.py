@@ -61,8 +61,10 @@ def _date_hierarchy_check(model_admin: admin.ModelAdmin, request: HttpRequest) -
 
 def _years_check(request: HttpRequest) -> None:
     """`…__year` lookups (the date filters' and the hierarchy's): Django builds a datetime from them."""
-    for key, value in request.GET.items():
-        if key.endswith("__year"):
+    for key, values in request.GET.lists():  # every value: the changelist ORs repeated ones
+        if not key.endswith("__year"):
+            continue
+        for value in values:
             try:
                 year = int(value)
             except ValueError:
@@ -72,7 +74,7 @@ def _years_check(request: HttpRequest) -> None:
 
 
 def admin_request_check(request: HttpRequest, model_admin: admin.ModelAdmin | None, kwargs: dict[str, Any]) -> None:
-    _refuse_nul(request.GET.values())
+    _refuse_nul([text for key, values in request.GET.lists() for text in (key, *values)])
     _refuse_nul(kwargs.values())
     if model_admin is None:
         return

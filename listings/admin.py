@@ -1,5 +1,6 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from listings import services
-from listings.models import District, Favorite, Listing, ListingPhoto, ListingStatus, Region
+from listings.models import Amenity, District, Favorite, Listing, ListingPhoto, ListingStatus, Region
 
 
 class ListingPhotoInline(admin.TabularInline):
@@ -16,8 +17,29 @@ class ListingPhotoInline(admin.TabularInline):
     extra = 0
 
 
+class ListingAdminForm(forms.ModelForm):
+    """The admin's listing form: amenities as the site's choices (a raw JSON box took NaN, NUL and
+    nesting deep enough to crash), and the prices checked as the site's form checks them."""
+
+    amenities = forms.MultipleChoiceField(
+        label=_("Удобства"), choices=Amenity.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    # No Meta: ListingAdmin's modelform_factory gives the model and the fields.
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("price") is not None and data.get("currency"):
+            try:
+                services.listing_prices_check(price=data["price"], currency=data["currency"], area=data.get("area"))
+            except ValidationError as exc:
+                self.add_error("price", exc)
+        return data
+
+
 @admin.register(Listing)
 class ListingAdmin(admin.ModelAdmin):
+    form = ListingAdminForm
     list_display = ["id", "title", "status", "region", "district", "rooms", "area", "price", "currency", "seller"]
     list_filter = ["status", "region", "market", "rooms", "currency", "created_at"]
     search_fields = ["title", "address", "seller__phone"]

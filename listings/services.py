@@ -58,18 +58,24 @@ def listing_prices(*, price: Decimal, currency: str, area: Decimal) -> tuple[Dec
     return price_uzs, per_m2
 
 
+# Significant digits a stored price may have. SQLite's decimal converter keeps 15 (a float's): a
+# longer value came back rounded up past its column (10^14 in a 16-digit one) and every read of the
+# row raised InvalidOperation. 10^13 soums is far above any flat's price; PostgreSQL keeps the same rule.
+PRICE_DIGITS = 15
+
+
 def listing_prices_check(*, price: Decimal, currency: str, area: Decimal | None) -> None:
     """The soum prices derived from a price must fit their columns (a huge dollar price overflows
     them): a ValidationError on `price` if not. The bounds come from the fields' definitions."""
     price_uzs, per_m2 = listing_prices(price=price, currency=currency, area=area or Decimal(0))
-    for name, value in (("price_uzs", price_uzs), ("price_per_m2_uzs", per_m2)):
+    for name, value in (("price", price), ("price_uzs", price_uzs), ("price_per_m2_uzs", per_m2)):
         field = Listing._meta.get_field(name)
         if value is None or not isinstance(field, DecimalField):
             continue
         try:
-            DecimalValidator(field.max_digits, field.decimal_places)(value)
+            DecimalValidator(min(field.max_digits, PRICE_DIGITS), field.decimal_places)(value)
         except ValidationError as exc:
-            most = Decimal(10) ** (field.max_digits - field.decimal_places) - 1
+            most = Decimal(10) ** (min(field.max_digits, PRICE_DIGITS) - field.decimal_places) - 1
             if currency == Currency.USD:
                 most = (most / Decimal(settings.USD_UZS_RATE)).quantize(Decimal(1), rounding=ROUND_FLOOR)
             raise ValidationError(

@@ -2,10 +2,11 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -41,7 +42,7 @@ from listings.selectors import (
     listings_visible_q,
     photo_drafts_of,
 )
-from listings.services import MAX_PHOTOS
+from listings.services import MAX_PHOTOS, PRICE_DIGITS
 
 PAGE_SIZE = 24
 
@@ -247,15 +248,15 @@ def listing_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _price_or_none(value: str) -> Decimal | None:
-    cleaned = value.replace(" ", "").replace("\u00a0", "")[:20]
-    if not cleaned:
-        return None
+    """The sold price as typed (digits grouped with spaces allowed), in whole soums or with tiyin;
+    None when left empty. Refused, not cut or rounded: too long, below 1 soum, beyond PRICE_DIGITS."""
+    field = forms.DecimalField(max_digits=PRICE_DIGITS, decimal_places=2, min_value=Decimal(1), required=False)
     try:
-        price = Decimal(cleaned)
-    except InvalidOperation:
+        if len(value) > 64:
+            raise ValidationError("too long")
+        price = field.clean(value.replace(" ", "").replace("\u00a0", ""))
+    except ValidationError:
         raise ValidationError(_("Цена продажи: введите сумму в сумах."), code="bad_price") from None
-    if not price.is_finite() or price <= 0 or price >= Decimal("1e14"):
-        raise ValidationError(_("Цена продажи: введите сумму в сумах."), code="bad_price")
     return price
 
 

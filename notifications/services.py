@@ -134,7 +134,8 @@ def telegram_link_confirm(*, token: str, chat_id: int) -> User | None:
     """The bot received `/start <token>` from a chat: link it to the token's user.
 
     The token works once: a deep link seen by somebody else (a forwarded message, a shared screen)
-    must not move the user's notifications to their chat later. The settings page shows a new one."""
+    must not move the user's notifications to their chat later. (The settings page shows no link once
+    a chat is linked; telegram_link_url gives the new token if a re-link is ever offered.)"""
     with transaction.atomic():
         link = TelegramLink.objects.select_for_update().filter(token=token).first()
         if link is None:

@@ -110,3 +110,84 @@ def test_the_axes_clean_up_action_works(client, superuser):
     data = {"action": "cleanup_expired_attempts", "_selected_action": [str(fresh.pk)], "index": "0"}
     assert client.post("/admin/axes/accessattempt/", data).status_code == 302
     assert list(AccessAttempt.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        [("status", "\x00"), ("status", "published")],
+        [("status", "published"), ("status", "\x00")],
+        [("created_at__year", "99999"), ("created_at__year", "2026")],
+        [("status\x00", "published")],
+    ],
+)
+def test_every_value_of_a_repeated_parameter_is_checked(client, superuser, params):
+    from urllib.parse import urlencode
+
+    client.force_login(superuser)
+    assert client.get("/admin/listings/listing/?" + urlencode(params)).status_code == 400
+    assert client.get("/admin/auctions/bid/?" + urlencode(params)).status_code == 400
+
+
+@pytest.mark.parametrize("code", ["²", "--5", "9" * 5000, "-"])
+def test_the_click_error_code_filter_ignores_what_is_not_a_code(client, superuser, code):
+    client.force_login(superuser)
+    assert client.get("/admin/clickuz/clickcallback/", {"error_code": code}).status_code == 200
+
+
+def _listing_admin_data(listing, **changes):
+    data = {
+        "title": listing.title,
+        "seller": str(listing.seller_id),
+        "region": listing.region_id,
+        "district": listing.district_id or "",
+        "address": listing.address,
+        "rooms": "2",
+        "area": "64.5",
+        "floor": "3",
+        "floors_total": "9",
+        "market": listing.market,
+        "price": "850000000",
+        "currency": "UZS",
+        "status": listing.status,
+        "photos-TOTAL_FORMS": "0",
+        "photos-INITIAL_FORMS": "0",
+        "photos-MIN_NUM_FORMS": "0",
+        "photos-MAX_NUM_FORMS": "1000",
+    }
+    return data | changes
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"currency": "USD", "price": "800000000000"},
+        {"price": "99999999999999.99"},
+        {"amenities": ["\x00"]},
+        {"amenities": ["NaN"]},
+        {"amenities": ["[" * 10000]},
+    ],
+)
+def test_the_admin_listing_form_refuses_what_the_site_form_refuses(client, superuser, listing, changes):
+    client.force_login(superuser)
+    response = client.post(f"/admin/listings/listing/{listing.pk}/change/", _listing_admin_data(listing, **changes))
+    assert response.status_code == 200 and response.context["adminform"].form.errors
+    listing.refresh_from_db()
+    assert listing.price == 850000000 and listing.currency == "UZS" and listing.amenities == []
+
+
+def test_the_admin_listing_form_still_saves(client, superuser, listing):
+    client.force_login(superuser)
+    data = _listing_admin_data(listing, price="900000000", amenities=["balcony", "gas"])
+    response = client.post(f"/admin/listings/listing/{listing.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    listing.refresh_from_db()
+    assert listing.price == 900000000 and listing.amenities == ["balcony", "gas"]
+
+
+def test_a_reason_with_a_nul_is_an_error_on_the_form(client, superuser, paid_auction):
+    client.force_login(superuser)
+    response = client.post(f"/admin/auctions/auction/{paid_auction.pk}/cancel/", {"reason": "a\x00b"})
+    assert response.status_code == 200 and "недопустимый символ" in response.content.decode()
+    paid_auction.refresh_from_db()
+    assert paid_auction.status != "cancelled"

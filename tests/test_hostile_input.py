@@ -1,5 +1,7 @@
 """Anything a client can send gets an answer, never a 500 (PostgreSQL types are strict)."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -133,3 +135,42 @@ def test_a_session_cookie_django_could_not_have_made_is_no_session(client, cooki
         response = client.get(path, HTTP_COOKIE=f"sessionid={cookie}")
         assert response.status_code in (200, 302, 401), (path, response.status_code)
         assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("price", ["99999999999999.99", "10000000000000", "9999999999999.999"])
+def test_a_price_with_more_digits_than_a_float_keeps_is_a_form_error(client, seller, price):
+    # SQLite's decimal converter keeps 15 digits: such a price came back rounded past its column and
+    # every page that read the row (home, search, API) answered 500 — for everybody.
+    from tests.test_listings_marketplace import POST
+
+    client.force_login(seller)
+    response = client.post("/listings/new/", POST | {"currency": "UZS", "price": price})
+    assert response.status_code == 200 and "price" in response.context["form"].errors
+    assert not Listing.objects.exists()
+    assert client.get("/").status_code == 200 and client.get("/api/v1/listings/").status_code == 200
+
+
+def test_the_largest_price_allowed_reads_back(client, seller):
+    from tests.test_listings_marketplace import POST
+
+    client.force_login(seller)
+    client.post("/listings/new/", POST | {"currency": "UZS", "price": "9999999999999.99"})
+    assert Listing.objects.get().price == Decimal("9999999999999.99")
+    assert client.get("/listings/").status_code == 200 and client.get("/api/v1/listings/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "sold_price", ["99999999999999.995", "10000000000000", "0.001", "1e-5", "0", "1.0000000000000000001e5", "1" * 70]
+)
+def test_a_sold_price_that_cannot_be_kept_as_typed_is_refused(client, seller, listing, sold_price):
+    client.force_login(seller)
+    page = client.post(f"/listings/{listing.pk}/sold/", {"sold_price": sold_price}, follow=True).content.decode()
+    assert "Цена продажи: введите сумму в сумах." in page
+    listing.refresh_from_db()
+    assert listing.sold_price is None and listing.status != "sold"
+
+
+def test_an_api_token_that_is_not_a_key_is_401(client):
+    for key in ("a\x00b", "g" * 40, "A" * 40, "0" * 41):
+        response = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}")
+        assert response.status_code == 401 and response.json()["error"]["code"] == "authentication_failed"

@@ -123,10 +123,14 @@ def test_a_dollar_price_too_large_in_soums_is_a_form_error_on_create_and_edit(cl
     assert "Цена слишком большая: не больше" in response.content.decode()
     listing.refresh_from_db()
     assert (listing.price, listing.currency, listing.price_uzs) == before
-    # The largest price that fits is accepted.
-    most = (Decimal(10) ** 16 - 1) / Decimal(settings.USD_UZS_RATE)
+    # The largest price that fits is accepted: its soum price within PRICE_DIGITS significant digits
+    # (SQLite reads back 15; the column itself holds 18), and a dollar more is refused.
+    most = (Decimal(10) ** (services.PRICE_DIGITS - 2) - 1) / Decimal(settings.USD_UZS_RATE)
+    response = client.post(f"/listings/{listing.pk}/edit/", POST | {"price": str(int(most) + 1), "currency": "USD"})
+    assert "Цена слишком большая: не больше" in response.content.decode()
     response = client.post(f"/listings/{listing.pk}/edit/", POST | {"price": str(int(most)), "currency": "USD"})
     assert response.status_code == 302
+    assert client.get("/listings/").status_code == 200  # and it reads back, on SQLite too
 
 
 def test_moderation_flow_reject_fix_approve(client, seller, make_user, settings, make_operator):
