@@ -2,7 +2,8 @@
 make that Django's admin would answer with a 500 (staff are clients too):
 
 - a NUL in a query parameter or in the object id of the URL (PostgreSQL text cannot hold one);
-- an action posted with ids that are not ids of the model (Django filters pk__in on them unchecked);
+- an action posted with ids that are not ids of the model (Django filters pk__in on them unchecked),
+  or a change form's relation ids past 64 bits (SQLite's driver raised OverflowError);
 - a date filter or drill-down to a date that does not exist (year 99999, 31 February);
 - a search of more words than any person types (SQLite's expression depth gives out near 1 000).
 """
@@ -44,6 +45,20 @@ def _pk_check(model: type[models.Model], values: list[str]) -> None:
             raise AdminRequestRefused(f"not an id of {model._meta.label}")
 
 
+def _related_ids_check(model: type[models.Model], request: HttpRequest) -> None:
+    """The ids a change form posts for its relations (a user's groups, a listing's seller): Django
+    checks their form, but on SQLite one past 64 bits reached the driver (OverflowError)."""
+    for field in model._meta.get_fields():
+        if not (field.many_to_many or field.many_to_one) or (field.auto_created and not field.concrete):
+            continue
+        target = field.related_model._meta.pk  # type: ignore[union-attr]
+        if not isinstance(target, models.IntegerField | models.AutoField):
+            continue
+        for value in request.POST.getlist(field.name):
+            if value.isascii() and value.lstrip("-").isdigit() and not id_in_range(int(value)):
+                raise AdminRequestRefused(f"not an id of {field.related_model._meta.label}")  # type: ignore[union-attr]
+
+
 def _date_hierarchy_check(model_admin: admin.ModelAdmin, request: HttpRequest) -> None:
     if not model_admin.date_hierarchy:
         return
@@ -82,6 +97,8 @@ def admin_request_check(request: HttpRequest, model_admin: admin.ModelAdmin | No
         selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
         _refuse_nul(selected)
         _pk_check(model_admin.model, selected)
+    if request.method == "POST":
+        _related_ids_check(model_admin.model, request)
     _years_check(request)
     _date_hierarchy_check(model_admin, request)
     if len(request.GET.get("q", "").split()) > SEARCH_WORDS_MAX:

@@ -191,3 +191,13 @@ def test_a_reason_with_a_nul_is_an_error_on_the_form(client, superuser, paid_auc
     assert response.status_code == 200 and "недопустимый символ" in response.content.decode()
     paid_auction.refresh_from_db()
     assert paid_auction.status != "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [("/admin/auth/group/add/", "permissions"), ("/admin/listings/listing/add/", "seller")],
+)
+def test_relation_ids_past_64_bits_are_400(client, superuser, url, field):
+    client.force_login(superuser)
+    assert client.post(url, {"name": "x", field: ["9223372036854775808"]}).status_code == 400
+    assert client.post(url, {"name": "x", field: ["abc"]}).status_code == 200  # Django's own form error
