@@ -310,3 +310,27 @@ def test_click_test_order_cleanup_removes_everything_it_made(paid_auction, djang
     paid_auction.refresh_from_db()
     assert paid_auction.is_paid
     assert "nothing to remove" in _run("click_test_order", cleanup=True)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["click_callbacks_prune", "--days", "99999999"],
+        ["click_doctor", "--since-hours", "1000000000000"],
+        ["payme_doctor", "--since-hours", "1000000000000"],
+        ["payme_doctor", "--base-url", "http://[::1"],
+        ["click_test_order", "--days", "0"],
+        ["click_test_order", "--starts-in-minutes", "-100000"],
+        ["payme_test_order", "--days", "1000000000000"],
+        ["click_simulate", "--base-url", "http://[::1", "--merchant-trans-id", "X"],
+        ["click_simulate", "--base-url", "http://x", "--merchant-trans-id", "X", "--timeout", "-1"],
+        ["payme_simulate", "--base-url", "::::", "--order-id", "X"],
+        ["auction_jobs", "--interval", "0"],
+    ],
+)
+def test_an_operator_argument_out_of_range_is_a_command_error(db, argv):
+    # A traceback from deep down (timedelta's OverflowError, httpx's InvalidURL) said nothing useful.
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError):
+        call_command(*argv)

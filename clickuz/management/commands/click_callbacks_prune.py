@@ -12,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=None, help="override the setting for this run")
 
     def handle(self, *args: object, days: int | None, **options: object) -> None:
-        if days is not None and days <= 0:
-            raise CommandError("--days must be a positive number of days")
+        if days is not None and not 0 < days <= 36_500:  # beyond that timedelta overflowed
+            raise CommandError("--days must be from 1 to 36500")
         deleted = callbacks_prune(days=days)
         self.stdout.write(f"click_callbacks_prune: deleted {deleted} callback rows")

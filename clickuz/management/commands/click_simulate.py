@@ -2,6 +2,7 @@
 
 import json
 
+import httpx
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -22,6 +23,13 @@ class Command(BaseCommand):
         base = str(options["base_url"]).rstrip("/")
         if not base.startswith(("http://", "https://")):
             raise CommandError("--base-url must start with http:// or https://")
+        try:
+            httpx.URL(base)
+        except httpx.InvalidURL as exc:
+            raise CommandError(f"--base-url is not a URL: {exc}") from None
+        timeout = float(options["timeout"])  # type: ignore[arg-type]
+        if not 0 < timeout <= 600:  # NaN fails this too
+            raise CommandError("--timeout must be more than 0 and at most 600 seconds")
         amount = str(options["amount"] or f"{settings.AUCTION_FEE:.2f}")
         if not settings.DEBUG and not settings.CLICK_SANDBOX:
             # Signed with the real secret, a Complete marks a fee paid although no money moved.
@@ -43,7 +51,7 @@ class Command(BaseCommand):
             merchant_trans_id=str(options["merchant_trans_id"]),
             amount=amount,
             decline=bool(options["decline"]),
-            timeout=float(options["timeout"]),  # type: ignore[arg-type]
+            timeout=timeout,
             on_exchange=show,
         )
         if result.paid:

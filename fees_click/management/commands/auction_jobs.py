@@ -9,6 +9,7 @@ from django.db import close_old_connections
 
 from auctions.lifecycle import auctions_ending_soon_mark, auctions_sync_due
 from clickuz.retention import callbacks_prune
+from core.commands import int_between
 from fees.tasks import fee_jobs_run
 from fees_click.services import click_jobs_run
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--loop", action="store_true", help="keep running every --interval seconds")
-        parser.add_argument("--interval", type=int, default=settings.AUCTION_JOBS_INTERVAL)
+        parser.add_argument("--interval", type=int_between(1, 3600), default=settings.AUCTION_JOBS_INTERVAL)
 
     def handle(self, *args: object, loop: bool, interval: int, **options: object) -> None:
         last_prune = float("-inf")

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from core.commands import int_between
 from fees.doctor_report import doctor_report
 from fees_click.doctor import doctor_run
 
@@ -23,7 +24,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--lang", choices=["ru", "en"], default=None, help="output language (default: ru)")
-        parser.add_argument("--since-hours", type=int, default=24, help="callbacks to explain: the last N hours")
+        parser.add_argument(
+            "--since-hours", type=int_between(1, 24 * 366), default=24, help="callbacks to explain: the last N hours"
+        )
         parser.add_argument("--no-self-test", action="store_true", help="skip the signed round trip")
         parser.add_argument(
             "--no-http", action="store_true", help="skip the signed HTTP self-test at SITE_URL and the upstreams"

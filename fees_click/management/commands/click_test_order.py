@@ -14,6 +14,7 @@ from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
 from accounts.models import User
+from core.commands import int_between
 from fees.demo import TEST_SELLER_PHONE, test_fee_payment_create, test_seller_ensure
 from listings.models import Listing
 
@@ -47,8 +48,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--starts-in-minutes", type=int, default=60)
-        parser.add_argument("--days", type=int, default=7)
+        parser.add_argument("--starts-in-minutes", type=int_between(0, 60 * 24 * 365), default=60)
+        parser.add_argument("--days", type=int_between(1, 60), default=7)
         parser.add_argument(
             "--cleanup",
             action="store_true",

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from core.commands import http_url, int_between
 from fees.doctor_report import doctor_report
 from fees_payme.doctor import doctor_run
 
@@ -23,10 +24,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--lang", choices=["ru", "en"], default=None)
-        parser.add_argument("--since-hours", type=int, default=24)
+        parser.add_argument("--since-hours", type=int_between(1, 24 * 366), default=24)
         parser.add_argument("--no-self-test", action="store_true")
         parser.add_argument("--no-http", action="store_true", help="skip the HTTP check at SITE_URL")
-        parser.add_argument("--base-url", default="", help="check this address instead of SITE_URL")
+        parser.add_argument(
+            "--base-url",
+            default="",
+            type=lambda text: http_url(text) if text else text,
+            help="check this address instead of SITE_URL",
+        )
         parser.add_argument("--strict", action="store_true", help="also exit 1 on warnings")
 
     def handle(self, *args: object, **options: Any) -> None:

@@ -6,6 +6,7 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.commands import http_url, int_between
 from paymeuz.keys import current_key
 from paymeuz.simulator import simulate_payment
 
@@ -14,9 +15,11 @@ class Command(BaseCommand):
     help = "Send Payme's Merchant API calls to BASE_URL for an order id and print each exchange."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--base-url", required=True, help="e.g. https://kvartirabar.uz")
+        parser.add_argument("--base-url", required=True, type=http_url, help="e.g. https://kvartirabar.uz")
         parser.add_argument("--order-id", required=True, help="the fee's merchant_trans_id (payme_test_order)")
-        parser.add_argument("--amount", type=int, default=None, help="in tiyin; default: AUCTION_FEE × 100")
+        parser.add_argument(
+            "--amount", type=int_between(1, 10**14), default=None, help="in tiyin; default: AUCTION_FEE × 100"
+        )
         parser.add_argument("--decline", action="store_true", help="cancel the created transaction (reason 3)")
         parser.add_argument("--once", action="store_true", help="send each call once, not twice")
         parser.add_argument("--key", default=None, help="default: this server's current Payme key")

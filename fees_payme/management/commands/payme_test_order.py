@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from core.commands import int_between
 from fees.demo import test_fee_payment_create, test_seller_ensure
 from fees_payme.paylink import fee_amount_tiyin
 
@@ -22,8 +23,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--starts-in-minutes", type=int, default=60)
-        parser.add_argument("--days", type=int, default=7)
+        parser.add_argument("--starts-in-minutes", type=int_between(0, 60 * 24 * 365), default=60)
+        parser.add_argument("--days", type=int_between(1, 60), default=7)
         parser.add_argument("--cleanup", action="store_true", help="remove every test order and the test seller")
 
     def handle(self, *args: object, starts_in_minutes: int, days: int, cleanup: bool, **options: object) -> None:
