@@ -115,8 +115,9 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
 
 
 class NotFoundConsumer(AsyncJsonWebsocketConsumer):
-    """Any other WebSocket path (nginx passes all of /ws/): refused with 4404, as an auction this
-    visitor may not see. Without it Channels' router raised "No route found", a 500 handshake."""
+    """Any other WebSocket path (nginx passes all of /ws/): refused at the handshake, as an auction
+    this visitor may not see (the server answers a close before accept with HTTP 403). Without it
+    Channels' router raised "No route found", a 500 handshake."""
 
     async def connect(self) -> None:
         await self.close(code=4404)

@@ -10,12 +10,18 @@ from datetime import datetime
 from decimal import Decimal
 
 from accounts.models import User
-from auctions.lifecycle import auction_create
+from auctions.lifecycle import MAX_START_AHEAD, MAX_START_IN_PAST, auction_create
 from fees.models import AuctionPayment, Gateway
 from fees.services import FeeCode, fee_complete, fee_initiate, fee_prepare
 from listings.models import District
 from listings.services import listing_create
 from notifications.services import preference_update
+
+# The starts (minutes from now) auction_create accepts for a test order: negative, already running.
+TEST_ORDER_START_MINUTES = (
+    -int(MAX_START_IN_PAST.total_seconds() // 60) + 1,
+    int(MAX_START_AHEAD.total_seconds() // 60) - 1,
+)
 
 # The operator's test seller (click_test_order, payme_test_order): one account for both gateways.
 TEST_SELLER_PHONE = "+998000000099"

@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.core.validators import DecimalValidator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +35,11 @@ class ListingAdminForm(forms.ModelForm):
                 services.listing_prices_check(price=data["price"], currency=data["currency"], area=data.get("area"))
             except ValidationError as exc:
                 self.add_error("price", exc)
+        if data.get("sold_price") is not None:
+            try:  # within what every database reads back (services.PRICE_DIGITS)
+                DecimalValidator(services.PRICE_DIGITS, 2)(data["sold_price"])
+            except ValidationError as exc:
+                self.add_error("sold_price", exc)
         return data
 
 

@@ -587,11 +587,17 @@ def favorite_toggle(*, user: User, listing_id: int) -> bool:
     return True
 
 
-def listings_reprice() -> int:
-    """Recompute soum prices of dollar listings after USD_UZS_RATE changes."""
-    count = 0
+def listings_reprice() -> tuple[int, list[int]]:
+    """Recompute soum prices of dollar listings after USD_UZS_RATE changes: (repriced, skipped ids).
+    A listing whose soum price would no longer fit (PRICE_DIGITS) keeps its old one and is named,
+    rather than stopping the run and leaving every listing after it at the old rate."""
+    count, skipped = 0, []
     for listing in Listing.objects.filter(currency=Currency.USD).iterator():
-        _fill_prices(listing)
+        try:
+            _fill_prices(listing)
+        except ValidationError:
+            skipped.append(listing.pk)
+            continue
         listing.save(update_fields=["price_uzs", "price_per_m2_uzs"])
         count += 1
-    return count
+    return count, skipped

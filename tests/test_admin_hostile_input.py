@@ -166,6 +166,7 @@ def _listing_admin_data(listing, **changes):
         {"amenities": ["\x00"]},
         {"amenities": ["NaN"]},
         {"amenities": ["[" * 10000]},
+        {"status": "sold", "sold_price": "99999999999999.99"},
     ],
 )
 def test_the_admin_listing_form_refuses_what_the_site_form_refuses(client, superuser, listing, changes):
@@ -200,4 +201,6 @@ def test_a_reason_with_a_nul_is_an_error_on_the_form(client, superuser, paid_auc
 def test_relation_ids_past_64_bits_are_400(client, superuser, url, field):
     client.force_login(superuser)
     assert client.post(url, {"name": "x", field: ["9223372036854775808"]}).status_code == 400
-    assert client.post(url, {"name": "x", field: ["abc"]}).status_code == 200  # Django's own form error
+    assert client.post(url, {"name": "x", field: ["9" * 5000]}).status_code == 400
+    for odd in ("abc", "--5"):
+        assert client.post(url, {"name": "x", field: [odd]}).status_code == 200  # Django's own form error

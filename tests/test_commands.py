@@ -321,6 +321,7 @@ def test_click_test_order_cleanup_removes_everything_it_made(paid_auction, djang
         ["payme_doctor", "--base-url", "http://[::1"],
         ["click_test_order", "--days", "0"],
         ["click_test_order", "--starts-in-minutes", "-100000"],
+        ["click_test_order", "--starts-in-minutes", "300000"],
         ["payme_test_order", "--days", "1000000000000"],
         ["click_simulate", "--base-url", "http://[::1", "--merchant-trans-id", "X"],
         ["click_simulate", "--base-url", "http://x", "--merchant-trans-id", "X", "--timeout", "-1"],

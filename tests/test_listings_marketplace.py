@@ -405,6 +405,21 @@ def test_reprice_command_follows_the_rate(seller, make_listing, settings):
     assert soums.price_uzs == Decimal("500000000.00")
 
 
+def test_reprice_names_a_listing_whose_soum_price_would_not_fit_and_reprices_the_rest(seller, make_listing, settings):
+    from django.core.management import CommandError, call_command
+
+    settings.USD_UZS_RATE = "12800"
+    largest = make_listing(seller, price=Decimal("780000000"), currency="USD", area=Decimal("50"))
+    later = make_listing(seller, price=Decimal("100000"), currency="USD", area=Decimal("50"))  # read first
+    before = largest.price_uzs
+    settings.USD_UZS_RATE = "13000"
+    with pytest.raises(CommandError, match=f"ids {largest.pk}"):
+        call_command("listings_reprice", stdout=io.StringIO())
+    largest.refresh_from_db()
+    later.refresh_from_db()
+    assert largest.price_uzs == before and later.price_uzs == Decimal("1300000000.00")
+
+
 def test_a_listing_with_an_open_auction_cannot_be_rejected(paid_auction, make_operator):
     from django.core.exceptions import ValidationError
 

@@ -183,7 +183,8 @@
   const connect = () => {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     socket = new WebSocket(`${scheme}://${location.host}${panel.dataset.auctionLive}`);
-    socket.onopen = () => { retry = 0; panel.dataset.liveConnected = "1"; };
+    let opened = false;
+    socket.onopen = () => { opened = true; retry = 0; refused = 0; panel.dataset.liveConnected = "1"; };
     socket.onmessage = (event) => {
       let msg = null;
       try { msg = JSON.parse(event.data); } catch (e) { return; }
@@ -191,7 +192,10 @@
     };
     socket.onclose = (event) => {
       panel.dataset.liveConnected = "";
-      if (event.code === 4404) return;  // the auction is not (or no longer) this visitor's to see
+      if (event.code === 4404) return;  // the auction is no longer this visitor's to see
+      // A connection refused at the handshake (the server's "not yours to see" arrives as a 403, so
+      // the browser only says 1006) is tried for about two minutes, then left: the page still works.
+      if (!opened && ++refused >= 8) return;
       retry = Math.min(retry + 1, 6);
       setTimeout(connect, 500 * 2 ** retry);  // the server sends the full state again on connect
     };

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.commands import int_between
-from fees.demo import TEST_SELLER_PHONE, test_fee_payment_create, test_seller_ensure
+from fees.demo import TEST_ORDER_START_MINUTES, TEST_SELLER_PHONE, test_fee_payment_create, test_seller_ensure
 from listings.models import Listing
 
 # Operator code 00 is not assigned in Uzbekistan: no real person can own this number.
@@ -48,7 +48,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--starts-in-minutes", type=int_between(0, 60 * 24 * 365), default=60)
+        parser.add_argument(
+            "--starts-in-minutes", type=int_between(*TEST_ORDER_START_MINUTES), default=60, help="negative: running now"
+        )
         parser.add_argument("--days", type=int_between(1, 60), default=7)
         parser.add_argument(
             "--cleanup",

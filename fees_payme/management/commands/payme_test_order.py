@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.commands import int_between
-from fees.demo import test_fee_payment_create, test_seller_ensure
+from fees.demo import TEST_ORDER_START_MINUTES, test_fee_payment_create, test_seller_ensure
 from fees_payme.paylink import fee_amount_tiyin
 
 # The operator's test seller (click_test_order uses the same unassigned number, so one
@@ -23,7 +23,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--starts-in-minutes", type=int_between(0, 60 * 24 * 365), default=60)
+        parser.add_argument(
+            "--starts-in-minutes", type=int_between(*TEST_ORDER_START_MINUTES), default=60, help="negative: running now"
+        )
         parser.add_argument("--days", type=int_between(1, 60), default=7)
         parser.add_argument("--cleanup", action="store_true", help="remove every test order and the test seller")
 
