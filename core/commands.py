@@ -20,19 +20,6 @@ def int_between(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-def float_between(low: float, high: float) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text[:40]!r}") from None
-        if not low <= value <= high:  # NaN is refused too
-            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, not {text[:40]}")
-        return value
-
-    return parse
-
-
 def http_url(text: str) -> str:
     """An http(s) address with a host: the base URL of a site to call."""
     try:
