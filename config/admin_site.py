@@ -94,11 +94,10 @@ def admin_request_check(request: HttpRequest, model_admin: admin.ModelAdmin | No
     _refuse_nul(kwargs.values())
     if model_admin is None:
         return
-    if request.method == "POST" and helpers.ACTION_CHECKBOX_NAME in request.POST:
+    if request.method == "POST":
         selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
         _refuse_nul(selected)
         _pk_check(model_admin.model, selected)
-    if request.method == "POST":
         _related_ids_check(model_admin.model, request)
     _years_check(request)
     _date_hierarchy_check(model_admin, request)

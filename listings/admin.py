@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from listings import services
+from listings.forms import listing_form_prices_check
 from listings.models import Amenity, District, Favorite, Listing, ListingPhoto, ListingStatus, Region
 
 
@@ -30,11 +31,7 @@ class ListingAdminForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("price") is not None and data.get("currency"):
-            try:
-                services.listing_prices_check(price=data["price"], currency=data["currency"], area=data.get("area"))
-            except ValidationError as exc:
-                self.add_error("price", exc)
+        listing_form_prices_check(self, data)
         if data.get("sold_price") is not None:
             try:  # within what every database reads back (services.PRICE_DIGITS)
                 DecimalValidator(services.PRICE_DIGITS, 2)(data["sold_price"])

@@ -201,12 +201,18 @@ class ListingForm(forms.ModelForm):
             if value is not None and not low <= value <= high:
                 self.add_error(name, _("Точка за пределами Узбекистана: поставьте её на карте ещё раз."))
                 data.pop(name, None)
-        if data.get("price") is not None and data.get("currency"):
-            try:
-                listing_prices_check(price=data["price"], currency=data["currency"], area=data.get("area"))
-            except ValidationError as exc:
-                self.add_error("price", exc)
+        listing_form_prices_check(self, data)
         return data
+
+
+def listing_form_prices_check(form: forms.BaseForm, data: dict[str, Any]) -> None:
+    """The price's soum figures must fit their columns (services.listing_prices_check): an error on
+    `price` if not. Shared by the site's form and the admin's."""
+    if data.get("price") is not None and data.get("currency"):
+        try:
+            listing_prices_check(price=data["price"], currency=data["currency"], area=data.get("area"))
+        except ValidationError as exc:
+            form.add_error("price", exc)
 
 
 class RejectForm(forms.Form):
