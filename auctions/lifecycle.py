@@ -170,6 +170,7 @@ def auction_create(
             raise AuctionRuleError(_("У этого объявления уже есть открытый аукцион."), "already_open")
         auction = Auction.objects.create(
             listing=listing,
+            listing_created_at=locked_listing.created_at,
             seller=seller,
             starts_at=starts_at,
             ends_at=ends_at,

@@ -84,6 +84,10 @@ class Auction(models.Model):
     ending_soon_sent_at = models.DateTimeField(_("«скоро конец» отправлено"), null=True, blank=True)
     created_at = models.DateTimeField(_("создан"), auto_now_add=True)
     updated_at = models.DateTimeField(_("изменён"), auto_now=True)
+    # The listing's own created_at (set once, as that one is), copied here so that search's "running
+    # auctions, newest listings first" reads one index of the running auctions in order
+    # (auction_running_newest) instead of walking every public listing to find the few with one.
+    listing_created_at = models.DateTimeField(_("объявление создано"), editable=False)
 
     class Meta:
         verbose_name = _("аукцион")
@@ -118,6 +122,16 @@ class Auction(models.Model):
             models.Index(
                 fields=["ends_at"],
                 name="auction_running_ends",
+                condition=Q(status__in=AUCTION_RUNNING_STATUSES, is_paid=True),
+            ),
+            # Search's running auctions in the listings' newest order (listings.selectors.listings_search);
+            # the start and end as trailing keys so "ending within 24 h" filters without the table.
+            models.Index(
+                F("listing_created_at").desc(),
+                F("listing_id").desc(),
+                F("ends_at"),
+                F("starts_at"),
+                name="auction_running_newest",
                 condition=Q(status__in=AUCTION_RUNNING_STATUSES, is_paid=True),
             ),
         ]

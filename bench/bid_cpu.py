@@ -17,7 +17,8 @@ bench/urls.py:
 
 --profile MODE prints cProfile's cumulative table (CPU time) for one of them (with --callers REGEX,
 who calls what matches: `--callers execute_command` names every Redis command's caller). Creates (and drops)
-its own database (default kb_bench_bid_cpu); checks that each request answered what it should.
+its own database (default kb_bench_bid_cpu); --queries prints the SQL of one request of each
+mode; checks that each request answered what it should.
 """
 
 import argparse
@@ -43,6 +44,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--history", type=int, default=50, help="bids placed before timing")
     parser.add_argument("--profile", choices=MODES, help="print cProfile's table for this mode")
     parser.add_argument("--callers", metavar="REGEX", help="with --profile: also who calls the functions matching it")
+    parser.add_argument("--queries", action="store_true", help="also print the SQL statements of one request per mode")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--database", default="kb_bench_bid_cpu")
     return parser.parse_args()
@@ -55,7 +57,7 @@ def main() -> int:
         return 2
     from django.core.cache import cache
     from django.core.handlers.wsgi import WSGIHandler
-    from django.db import connections
+    from django.db import connection, connections
     from rest_framework.authtoken.models import Token
 
     cache.clear()
@@ -130,6 +132,18 @@ def main() -> int:
         note = "" if ok else f"  [FAIL] statuses {sorted(statuses)}, expected {expected}"
         extra = " (with its read)" if mode == "accepted" else ""
         print(f"  {mode:14} {cpu:6.2f} ms CPU, {wall:6.2f} ms wall per request{extra}{note}")
+        if args.queries:
+            statements: list[str] = []
+
+            def record(execute, sql, params, many, context, statements=statements):  # type: ignore[no-untyped-def]
+                statements.append(sql)
+                return execute(sql, params, many, context)
+
+            with connection.execute_wrapper(record):
+                send()
+            print(f"    {len(statements)} SQL statements:")
+            for sql in statements:
+                print(f"      {sql[:160]}")
         if profiler:
             stats = pstats.Stats(profiler, stream=sys.stdout)
             stats.sort_stats("cumulative").print_stats(40)

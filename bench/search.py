@@ -242,12 +242,12 @@ def generate(total: int) -> None:
             """
             INSERT INTO auctions_auction (
                 listing_id, seller_id, starts_at, ends_at, original_ends_at, starting_price, bid_step, status,
-                is_paid, paid_at, bid_count, extension_count, created_at, updated_at)
+                is_paid, paid_at, bid_count, extension_count, created_at, updated_at, listing_created_at)
             SELECT l.id, l.seller_id, %(now)s - make_interval(hours => 1 + (l.id %% 72)::int),
                    %(now)s + make_interval(hours => 1 + ((l.id * 13) %% 168)::int),
                    %(now)s + make_interval(hours => 1 + ((l.id * 13) %% 168)::int),
                    l.price_uzs, 1000000, 'active', true, %(now)s - make_interval(hours => 1 + (l.id %% 72)::int),
-                   0, 0, %(now)s, %(now)s
+                   0, 0, %(now)s, %(now)s, l.created_at
             FROM listings_listing l WHERE (l.id * 7) %% 100 < 3 AND l.status = 'published'
             """,
             {"now": now},

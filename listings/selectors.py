@@ -373,8 +373,11 @@ def listings_search(
         Sort.ENDING: [F("auction_ends_at").asc(nulls_last=True), "-created_at", "-id"],
     }
     if auction_only:
-        # Every row has a running auction: its end itself, which the auctions' end index gives in order.
+        # Every row has a running auction: its end itself, which the auctions' end index gives in order;
+        # newest first as the auction's copy of its listing's creation and the listing's id (the same
+        # order: one running auction per listing), which auction_running_newest gives in order.
         orderings[Sort.ENDING] = [F("open_auction__ends_at").asc(), "-created_at", "-id"]
+        orderings[Sort.NEWEST] = [F("open_auction__listing_created_at").desc(), F("open_auction__listing_id").desc()]
     return qs.order_by(*orderings.get(params.sort, orderings[Sort.NEWEST]))
 
 

@@ -95,6 +95,33 @@ def test_ending_soonest_orders_running_auctions_by_their_end(seller, make_listin
     assert [row.auction_id for row in soon] == [early.pk]
 
 
+def test_running_auctions_newest_first_is_the_listings_newest_order(seller, make_listing, make_paid_auction):
+    """Search's "auction running" / "ending within 24 h" sort newest by the auction's copy of its
+    listing's creation (auction_running_newest): the same order as every other search's, not the
+    order the auctions were opened in, ties broken by the listing's id."""
+    from listings.models import Listing
+
+    older, newer, twin_a, twin_b = (make_listing(seller, title=f"Квартира {n}") for n in range(4))
+    now = older.created_at
+    Listing.objects.filter(pk=older.pk).update(created_at=now - timedelta(days=3))
+    Listing.objects.filter(pk=newer.pk).update(created_at=now - timedelta(days=1))
+    Listing.objects.filter(pk__in=[twin_a.pk, twin_b.pk]).update(created_at=now - timedelta(days=2))
+    # Opened newest listing last but one, so the auctions' own order differs from the listings'.
+    auctions = {
+        listing.pk: make_paid_auction(
+            Listing.objects.get(pk=listing.pk), starts_in=-timedelta(hours=1), duration=timedelta(hours=5)
+        )
+        for listing in (twin_b, older, newer, twin_a)
+    }
+    for pk, auction in auctions.items():
+        assert auction.listing_created_at == Listing.objects.get(pk=pk).created_at
+    expected = [newer.pk, max(twin_a.pk, twin_b.pk), min(twin_a.pk, twin_b.pk), older.pk]
+    everything = [row.pk for row in listings_search(params=SearchParams()) if row.auction_id]
+    assert everything == expected
+    assert [row.pk for row in listings_search(params=SearchParams(has_auction=True))] == expected
+    assert [row.pk for row in listings_search(params=SearchParams(auction_ending_soon=True))] == expected
+
+
 def _home(client):
     response = client.get("/")
     assert response.status_code == 200
@@ -230,3 +257,22 @@ def test_a_search_past_the_cap_is_not_counted_again_within_the_minute(
     assert narrow == 1 and "3 объявления" in page
     narrow_again, page = counts("/listings/?rooms=2")
     assert narrow_again == 1 and "3 объявления" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_copies_each_listings_creation_to_its_auctions(seller, make_listing, make_paid_auction):
+    from django.db.migrations.executor import MigrationExecutor
+
+    from auctions.models import Auction
+    from listings.models import Listing
+
+    listing = make_listing(seller, title="Квартира до миграции")
+    auction = make_paid_auction(listing, starts_in=-timedelta(hours=1))
+    created = listing.created_at - timedelta(days=40)
+    try:
+        MigrationExecutor(connection).migrate([("auctions", "0006_perf_search_auction_end_index")])
+        Listing.objects.filter(pk=listing.pk).update(created_at=created)  # the copy is gone: nothing else to update
+    finally:  # forward again, as the other tests expect the schema
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert Auction.objects.get(pk=auction.pk).listing_created_at == created
