@@ -8,6 +8,7 @@ decided by the payment handler.
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -29,7 +30,6 @@ _UNSIGNED_INT = re.compile(r"\d{1,19}", re.ASCII)
 _SIGNED_INT = re.compile(r"-?\d{1,10}", re.ASCII)
 # Ids are stored as bigint, error codes as int: larger numbers are malformed.
 _LIMITS = {_UNSIGNED_INT: 2**63 - 1, _SIGNED_INT: 2**31 - 1}
-_HEX_MD5 = re.compile(r"[0-9a-fA-F]{32}", re.ASCII)
 # An amount as Click writes one ("50000", "50000.00"); Decimal() alone would also read "50_000",
 # "+5e4" or another script's digits.
 _AMOUNT = re.compile(r"\d{1,20}(?:\.\d{1,20})?", re.ASCII)
@@ -69,7 +69,9 @@ def parse_body(body: bytes, content_type: str) -> dict[str, str]:
         raise ClickProtocolError(ClickError.BAD_REQUEST, "body is too large")
     text = body.decode("utf-8", errors="strict") if body else ""
     stripped = text.lstrip()
-    if "json" in content_type.lower() or stripped.startswith("{"):
+    # A form body labelled JSON is still read as the form it is (Click's encoding is not documented).
+    looks_like_form = "=" in stripped and not stripped.startswith(("{", "[", '"'))
+    if stripped.startswith("{") or ("json" in content_type.lower() and not looks_like_form):
         if not stripped:
             return {}
         try:
@@ -87,9 +89,18 @@ def parse_body(body: bytes, content_type: str) -> dict[str, str]:
             fields[str(key)] = str(value)
         return _without_nul(fields)
     try:
-        return _without_nul(dict(parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)))
+        return form_fields(parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS))
     except ValueError as exc:
         raise ClickProtocolError(ClickError.BAD_REQUEST, "too many form fields") from exc
+
+
+def form_fields(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Form fields (a urlencoded or multipart body, a query string) as Click's flat mapping; the last
+    of a repeated name wins."""
+    fields = dict(pairs)
+    if len(fields) > MAX_FIELDS:
+        raise ClickProtocolError(ClickError.BAD_REQUEST, "too many form fields")
+    return _without_nul(fields)
 
 
 def _without_nul(fields: dict[str, str]) -> dict[str, str]:
@@ -138,7 +149,8 @@ def verify_request(
     amount_raw = _require(fields, "amount")
     action_raw = _require(fields, "action", _SIGNED_INT)
     sign_time = _require(fields, "sign_time")
-    sign = _require(fields, "sign_string", _HEX_MD5)
+    # Any text: one that is not an md5 at all is a wrong signature (-1) like any other.
+    sign = _require(fields, "sign_string")
     try:
         datetime.strptime(sign_time, _SIGN_TIME_FORMAT)  # noqa: DTZ007 - format check only
     except ValueError as exc:
@@ -206,7 +218,11 @@ def build_response(
     *, action: Action, fields: dict[str, str], error: ClickError, merchant_id: int | None
 ) -> dict[str, Any]:
     """Format a Prepare or Complete answer, echoing Click's ids even on errors."""
-    id_field = "merchant_prepare_id" if action is Action.PREPARE else "merchant_confirm_id"
+    if action is Action.PREPARE:
+        # An int in every Prepare answer (§4): 0 when there is no attempt to name. Complete's may be null.
+        id_field, merchant_id = "merchant_prepare_id", merchant_id or 0
+    else:
+        id_field = "merchant_confirm_id"
     return {
         "click_trans_id": _echo_int(fields.get("click_trans_id")),
         "merchant_trans_id": fields.get("merchant_trans_id"),

@@ -16,7 +16,7 @@ from clickuz.errors import ClickError, ClickProtocolError
 from clickuz.handlers import ClickAnswer, ClickPaymentHandler
 from clickuz.models import BODY_EXCERPT_BYTES, ClickCallback
 from clickuz.probe import PROBE_META_KEY, probe_header_valid
-from clickuz.protocol import MAX_BODY_BYTES, Action, build_response, parse_body, verify_request
+from clickuz.protocol import MAX_BODY_BYTES, Action, build_response, form_fields, parse_body, verify_request
 
 logger = logging.getLogger("clickuz.callbacks")
 
@@ -83,7 +83,7 @@ class ClickCallbackView(View):
                 raise ClickProtocolError(ClickError.BAD_REQUEST, f"{request.method} instead of POST")
             if body is None:
                 raise ClickProtocolError(ClickError.BAD_REQUEST, "body is too large")
-            fields = parse_body(body, request.content_type or "")
+            fields = self._fields(request, body)
         except (ClickProtocolError, UnicodeDecodeError) as exc:
             unreadable = exc
         # The design's rule: the raw request is stored before it is processed, outside the payment's
@@ -123,6 +123,22 @@ class ClickCallbackView(View):
         if self.action is Action.PREPARE:
             return self.handler.prepare(click_request)
         return self.handler.complete(click_request)
+
+    @staticmethod
+    def _fields(request: HttpRequest, body: bytes) -> dict[str, str]:
+        """Click's fields from the body, whichever encoding carried them (urlencoded and JSON; a
+        multipart form too), else from a query string: Click does not document its encoding."""
+        if request.content_type == "multipart/form-data":
+            try:
+                pairs = [(name, str(value)) for name, value in request.POST.items()]
+            except Exception as exc:  # Django's multipart parser refuses what it cannot read
+                raise ClickProtocolError(ClickError.BAD_REQUEST, f"multipart body: {type(exc).__name__}") from exc
+            fields = form_fields(pairs)
+        else:
+            fields = parse_body(body, request.content_type or "")
+        if not fields and request.GET:
+            fields = form_fields((name, str(value)) for name, value in request.GET.items())
+        return fields
 
     @staticmethod
     def _read_body(request: HttpRequest) -> bytes | None:

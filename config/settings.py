@@ -8,13 +8,13 @@ start-up with a message naming the setting to fix.
 
 from pathlib import Path
 
-import environ
-
 from config import checks
+from config.environment import Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Values are read as written, "$" and all (config.environment).
+env = Env()
+Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 
 # Click credentials: set them in the environment or .env. The operator's

@@ -144,12 +144,20 @@ def _order_held(
 
 
 def _payable_decision(
-    payment: AuctionPayment, attempt: PaymentAttempt | None, amount: Decimal | None, *, now: datetime
+    payment: AuctionPayment,
+    attempt: PaymentAttempt | None,
+    amount: Decimal | None,
+    *,
+    now: datetime,
+    amount_first: bool = False,
 ) -> FeeDecision | None:
-    """Why an order cannot be paid with this amount (None: it can), in the order every gateway
-    checks: paid, cancelled, expired, the auction gone, the amount."""
+    """Why an order cannot be paid with this amount (None: it can), in this order: paid, cancelled,
+    expired, the auction gone, the amount (Click's, shop-api.md §5) — or the amount first, as
+    Payme checks (merchant-api.md §4), with `amount_first`."""
     auction = payment.auction
     attempt_id = attempt.pk if attempt else None
+    if amount_first and not amounts_equal(amount, payment.amount):
+        return FeeDecision(FeeCode.AMOUNT_MISMATCH, detail=f"expected {payment.amount}")
     if payment.status == PaymentStatus.COMPLETED or auction.is_paid:
         return FeeDecision(FeeCode.ALREADY_PAID, attempt_id, detail="already paid")
     if payment.status == PaymentStatus.CANCELLED:
@@ -166,15 +174,16 @@ def _payable_decision(
     return None
 
 
-def fee_check(*, order: str, gateway: str, amount: Decimal | None) -> FeeDecision:
+def fee_check(*, order: str, gateway: str, amount: Decimal | None, amount_first: bool = False) -> FeeDecision:
     """A gateway asks, before it starts a transaction: could this order be paid with this amount
     now? Reads only. Attempts of the asking gateway do not count against it (it settles those
-    itself); another gateway paying the order right now does (HELD)."""
+    itself); another gateway paying the order right now does (HELD). `amount_first`: see
+    _payable_decision."""
     now = timezone.now()
     payment = AuctionPayment.objects.select_related("auction").filter(merchant_trans_id=order).first()
     if payment is None:
         return FeeDecision(FeeCode.ORDER_NOT_FOUND, detail="no payment with this order id")
-    refused = _payable_decision(payment, None, amount, now=now)
+    refused = _payable_decision(payment, None, amount, now=now, amount_first=amount_first)
     if refused is not None:
         return refused
     prepared = PaymentAttempt.objects.filter(payment=payment, status=AttemptStatus.PREPARED)
@@ -192,6 +201,7 @@ def fee_prepare(
     paydoc_id: str = "",
     gateway_data: dict[str, Any] | None = None,
     hold_until: datetime | None = None,
+    amount_first: bool = False,
 ) -> FeeDecision:
     """A gateway asks: is this order real, payable, and is this the amount? Records the attempt.
     With `hold_until` the attempt reserves the order until then (or until it is performed or
@@ -205,7 +215,7 @@ def fee_prepare(
         attempt, prepared = read_attempt_and_prepared(payment, gateway=gateway, gateway_trans_id=gateway_trans_id)
         if attempt is not None and attempt.payment_id != payment.pk:
             return FeeDecision(FeeCode.ATTEMPT_CONFLICT, detail="the transaction belongs to another payment")
-        refused = _payable_decision(payment, attempt, amount, now=now)
+        refused = _payable_decision(payment, attempt, amount, now=now, amount_first=amount_first)
         if refused is not None:
             if refused.detail == "payment expired":
                 payment_mark_expired(payment, now=now)  # the seller initiates a new payment
@@ -252,23 +262,27 @@ def fee_complete(
             return FeeDecision(FeeCode.ORDER_NOT_FOUND, detail="no payment with this order id")
         if attempt is None:
             return FeeDecision(FeeCode.ATTEMPT_NOT_FOUND, detail="unknown attempt")
+        if not succeeded and attempt.status == AttemptStatus.PREPARED:
+            # The gateway says this attempt failed: it is over, whatever the answer below.
+            _attempt_finish(attempt, AttemptStatus.CANCELLED, now=now, error=error, note=note)
         if payment.status == PaymentStatus.COMPLETED:
             if attempt.status == AttemptStatus.COMPLETED and succeeded:
                 # A retry of the report that paid: the same answer, nothing changes.
                 return FeeDecision(FeeCode.OK, attempt.pk, detail="repeat")
             return FeeDecision(FeeCode.ALREADY_PAID, detail="paid by another attempt")
+        if not succeeded:
+            return FeeDecision(FeeCode.CANCELLED, detail=f"gateway error {error}")
         if attempt.status == AttemptStatus.CANCELLED:
             return FeeDecision(FeeCode.CANCELLED, detail="attempt cancelled before")
         if payment.status == PaymentStatus.CANCELLED:
             # Cancelled with its auction after the attempt began: the gateway cancels the charge.
             return FeeDecision(FeeCode.CANCELLED, detail="payment cancelled before")
-        if not succeeded:
-            _attempt_finish(attempt, AttemptStatus.CANCELLED, now=now, error=error, note=note)
-            return FeeDecision(FeeCode.CANCELLED, detail=f"gateway error {error}")
         if attempt.hold_until is None and _order_held(
             prepared, gateway=gateway, now=now, exclude_id=attempt.pk, other_gateways_only=False
         ):
-            # Another gateway's transaction reserves the order: this one may not pay it meanwhile.
+            # Another gateway's transaction reserves the order: this one may not pay it meanwhile. The
+            # gateway is told the payment is cancelled, so the attempt is: a retry gets the same answer.
+            _attempt_finish(attempt, AttemptStatus.CANCELLED, now=now, error=error, note="order held by another")
             return FeeDecision(FeeCode.HELD, attempt.pk, detail="another attempt holds the order")
         if not amounts_equal(amount, payment.amount):
             return FeeDecision(FeeCode.AMOUNT_MISMATCH, detail=f"expected {payment.amount}")

@@ -169,7 +169,7 @@ def _lock_transaction(payme_id: str) -> PaymeTransaction | None:
 
 
 def payme_check_perform(call: OrderCall) -> dict[str, Any]:
-    decision = fee_check(order=call.order_id, gateway=Gateway.PAYME, amount=_soums(call.amount))
+    decision = fee_check(order=call.order_id, gateway=Gateway.PAYME, amount=_soums(call.amount), amount_first=True)
     if decision.code != FeeCode.OK:
         raise _refusal(decision)
     return {"allow": True}
@@ -199,7 +199,7 @@ def _create(call: CreateCall, now: int) -> Outcome:
     txn = PaymeTransaction.objects.select_for_update().select_related("payment").filter(payme_id=call.id).first()
     if txn is not None:
         return _create_repeat(txn, call, now)
-    decision = fee_check(order=call.order_id, gateway=Gateway.PAYME, amount=_soums(call.amount))
+    decision = fee_check(order=call.order_id, gateway=Gateway.PAYME, amount=_soums(call.amount), amount_first=True)
     if decision.code != FeeCode.OK:
         return _refusal(decision)
     if now - call.time > TIMEOUT_MS:
@@ -217,6 +217,7 @@ def _create(call: CreateCall, now: int) -> Outcome:
         gateway_data={"time": call.time},
         # Payme's 12 hours run from its `time`.
         hold_until=_datetime(min(call.time, now) + TIMEOUT_MS),
+        amount_first=True,  # merchant-api.md §4: order missing, amount wrong, paid, closed
     )
     if decision.code != FeeCode.OK or decision.attempt_id is None:
         return _refusal(decision)

@@ -67,21 +67,28 @@ class RpcRequest:
 # --- Auth ----------------------------------------------------------------------
 
 
-def authorization_valid(header: str | None, keys: Iterable[str]) -> bool:
-    """`Basic base64("Paycom:" + KEY)` with one of `keys`, compared in constant time.
-    The key is taken verbatim after the first colon (it may hold `&%#?@:`)."""
+def credentials_of(header: str | None) -> tuple[bytes, bytes] | None:
+    """The login and key of a `Basic` header (None if it is missing or malformed). The key is taken
+    verbatim after the first colon (it may hold `&%#?@:`)."""
     if not header:
-        return False
+        return None
     scheme, _, encoded = header.strip().partition(" ")
     if scheme.lower() != "basic" or not encoded.strip():
-        return False
+        return None
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True)
     except (binascii.Error, ValueError):
-        return False
+        return None
     login, colon, password = decoded.partition(b":")
-    if not colon:
+    return (login, password) if colon else None
+
+
+def authorization_valid(header: str | None, keys: Iterable[str]) -> bool:
+    """`Basic base64("Paycom:" + KEY)` with one of `keys`, compared in constant time."""
+    credentials = credentials_of(header)
+    if credentials is None:
         return False
+    login, password = credentials
     matched = False
     for key in keys:
         if key:
@@ -103,6 +110,18 @@ def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
 
 
+METHODS = (
+    "CheckPerformTransaction",
+    "CreateTransaction",
+    "PerformTransaction",
+    "CancelTransaction",
+    "CheckTransaction",
+    "GetStatement",
+    "ChangePassword",
+    "SetFiscalData",
+)
+
+
 def parse_request(body: bytes) -> RpcRequest:
     """The JSON-RPC object in a raw body, whatever the Content-Type said."""
     try:
@@ -114,10 +133,16 @@ def parse_request(body: bytes) -> RpcRequest:
     request_id = data.get("id")
     method = data.get("method")
     params = data.get("params")
+    if request_id is None:
+        # Every Payme call carries its id (§1); without one nothing is done (a JSON-RPC notification).
+        raise PaymeRpcError(PaymeError.INVALID_REQUEST, data="id", detail="id is missing")
     if not _answerable_id(request_id):
         raise PaymeRpcError(PaymeError.INVALID_REQUEST, data="id", detail="id is a number JSON cannot carry back")
     if not isinstance(method, str) or not method:
         raise PaymeRpcError(PaymeError.INVALID_REQUEST, data="method", detail="method is missing")
+    if method not in METHODS:
+        # `data` is the name as sent (§3); the log keeps its first characters.
+        raise PaymeRpcError(PaymeError.METHOD_NOT_FOUND, data=method, detail=f"unknown method {method[:64]!r}")
     if not isinstance(params, dict):
         raise PaymeRpcError(PaymeError.INVALID_REQUEST, data="params", detail="params is not an object")
     return RpcRequest(method=method, params=params, id=request_id)
@@ -133,6 +158,26 @@ def request_id_of(body: bytes | None) -> Any:
         return None
     request_id = data.get("id") if isinstance(data, dict) else None
     return request_id if _answerable_id(request_id) else None
+
+
+REDACTED = "[redacted]"
+
+
+def without_secrets(body: bytes) -> str:
+    """The body as text for the call log, with ChangePassword's new key replaced: the log is kept
+    for months and shown in the admin, the key is the endpoint's only credential."""
+    text = body.decode("utf-8", errors="replace")
+    try:
+        data = json.loads(body.decode("utf-8-sig"), parse_constant=_not_json)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return text  # not a call: nothing is done with it
+    if not isinstance(data, dict) or data.get("method") != "ChangePassword":
+        return text
+    params = data.get("params")
+    if isinstance(params, dict) and "password" in params:
+        params["password"] = REDACTED
+        return json.dumps(data, ensure_ascii=False)
+    return text
 
 
 def _answerable_id(request_id: Any) -> bool:

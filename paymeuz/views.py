@@ -45,14 +45,16 @@ class PaymeEndpointView(View):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         started = time.monotonic()
         body = self._read_body(request)
-        request_id: Any = None
+        # Every answer echoes the id, even one to a call that fails before it is parsed.
+        request_id: Any = protocol.request_id_of(body)
         call: PaymeCall | None = None
         rpc: protocol.RpcRequest | None = None
         error: PaymeRpcError | None = None
         detail = ""
+        header = request.META.get("HTTP_AUTHORIZATION")
         try:
-            if not protocol.authorization_valid(request.META.get("HTTP_AUTHORIZATION"), [current_key()]):
-                request_id = protocol.request_id_of(body)
+            # A missing or malformed header is refused before the key is read (from the database).
+            if protocol.credentials_of(header) is None or not protocol.authorization_valid(header, [current_key()]):
                 logger.warning(
                     "payme call refused: authorization failed from %s",
                     request.META.get("REMOTE_ADDR"),
@@ -66,7 +68,6 @@ class PaymeEndpointView(View):
                 raise PaymeRpcError(PaymeError.NOT_POST, detail=f"{request.method} instead of POST")
             if body is None:
                 raise PaymeRpcError(PaymeError.INVALID_REQUEST, detail="the body is too large")
-            request_id = protocol.request_id_of(body)
             rpc = protocol.parse_request(body)
             request_id = rpc.id
             payload = protocol.result_payload(rpc.id, self._handle(rpc))
@@ -150,13 +151,12 @@ class PaymeEndpointView(View):
                 raise PaymeRpcError(PaymeError.INVALID_REQUEST, data="fiscal_data", detail="fiscal_data is missing")
             fiscal_data = protocol.storable(params["fiscal_data"])
             return handler.set_fiscal_data(FiscalCall(id=payme_id, type=fiscal_type, fiscal_data=fiscal_data))
-        # `data` is the name as sent (§3); the log keeps its first characters.
         raise PaymeRpcError(PaymeError.METHOD_NOT_FOUND, data=method, detail=f"unknown method {method[:64]!r}")
 
     @staticmethod
     def _record(request: HttpRequest, body: bytes | None) -> PaymeCall | None:
         """Store an authenticated call before it is processed."""
-        text = "" if body is None else _printable(body[:BODY_BYTES].decode("utf-8", errors="replace"))
+        text = "" if body is None else _printable(protocol.without_secrets(body)[:BODY_BYTES])
         try:
             return PaymeCall.objects.create(
                 body=text,

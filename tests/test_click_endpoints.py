@@ -828,10 +828,12 @@ def test_complete_with_a_malformed_field_even_when_signed(client, payment, field
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("sign", ["not-a-signature", "0" * 31, "g" * 32])
-def test_signature_that_is_not_an_md5(client, payment, sign):
+@pytest.mark.parametrize("sign", ["not-a-signature", "invalid_sign", "0" * 31, "g" * 32, "подпись"])
+def test_signature_that_is_not_an_md5_is_a_wrong_signature(client, payment, sign):
+    # sign_string is "string" (§2): any text that is not the signature is a wrong one (-1, §5).
     fields = prepare_fields(payment.merchant_trans_id) | {"sign_string": sign}
-    assert post(client, PREPARE_URL, fields)["error"] == -8
+    assert post(client, PREPARE_URL, fields)["error"] == -1
+    assert PaymentAttempt.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -1137,3 +1139,110 @@ def test_checklist_step_7_last_is_the_newest_payment(client, payment, other_paym
     assert last_payment.pk == other_payment.pk == AuctionPayment.objects.order_by("-created_at", "-id")[0].pk
     assert (last_payment.status, last_payment.amount) == ("completed", Decimal("50000.00"))
     assert last_payment.auction.is_paid is True
+
+
+# --- encodings Click does not document, answers of errors, attempts a decline ends ----------------
+
+
+@pytest.mark.django_db
+def test_a_multipart_form_pays(client, payment):
+    # Django's test client and many HTTP tools post a dict as multipart/form-data.
+    fields = prepare_fields(payment.merchant_trans_id)
+    answer = client.post(PREPARE_URL, fields).json()
+    assert answer["error"] == 0
+    done = client.post(COMPLETE_URL, complete_request(payment, fields, answer)).json()
+    assert done["error"] == 0 and done["merchant_confirm_id"] == answer["merchant_prepare_id"]
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.COMPLETED
+
+
+@pytest.mark.django_db
+def test_fields_in_the_query_string_of_a_post(client, payment):
+    fields = prepare_fields(payment.merchant_trans_id)
+    answer = client.post(f"{PREPARE_URL}?{urlencode(fields)}", data=b"", content_type=FORM).json()
+    assert answer["error"] == 0
+    assert PaymentAttempt.objects.get().pk == answer["merchant_prepare_id"]
+
+
+@pytest.mark.django_db
+def test_a_form_body_labelled_json(client, payment):
+    fields = prepare_fields(payment.merchant_trans_id)
+    answer = raw_post(client, PREPARE_URL, urlencode(fields).encode(), "application/json")
+    assert answer["error"] == 0
+
+
+@pytest.mark.django_db
+def test_a_multipart_body_that_is_not_one_is_minus_8(client, payment):
+    answer = raw_post(client, PREPARE_URL, b"--x\r\nbroken", "multipart/form-data; boundary=x")
+    assert answer["error"] == -8
+    assert PaymentAttempt.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("order", ["AUCTION_NOSUCHORDER0000000000", None])
+def test_every_prepare_answer_carries_an_int_prepare_id(client, payment, order):
+    # §4: Prepare's merchant_prepare_id is an int (Complete's may be null): 0 names no attempt.
+    fields = prepare_fields(order or payment.merchant_trans_id)
+    if order is None:
+        fields = resign(fields | {"amount": "1.00"})
+    answer = post(client, PREPARE_URL, fields)
+    assert answer["error"] == (-5 if order else -2)
+    assert answer["merchant_prepare_id"] == 0 and type(answer["merchant_prepare_id"]) is int
+    assert post(client, PREPARE_URL, {})["merchant_prepare_id"] == 0
+
+
+@pytest.mark.django_db
+def test_a_decline_after_the_auction_was_cancelled_ends_the_attempt(client, payment):
+    fields, answer = prepared_attempt(client, payment)
+    auction_cancel(auction_id=payment.auction_id, user=payment.auction.seller)
+    assert complete(client, payment, fields, answer, error="-5017")[1]["error"] == -9
+    # Nothing is left for reconciliation to ask Click about.
+    assert PaymentAttempt.objects.get().status == AttemptStatus.CANCELLED
+
+
+@pytest.mark.django_db
+def test_a_decline_of_a_second_attempt_after_the_first_paid_ends_it(client, payment):
+    paid_fields, paid_answer = prepared_attempt(client, payment)
+    other_fields, other_answer = prepared_attempt(client, payment)
+    assert complete(client, payment, paid_fields, paid_answer)[1]["error"] == 0
+    assert complete(client, payment, other_fields, other_answer, error="-5017")[1]["error"] == -4
+    assert PaymentAttempt.objects.get(pk=other_answer["merchant_prepare_id"]).status == AttemptStatus.CANCELLED
+    # The paying attempt is never undone by a decline sent for it afterwards (error is not signed).
+    assert complete(client, payment, paid_fields, paid_answer, error="-5017")[1]["error"] == -4
+    assert PaymentAttempt.objects.get(pk=paid_answer["merchant_prepare_id"]).status == AttemptStatus.COMPLETED
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.COMPLETED
+
+
+@pytest.mark.django_db
+def test_a_complete_refused_while_payme_holds_the_order_stays_refused(client, payment, settings):
+    from fees.models import Gateway
+    from fees.services import fee_complete, fee_prepare
+
+    fields, answer = prepared_attempt(client, payment)
+    settings.FEE_ATTEMPT_IN_FLIGHT_SECONDS = 0  # Click's Complete comes after its Prepare is no longer fresh
+    held = fee_prepare(
+        order=payment.merchant_trans_id,
+        gateway=Gateway.PAYME,
+        gateway_trans_id="p" * 24,
+        amount=payment.amount,
+        hold_until=timezone.now() + timedelta(hours=12),
+    )
+    assert held.attempt_id is not None
+    request = complete_request(payment, fields, answer)
+    first = post(client, COMPLETE_URL, request)
+    assert first["error"] == -9
+    assert PaymentAttempt.objects.get(pk=answer["merchant_prepare_id"]).status == AttemptStatus.CANCELLED
+    # Payme lets go of the order; Click's retry of the same Complete gets the same answer, pays nothing.
+    fee_complete(
+        order=payment.merchant_trans_id,
+        gateway=Gateway.PAYME,
+        attempt_id=held.attempt_id,
+        gateway_trans_id="p" * 24,
+        amount=payment.amount,
+        succeeded=False,
+        error=-1,
+        charged=False,
+    )
+    assert post(client, COMPLETE_URL, request) == first
+    assert_unpaid(payment)

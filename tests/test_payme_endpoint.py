@@ -913,3 +913,72 @@ def test_the_job_is_scheduled_and_registered(settings):
     assert settings.CELERY_BEAT_SCHEDULE["payme-jobs"]["task"] == "fees_payme.tasks.payme_jobs"
     app.loader.import_default_modules()
     assert "fees_payme.tasks.payme_jobs" in app.tasks
+
+
+# --- what the audit of merchant-api.md found -------------------------------------------------------
+
+
+def test_a_call_without_an_id_is_32600_and_does_nothing(client, payment):
+    params = create_params(payment.merchant_trans_id)
+    for request in (
+        {"method": "CreateTransaction", "params": params},
+        {"method": "CreateTransaction", "params": params, "id": None},
+    ):
+        answer = json.loads(payme.raw(client, json.dumps(request).encode()).content)
+        assert answer["id"] is None
+        assert answer["error"]["code"] == -32600 and answer["error"]["data"] == "id"
+    assert not PaymeTransaction.objects.exists()
+    assert not PaymentAttempt.objects.exists()
+
+
+def test_an_unknown_method_is_32601_with_or_without_params(client):
+    for request in ({"method": "NoSuchMethod", "id": 9}, {"method": "NoSuchMethod", "params": [], "id": 9}):
+        answer = json.loads(payme.raw(client, json.dumps(request).encode()).content)
+        assert answer["id"] == 9
+        assert answer["error"]["code"] == -32601 and answer["error"]["data"] == "NoSuchMethod"
+
+
+def test_a_wrong_amount_is_31001_before_paid_or_closed(client, payment):
+    # §4: order missing → -31050; amount wrong → -31001; paid → -31051; closed → -31052.
+    params = create_params(payment.merchant_trans_id)
+    assert "result" in rpc(client, "CreateTransaction", params)
+    assert "result" in rpc(client, "PerformTransaction", {"id": params["id"]})
+    wrong = {"amount": 100, "account": account(payment.merchant_trans_id)}
+    assert error_code(rpc(client, "CheckPerformTransaction", wrong)) == -31001
+    assert error_code(rpc(client, "CreateTransaction", create_params(payment.merchant_trans_id, amount=100))) == -31001
+    right = {"amount": FEE_TIYIN, "account": account(payment.merchant_trans_id)}
+    assert error_code(rpc(client, "CheckPerformTransaction", right)) == -31051
+
+
+def test_a_wrong_amount_for_a_cancelled_order_is_31001_and_the_right_one_31052(client, payment):
+    auction_cancel(auction_id=payment.auction_id, user=payment.auction.seller)
+    wrong = {"amount": 100, "account": account(payment.merchant_trans_id)}
+    assert error_code(rpc(client, "CheckPerformTransaction", wrong)) == -31001
+    right = {"amount": FEE_TIYIN, "account": account(payment.merchant_trans_id)}
+    assert error_code(rpc(client, "CheckPerformTransaction", right)) == -31052
+
+
+def test_the_database_down_still_checks_the_header_first_and_echoes_the_id(client, monkeypatch):
+    from paymeuz import views
+
+    def database_down():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(views, "current_key", database_down)
+    data = b'{"method": "CheckTransaction", "params": {"id": "aaaaaaaaaaaaaaaaaaaaaaaa"}, "id": 77}'
+    answer = json.loads(payme.raw(client, data).content)
+    assert (answer["id"], answer["error"]["code"]) == (77, -32400)
+    for key in (None, "no-colon-here"):
+        headers = {} if key is None else {"Authorization": "Basic " + base64.b64encode(key.encode()).decode()}
+        refused = json.loads(payme.raw(client, data, key=None, headers=headers).content)
+        assert (refused["id"], refused["error"]["code"]) == (77, -32504)
+
+
+def test_change_password_keeps_the_new_key_out_of_the_call_log(client):
+    new_key = "N3w&Key%#?@"
+    assert rpc(client, "ChangePassword", {"password": new_key})["result"] == {"success": True}
+    call = PaymeCall.objects.get(method="ChangePassword")
+    assert new_key not in call.body
+    assert json.loads(call.body)["params"] == {"password": "[redacted]"}
+    # The key itself took effect.
+    assert error_code(rpc(client, "CheckTransaction", {"id": "a" * 24}, key=new_key)) == -31003

@@ -282,3 +282,18 @@ def test_web_queries_start_no_parallel_workers():
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone()[0] == "0"
+
+
+@pytest.mark.parametrize("value", ["$abc", "$", "$x&%#?@:k3y", "a$b"])
+def test_a_secret_starting_with_a_dollar_is_read_as_written(monkeypatch, value):
+    # django-environ would read "$abc" as the value of another variable named abc.
+    from config.environment import Env
+
+    monkeypatch.setenv("abc", "another variable's value")
+    monkeypatch.setenv("KB_TEST_SECRET", value)
+    assert Env().str("KB_TEST_SECRET", default="") == value
+    monkeypatch.setenv("KB_TEST_FLAG", "$abc")
+    with pytest.raises(ValueError):
+        Env().int("KB_TEST_FLAG", default=0)
+    monkeypatch.setenv("KB_TEST_NUMBER", "7")
+    assert Env().int("KB_TEST_NUMBER", default=0) == 7
