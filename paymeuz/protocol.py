@@ -110,18 +110,6 @@ def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
 
 
-METHODS = (
-    "CheckPerformTransaction",
-    "CreateTransaction",
-    "PerformTransaction",
-    "CancelTransaction",
-    "CheckTransaction",
-    "GetStatement",
-    "ChangePassword",
-    "SetFiscalData",
-)
-
-
 def parse_request(body: bytes) -> RpcRequest:
     """The JSON-RPC object in a raw body, whatever the Content-Type said."""
     try:
