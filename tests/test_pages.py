@@ -461,3 +461,27 @@ def test_with_debug_on_a_raised_error_reaches_the_test_client(client, settings, 
     settings.DEBUG = True
     with pytest.raises(RuntimeError, match="seen by the test"):
         client.get("/listings/")
+
+
+def test_the_sandbox_pay_page_says_its_language(client, payment):
+    import re
+
+    client.force_login(payment.auction.seller)
+    page = client.get(payment.auction.get_absolute_url()).content.decode()
+    link = (
+        re.search(r'href="http://testserver(/click-sandbox/services/pay\?[^"]+)"', page).group(1).replace("&amp;", "&")
+    )
+    for language in ("ru", "uz", "en"):
+        client.cookies["django_language"] = language
+        sandbox = client.get(link)
+        assert sandbox.status_code == 200
+        assert f'<html lang="{language}">' in sandbox.content.decode()
+
+
+def test_the_moderation_table_scrolls_inside_the_page(client, seller, listing, make_operator):
+    # On a phone the table scrolls in its box instead of widening the whole page.
+    client.force_login(make_operator())
+    listing.status = "review"
+    listing.save(update_fields=["status"])
+    page = client.get("/moderation/").content.decode()
+    assert '<div class="table-scroll"><table class="table">' in page and "</table></div>" in page
