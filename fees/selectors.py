@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from auctions.models import Auction
-from fees.models import AttemptStatus, AuctionPayment, PaymentEvent, PaymentStatus
+from fees.models import AttemptStatus, AuctionPayment, FeeRefund, PaymentEvent, PaymentStatus
 from fees.rules import payment_is_expired
 
 
@@ -29,6 +29,21 @@ def fee_payments_of_auction(auction: Auction, *, now: datetime | None = None) ->
         ),
         completed_payment=next((p for p in payments if p.status == PaymentStatus.COMPLETED), None),
     )
+
+
+def fee_refund_newest(payment: AuctionPayment | None) -> FeeRefund | None:
+    """The fee's newest refund (the one the seller is told about), if it was refunded at all."""
+    if payment is None:
+        return None
+    return payment.refunds.order_by("-created_at", "-id").first()
+
+
+def fee_declined_at(payment: AuctionPayment, *, gateway: str) -> bool:
+    """Whether the payer's newest try of this payment through `gateway` was declined or cancelled
+    there (its attempt ended without the money): the seller back from the gateway is told so, and
+    the page stops waiting for a confirmation that will not come."""
+    newest = payment.attempts.filter(gateway=gateway).order_by("-created_at", "-id").values_list("status", flat=True)
+    return newest.first() == AttemptStatus.CANCELLED
 
 
 def auctions_with_payments(auctions: QuerySet[Auction]) -> QuerySet[Auction]:

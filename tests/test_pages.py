@@ -485,3 +485,59 @@ def test_the_moderation_table_scrolls_inside_the_page(client, seller, listing, m
     listing.save(update_fields=["status"])
     page = client.get("/moderation/").content.decode()
     assert '<div class="table-scroll"><table class="table">' in page and "</table></div>" in page
+
+
+@pytest.mark.parametrize("gateway", ["click", "payme"])
+def test_a_declined_payment_is_said_and_the_page_stops_waiting(client, payment, gateway):
+    from fees.services import fee_complete, fee_prepare
+
+    client.force_login(payment.auction.seller)
+    url = payment.auction.get_absolute_url() + f"?from={gateway}"
+    tried = fee_prepare(
+        order=payment.merchant_trans_id, gateway=gateway, gateway_trans_id="7" * 24, amount=payment.amount
+    )
+    # The payer's try is under way: the page still waits for the gateway.
+    page = client.get(url).content.decode()
+    assert 'http-equiv="refresh"' in page and 'data-testid="payment-declined"' not in page
+    fee_complete(
+        order=payment.merchant_trans_id,
+        gateway=gateway,
+        attempt_id=tried.attempt_id,
+        gateway_trans_id="7" * 24,
+        amount=payment.amount,
+        succeeded=False,
+        error=-5017,
+    )
+    page = client.get(url).content.decode()
+    assert 'http-equiv="refresh"' not in page and "Ждём подтверждения" not in page
+    label = "Click" if gateway == "click" else "Payme"
+    assert f"{label} не провёл оплату: платёж отклонён или отменён" in page
+    assert 'data-testid="pay-click"' in page  # the seller can try again
+    # A new try through the gateway is waited for again.
+    fee_prepare(order=payment.merchant_trans_id, gateway=gateway, gateway_trans_id="8" * 24, amount=payment.amount)
+    page = client.get(url).content.decode()
+    assert 'http-equiv="refresh"' in page and 'data-testid="payment-declined"' not in page
+
+
+def test_the_fee_refund_is_shown_to_the_seller_in_each_state(client, payment):
+    from django.utils import timezone
+
+    from auctions.lifecycle import auction_cancel
+    from fees.demo import fee_pay_offline
+    from fees.models import FeeRefund, RefundState
+
+    fee_pay_offline(payment)
+    auction = payment.auction
+    auction_cancel(auction_id=auction.pk, user=auction.seller)  # before its start: the fee goes back
+    refund = FeeRefund.objects.get(payment=payment)
+    client.force_login(auction.seller)
+    said = {
+        RefundState.REQUESTED: "Возврат сбора 50 000 сум оформлен",
+        RefundState.UNKNOWN: "Возврат сбора 50 000 сум оформлен",
+        RefundState.FAILED: "Вернуть сбор 50 000 сум автоматически не удалось",
+        RefundState.DONE: "Сбор 50 000 сум возвращён на карту",
+    }
+    for state, words in said.items():
+        FeeRefund.objects.filter(pk=refund.pk).update(state=state, settled_at=timezone.now())
+        page = client.get(auction.get_absolute_url()).content.decode().replace("\xa0", " ")
+        assert 'data-testid="fee-refund"' in page and words in page, state

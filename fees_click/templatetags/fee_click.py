@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from auctions.models import Auction
 from clickuz.merchant import ClickMerchantClient
 from core.templatetags.money import soum
-from fees.models import AttemptStatus, AuctionPayment
+from fees.models import AttemptStatus, AuctionPayment, Gateway
 from fees.rules import fee_refunded_on_cancel, payment_expires_at
-from fees.selectors import fee_payments_of_auction
+from fees.selectors import fee_declined_at, fee_payments_of_auction, fee_refund_newest
 from fees_click.models import ClickInvoiceStatus
 from fees_click.paylink import RETURNED_FROM_CLICK, fee_pay_url
 
@@ -38,6 +38,15 @@ def _returned_from_a_gateway(request: Any) -> bool:
     return _returned_from_click(request) or _returned_from(request) == RETURNED_FROM_PAYME
 
 
+def _awaiting(request: Any, open_payment: AuctionPayment | None) -> tuple[str, bool]:
+    """The gateway (a Gateway value) the seller came back from while the fee is still open, and
+    whether the payer's try there was declined; ("", False) when the page waits for nothing."""
+    if open_payment is None or not _returned_from_a_gateway(request):
+        return "", False
+    gateway = Gateway.CLICK if _returned_from_click(request) else Gateway.PAYME
+    return gateway, fee_declined_at(open_payment, gateway=gateway)
+
+
 def _paid_via(payment: AuctionPayment | None) -> str:
     if payment is None:
         return ""
@@ -50,6 +59,7 @@ def fee_panel(context: dict[str, Any], auction: Auction) -> dict[str, Any]:
     """The seller's fee block: paid, waiting for Click, or the button that starts paying."""
     request = context.get("request")
     fee = fee_payments_of_auction(auction)
+    gateway, declined = _awaiting(request, fee.open_payment)
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),
@@ -58,9 +68,11 @@ def fee_panel(context: dict[str, Any], auction: Auction) -> dict[str, Any]:
         "open_payment": fee.open_payment,
         "completed_payment": fee.completed_payment,
         "pay_url": fee_pay_url(request, fee.open_payment) if fee.open_payment and request is not None else "",
-        "awaiting_click": fee.open_payment is not None and _returned_from_click(request),
-        "awaiting_payme": fee.open_payment is not None and _returned_from(request) == RETURNED_FROM_PAYME,
+        "awaiting_click": gateway == Gateway.CLICK and not declined,
+        "awaiting_payme": gateway == Gateway.PAYME and not declined,
+        "declined_via": Gateway(gateway).label if declined else "",
         "paid_via": _paid_via(fee.completed_payment),
+        "refund": fee_refund_newest(fee.completed_payment),
         "fee": settings.AUCTION_FEE,
         "sandbox": settings.CLICK_SANDBOX,
     }
@@ -80,11 +92,12 @@ def fee_on_cancel(auction: Auction) -> str:
 @register.simple_tag(takes_context=True)
 def fee_awaiting_refresh(context: dict[str, Any], auction: Auction) -> str:
     """Back from Click or Payme with the fee still open: the page reloads until the gateway's
-    Complete (Perform) arrives."""
+    Complete (Perform) arrives, or until it is known the payer's try was declined."""
     request = context.get("request")
     if not context.get("is_seller") or not _returned_from_a_gateway(request):
         return ""
-    if fee_payments_of_auction(auction).open_payment is None:
+    gateway, declined = _awaiting(request, fee_payments_of_auction(auction).open_payment)
+    if not gateway or declined:
         return ""
     return mark_safe('<meta http-equiv="refresh" content="5">')  # a constant
 
