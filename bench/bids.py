@@ -29,13 +29,17 @@ import httpx  # noqa: E402
 from bench.common import (  # noqa: E402
     START,
     STEP,
+    CpuMeter,
     Server,
     bids_setup,
     buyers_create,
     database_recreate,
     hammer,
     hot_auction_create,
+    in_process_group,
     percentiles,
+    serving_database,
+    this_process,
 )
 
 
@@ -92,6 +96,7 @@ def main() -> int:
 
     auction = hot_auction_create()
     floor_auction = hot_auction_create(title="Бенчмарк: пол")
+    redis_floor_auction = hot_auction_create(title="Бенчмарк: пол в Redis")
     buyers, _cookies = buyers_create(args.clients)
     tokens = [Token.objects.create(user=buyer).key for buyer in buyers]
     from django.db import connections
@@ -110,8 +115,21 @@ def main() -> int:
         for c in clients:  # connections open, workers warm
             c.get(f"/api/v1/auctions/{auction.pk}/")
 
+        def measured(step):  # type: ignore[no-untyped-def]
+            """hammer(), and the CPU the web server, its PostgreSQL backends and this client spent in it."""
+            meter = CpuMeter(
+                {
+                    "web": in_process_group(server.process.pid),
+                    "database": serving_database(args.database),
+                    "client": this_process(),
+                }
+            )
+            ok, refused, wall = hammer(clients, args.seconds, step)
+            used = meter.used()
+            return ok, refused, wall, [used["web"], used["database"], used["client"]]
+
         # 1. The trivial view.
-        ping_ok, _x, ping_wall = hammer(clients, args.seconds, lambda c, i: c.get("/bench/ping/").status_code == 200)
+        ping_ok, _x, ping_wall, ping_cpu = measured(lambda c, i: c.get("/bench/ping/").status_code == 200)
 
         # 2. Bids on one hot auction: each client reads the auction and bids its minimum (sometimes
         #    more, sometimes with a hidden maximum).
@@ -146,17 +164,22 @@ def main() -> int:
             return bid
 
         url = f"/api/v1/auctions/{auction.pk}/"
-        bid_ok, bid_refused, bid_wall = hammer(
-            clients, args.seconds, bidder(url, accepted_ids, bid_ms, read_ms, statuses)
-        )
+        bid_ok, bid_refused, bid_wall, bid_cpu = measured(bidder(url, accepted_ids, bid_ms, read_ms, statuses))
 
         # 3. The floor: the same race on bench/urls.py's floor views, the least a correct read and
         #    bid do (token, row, lock, insert, update; nothing else), on an auction of its own.
         floor_statuses: dict[int, int] = {}
         floor_ms: list[float] = []
         floor_url = f"/bench/floor/auctions/{floor_auction.pk}/"
-        floor_ok, floor_refused, floor_wall = hammer(
-            clients, args.seconds, bidder(floor_url, [], floor_ms, [], floor_statuses)
+        floor_ok, floor_refused, floor_wall, floor_cpu = measured(bidder(floor_url, [], floor_ms, [], floor_statuses))
+
+        # 3b. The same floor with PostgreSQL out of reads and refusals: the token's user and the
+        #     auction's state from Redis (one round trip), written there after each accepted bid.
+        redis_floor_statuses: dict[int, int] = {}
+        redis_floor_ms: list[float] = []
+        redis_floor_url = f"/bench/floor-redis/auctions/{redis_floor_auction.pk}/"
+        redis_floor_ok, redis_floor_refused, redis_floor_wall, redis_floor_cpu = measured(
+            bidder(redis_floor_url, [], redis_floor_ms, [], redis_floor_statuses)
         )
         for c in clients:
             c.close()
@@ -218,6 +241,35 @@ def main() -> int:
         f" statuses {floor_statuses});"
         f" {floor_rate / ping_rate:.0%} of the trivial view; bid answer p50 {floor_times['p50']:.0f} ms,"
         f" p95 {floor_times['p95']:.0f} ms"
+    )
+
+    # CPU per answer moves far less with the box's noise than answers per second do, and on a
+    # busy box the ratio of the CPU per trivial request to the CPU per bid answer is what the
+    # answers/s ratio would be if nothing else ran.
+    def cpu_line(label: str, used: list[float], count: int) -> float:
+        web, database, client = (1000 * seconds / max(count, 1) for seconds in used)
+        print(
+            f"  {label}: {web + database + client:5.2f} ms = web {web:.2f} + PostgreSQL {database:.2f}"
+            f" + client {client:.2f}"
+        )
+        return web + database + client
+
+    redis_floor_count = redis_floor_ok + redis_floor_refused
+    redis_floor_rate, redis_floor_times = redis_floor_count / redis_floor_wall, percentiles(redis_floor_ms)
+    print(
+        f"  floor, Redis      : {redis_floor_rate:8.1f} req/s   ({redis_floor_count} answers,"
+        f" statuses {redis_floor_statuses}); {redis_floor_rate / ping_rate:.0%} of the trivial view;"
+        f" bid answer p50 {redis_floor_times['p50']:.0f} ms, p95 {redis_floor_times['p95']:.0f} ms"
+    )
+    print("  CPU per request (trivial) or bid answer with its read (bids, floors):")
+    ping_each = cpu_line("    trivial view    ", ping_cpu, ping_ok)
+    bid_each = cpu_line("    bids            ", bid_cpu, total)
+    floor_each = cpu_line("    floor           ", floor_cpu, floor_ok + floor_refused)
+    redis_floor_each = cpu_line("    floor, Redis    ", redis_floor_cpu, redis_floor_count)
+    print(
+        f"    trivial CPU / bid answer CPU: bids {ping_each / bid_each:.0%}, floor {ping_each / floor_each:.0%},"
+        f" floor in Redis {ping_each / redis_floor_each:.0%}"
+        " (the answers/s ratio on a box with nothing else running)"
     )
     print(f"  bids ACCEPTED     : {bid_ok / bid_wall:8.1f} bids/s  ({bid_ok} accepted, {bid_refused} refused)")
     if not args.no_service:

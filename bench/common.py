@@ -146,7 +146,8 @@ class Server:
         raise RuntimeError("server did not start")
 
     def cpu_seconds(self) -> float:
-        """The CPU time used so far by every process of the server's process group (Linux /proc)."""
+        """The CPU time used so far by every process of the server's process group, and by those of
+        its children that have exited (Linux /proc)."""
         ticks = 0
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
@@ -154,7 +155,8 @@ class Server:
             except OSError:  # the process has gone
                 continue
             if int(fields[2]) == self.process.pid:  # field 5 of stat, the process group
-                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+                # utime, stime, and cutime, cstime: the workers it has reaped (max_requests recycles them)
+                ticks += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
         return ticks / os.sysconf("SC_CLK_TCK")
 
     def settle(self, *, idle_share: float = 0.05, timeout: float = 60.0) -> None:
@@ -294,6 +296,75 @@ def buyers_create(count: int) -> tuple[list[Any], list[str]]:
         buyers.append(buyer)
         cookies.append(client.cookies["sessionid"].value)
     return buyers, cookies
+
+
+class CpuMeter:
+    """The CPU time used by a set of processes while it runs, sampled from /proc every `every`
+    seconds in a thread, so processes that exit meanwhile (gunicorn's max_requests recycles
+    workers, and their PostgreSQL backends go with them) still count up to their last sample.
+    `groups`: {name: predicate(pid, command line words, stat fields)}; `used()` → {name: seconds}.
+    The sampling thread's own CPU is not counted in this process's figure."""
+
+    def __init__(self, groups: dict[str, Callable[[int, list[bytes], list[str]], bool]], every: float = 0.5) -> None:
+        self.groups = groups
+        self.every = every
+        self.first: dict[tuple[str, int], int] = {}
+        self.last: dict[tuple[str, int], int] = {}
+        self.stop = threading.Event()
+        self.own = 0.0  # the sampling thread's CPU seconds
+        self.sample(start=True)
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def sample(self, *, start: bool = False) -> None:
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                words = (proc / "cmdline").read_bytes().rstrip(b"\0 ").replace(b"\0", b" ").split(b" ")
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # the process has gone
+                continue
+            pid = int(proc.name)
+            for name, belongs in self.groups.items():
+                if belongs(pid, words, fields):
+                    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+                    self.last[name, pid] = ticks
+                    self.first.setdefault((name, pid), ticks if start else 0)
+
+    def run(self) -> None:
+        while not self.stop.wait(self.every):
+            self.sample()
+        self.own = time.thread_time()
+
+    def used(self) -> dict[str, float]:
+        self.stop.set()
+        self.thread.join()
+        self.sample()
+        totals = dict.fromkeys(self.groups, 0)
+        for (name, pid), ticks in self.last.items():
+            totals[name] += ticks - self.first[name, pid]
+        seconds = {name: ticks / os.sysconf("SC_CLK_TCK") for name, ticks in totals.items()}
+        for name in self.groups:
+            if (name, os.getpid()) in self.last:
+                seconds[name] -= self.own
+        return seconds
+
+
+def in_process_group(leader: int) -> Callable[[int, list[bytes], list[str]], bool]:
+    """CpuMeter's test for the processes of `leader`'s process group (a Server's)."""
+    return lambda pid, words, fields: int(fields[2]) == leader
+
+
+def serving_database(database: str) -> Callable[[int, list[bytes], list[str]], bool]:
+    """CpuMeter's test for the PostgreSQL backends serving `database` (a backend's command line
+    names its user and database: "postgres: 15/main: postgres kb_bench_bids 127.0.0.1(5432) idle")."""
+    name = database.encode()
+    return lambda pid, words, fields: words[0] == b"postgres:" and name in words[1:4]
+
+
+def this_process() -> Callable[[int, list[bytes], list[str]], bool]:
+    """CpuMeter's test for this process (the benchmark's clients)."""
+    me = os.getpid()
+    return lambda pid, words, fields: pid == me
 
 
 def hammer(clients: Sequence[Any], seconds: float, step: Callable[[Any, int], bool]) -> tuple[int, int, float]:

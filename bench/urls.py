@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
@@ -78,10 +80,81 @@ def floor_bid(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse({"bid_id": bid.pk, "amount": str(amount)}, status=201)
 
 
+def _redis_floor_read(request: HttpRequest, pk: int) -> tuple[int | None, dict | None]:  # type: ignore[type-arg]
+    """The token's user and the auction's state from Redis, in one round trip (MGET); either one
+    missing is read from PostgreSQL once and kept."""
+    from django.core.cache import cache
+
+    from auctions.models import Auction
+
+    key = request.headers.get("Authorization", "").removeprefix("Token ")
+    token_key, state_key = f"bench-floor-token:{key}", f"bench-floor-state:{pk}"
+    found = cache.get_many([token_key, state_key])
+    user_id, state = found.get(token_key), found.get(state_key)
+    if user_id is None:
+        user_id = _token_user(request)
+        if user_id is None:
+            return None, None
+        cache.set(token_key, user_id, 300)
+    if state is None:
+        state = Auction.objects.filter(pk=pk).values("current_price", "starting_price", "bid_step", "leader_id").get()
+        cache.set(state_key, state, 300)
+    return user_id, state
+
+
+def _state_minimum(state: dict) -> Decimal:  # type: ignore[type-arg]
+    return state["starting_price"] if state["current_price"] is None else state["current_price"] + state["bid_step"]
+
+
+def floor_redis_read(request: HttpRequest, pk: int) -> JsonResponse:
+    """floor_read with no PostgreSQL at all: the token's user and the auction's state come from
+    Redis (one MGET), kept there by floor_redis_bid after each commit. A bound, not a design: it
+    shows what the read costs when the database is out of it."""
+    user_id, state = _redis_floor_read(request, pk)
+    if user_id is None or state is None:
+        return JsonResponse({"error": "not_authenticated"}, status=401)
+    return JsonResponse(
+        {"current_price": state["current_price"], "min_next_bid": _state_minimum(state), "leader": state["leader_id"]}
+    )
+
+
+@csrf_exempt
+def floor_redis_bid(request: HttpRequest, pk: int) -> JsonResponse:
+    """floor_bid refusing from the Redis state (no PostgreSQL for a refusal); an accepted bid is
+    floor_bid's locked transaction, after which the new state is written to Redis."""
+    import json
+
+    from django.core.cache import cache
+
+    from auctions.models import Auction, Bid
+
+    user_id, state = _redis_floor_read(request, pk)
+    if user_id is None or state is None:
+        return JsonResponse({"error": "not_authenticated"}, status=401)
+    amount = Decimal(json.loads(request.body)["amount"])
+    if amount < _state_minimum(state):
+        return JsonResponse({"error": "too_low"}, status=409)
+    columns = ("current_price", "starting_price", "bid_step", "leader_id")
+    with transaction.atomic():
+        row = Auction.objects.select_for_update().filter(pk=pk).values(*columns, "bid_count").get()
+        if amount < _state_minimum(row):
+            cache.set(f"bench-floor-state:{pk}", {name: row[name] for name in columns}, 300)
+            return JsonResponse({"error": "too_low"}, status=409)
+        bid = Bid.objects.create(auction_id=pk, bidder_id=user_id, amount=amount)
+        Auction.objects.filter(pk=pk).update(
+            current_price=amount, leader_id=user_id, bid_count=row["bid_count"] + 1, updated_at=timezone.now()
+        )
+        state = {**{name: row[name] for name in columns}, "current_price": amount, "leader_id": user_id}
+        transaction.on_commit(lambda: cache.set(f"bench-floor-state:{pk}", state, 300))
+    return JsonResponse({"bid_id": bid.pk, "amount": str(amount)}, status=201)
+
+
 urlpatterns = [
     path("bench/ping/", ping),
     path("bench/locked-write/", locked_write),
     path("bench/floor/auctions/<int:pk>/", floor_read),
     path("bench/floor/auctions/<int:pk>/bids/", floor_bid),
+    path("bench/floor-redis/auctions/<int:pk>/", floor_redis_read),
+    path("bench/floor-redis/auctions/<int:pk>/bids/", floor_redis_bid),
     *project_urlpatterns,
 ]

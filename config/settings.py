@@ -220,6 +220,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # clients (docs/benchmarks.md); Django says to disable them there. Hence 0 by default under
 # ASGI. Either way, processes × threads must stay below PostgreSQL's max_connections.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that polls the socket instead of a round trip
+    # (core/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
     # No parallel workers for a query of ours: a page's query runs on a web worker's connection
     # beside other requests, and starting PostgreSQL's parallel workers cost more than they saved
     # (1 000 000 listings, "ending within 24 h": 19.6 ms with 2 workers, 6.5 ms without).
