@@ -32,6 +32,10 @@ class PhoneCodeError(Exception):
     """A code was not sent or not accepted; str(exc) is the message for the visitor."""
 
 
+class PhoneCodeTooSoon(PhoneCodeError):
+    """A code went to the number less than PHONE_CODE_RESEND_SECONDS ago: no new one yet."""
+
+
 @dataclass(frozen=True)
 class PendingSignUp:
     """A sign-up waiting for its SMS code; kept in the server-side session, never in the user table.
@@ -90,13 +94,13 @@ def phone_code_request(*, phone: str, ip: str) -> str:
     cooldown_key = f"phone-code:cooldown:{phone}"
     too_soon = _("Код уже отправлен. Новый можно запросить через минуту.")
     if cache.get(cooldown_key):
-        raise PhoneCodeError(too_soon)
+        raise PhoneCodeTooSoon(too_soon)
     if not rate_limit_hit(f"phone-code:ip:{ip}", Limit(settings.PHONE_CODE_PER_IP_HOURLY, HOUR)):
         raise PhoneCodeError(_("Слишком много запросов с вашего адреса. Попробуйте через час."))
     if not rate_limit_hit(f"phone-code:number:{phone}", Limit(settings.PHONE_CODE_PER_NUMBER_HOURLY, HOUR)):
         raise PhoneCodeError(_("Слишком много кодов на этот номер. Попробуйте через час."))
     if not cache.add(cooldown_key, 1, timeout=settings.PHONE_CODE_RESEND_SECONDS):
-        raise PhoneCodeError(too_soon)  # a parallel request won the race
+        raise PhoneCodeTooSoon(too_soon)  # a parallel request won the race
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     now = timezone.now()
     with transaction.atomic():

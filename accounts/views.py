@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,10 +14,12 @@ from django.utils.translation import gettext as _
 
 from accounts.forms import PhoneAuthenticationForm, PhoneCodeRequestForm, PhoneCodeVerifyForm, SignUpForm
 from accounts.models import User
+from accounts.phone import phone_normalize
 from accounts.rules import user_phone_confirmed
 from accounts.services import (
     PendingSignUp,
     PhoneCodeError,
+    PhoneCodeTooSoon,
     SignUpError,
     phone_code_request,
     phone_code_verify,
@@ -70,12 +73,26 @@ def lockout_response(request: HttpRequest, original_response: Any = None, creden
         )
         response.headers["Retry-After"] = str(minutes * 60)
         return response
-    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+    context = {"minutes": minutes, "sms_open": _sms_still_open(request, credentials)}
+    return render(request, "accounts/locked_out.html", context, status=429)
 
 
 def _sms_locked(request: HttpRequest, phone: str) -> bool:
     """True when sign-in for this number from this address is locked (django-axes), password or SMS."""
     return AxesProxyHandler.is_locked(request, {"username": phone})
+
+
+def _sms_still_open(request: HttpRequest, credentials: Any) -> bool:
+    """True when a locked-out password sign-in may still go by SMS code: the number is over its own
+    budget (accounts.lockout, passwords only) but this address is not locked for it (django-axes)."""
+    if request.path != reverse("accounts:login"):
+        return False  # the SMS sign-in itself was locked
+    raw = (credentials or {}).get("username") or request.POST.get("username", "")
+    try:
+        phone = phone_normalize(str(raw))
+    except ValidationError:
+        return False
+    return not _sms_locked(request, phone)
 
 
 class PhoneLoginView(LoginView):
@@ -98,11 +115,15 @@ def phone_login(request: HttpRequest) -> HttpResponse:
         form = PhoneCodeRequestForm(own if request.method == "POST" else None, initial=own)
     else:
         form = PhoneCodeRequestForm(request.POST or None)
+    code_sent = False  # the number's code was sent to this browser a moment ago: it can go and enter it
     if request.method == "POST" and form.is_valid():
         if _sms_locked(request, form.cleaned_data["phone"]):
             return lockout_response(request)
         try:
             phone = phone_code_request(phone=form.cleaned_data["phone"], ip=request.META.get("REMOTE_ADDR", ""))
+        except PhoneCodeTooSoon as exc:
+            code_sent = request.session.get(SESSION_PHONE) == form.cleaned_data["phone"]
+            form.add_error("phone", str(exc))  # (takes the phone out of cleaned_data)
         except PhoneCodeError as exc:
             form.add_error("phone", str(exc))
         else:
@@ -113,7 +134,7 @@ def phone_login(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/phone_login.html",
-        {"form": form, "next": request.GET.get("next", ""), "confirming": confirming},
+        {"form": form, "next": request.GET.get("next", ""), "confirming": confirming, "code_sent": code_sent},
     )
 
 

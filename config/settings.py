@@ -477,6 +477,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A form that fails the CSRF check gets the site's page (templates/403_csrf.html), its reason only with DEBUG on.
+CSRF_FAILURE_VIEW = "core.forbidden.csrf_failure"
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"

@@ -11,7 +11,8 @@ site's own, translated one. So with DEBUG on this middleware answers as producti
 A developer who wants Django's page adds `?_debug` to the address (a GET shows Django's page for
 that one request), or sets DEBUG_ERROR_PAGES=technical to have Django's pages throughout. With DEBUG
 off this middleware does nothing: Django already uses the site's pages. PermissionDenied, BadRequest
-and SuspiciousOperation keep Django's own handling.
+and SuspiciousOperation keep Django's own handling (which for PermissionDenied, DEBUG on or off, is
+the site's 403.html; a failed CSRF check is core.forbidden's page).
 """
 
 import logging

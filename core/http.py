@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -12,3 +14,13 @@ def safe_next(request: HttpRequest, target: str, fallback: str) -> str:
     ):
         return target
     return fallback
+
+
+def referer_path(request: HttpRequest) -> str:
+    """The page a request came from (its Referer) as a path with its query, when it is on this
+    site; "" when unknown or elsewhere."""
+    referer = safe_next(request, request.headers.get("Referer", ""), "")
+    if not referer:
+        return ""
+    parts = urlsplit(referer)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

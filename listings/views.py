@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +21,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import staff_required
 from core.http import safe_next
 from core.rows import id_from_text
 from core.templatetags.money import price
@@ -377,7 +377,7 @@ def favorites(request: HttpRequest) -> HttpResponse:
     return render(request, "listings/favorites.html", {"page": page, "favorite_ids": favorite_ids})
 
 
-@staff_member_required
+@staff_required
 @permission_required("listings.change_listing", raise_exception=True)
 def moderation_queue(request: HttpRequest) -> HttpResponse:
     return render(
@@ -387,7 +387,7 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_member_required
+@staff_required
 @permission_required("listings.change_listing", raise_exception=True)
 @require_POST
 def moderation_decide(request: HttpRequest, pk: int) -> HttpResponse:
