@@ -112,6 +112,11 @@ def test_every_page_fits_a_phone_and_the_header_is_one_row(
                     _assert_fits(page, width)
                     header = page.locator("header.topbar").bounding_box()
                     assert header["height"] <= 65, name  # one row (64 px and its border)
+                    # The footer ends at the window's bottom edge or below it, never mid-screen on a short page.
+                    footer_bottom = page.evaluate(
+                        "document.querySelector('body > footer').getBoundingClientRect().bottom + window.scrollY"
+                    )
+                    assert footer_bottom >= page.viewport_size["height"] - 1, name
                     shot(page, f"{name}-{width}-{lang}")
                 context.close()
             for width in (390, 360):
