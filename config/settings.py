@@ -263,7 +263,10 @@ LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский"), ("uz", "O‘zbekcha"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/: the site's own catalogue, first so it wins (makemessages writes to LOCALE_PATHS[0]).
+# locale_upstream/: Uzbek for Django's and installed apps' strings their uz catalogues leave
+# empty, which fell back to Russian (LANGUAGE_CODE); edited by hand, makemessages leaves it alone.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_upstream"]
 TIME_ZONE = "Asia/Tashkent"
 USE_I18N = True
 USE_TZ = True
