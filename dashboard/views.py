@@ -6,24 +6,19 @@ from django.shortcuts import get_object_or_404, render
 
 from auctions.selectors import auctions_of_seller
 from fees.models import AuctionPayment, PaymentStatus
-from fees.selectors import auctions_with_payments
+from fees.selectors import auctions_with_payments, fee_payments_of_seller
 from listings.selectors import listings_of_seller
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    payments = list(
-        AuctionPayment.objects.filter(auction__seller_id=request.user.pk)
-        .select_related("auction", "auction__listing")
-        .order_by("-created_at", "-id")[:50]
-    )
     return render(
         request,
         "accounts/dashboard.html",
         {
             "listings": list(listings_of_seller(seller_id=request.user.pk)),
             "auctions": list(auctions_with_payments(auctions_of_seller(seller_id=request.user.pk))),
-            "payments": payments,
+            "payments": fee_payments_of_seller(seller_id=request.user.pk),
         },
     )
 

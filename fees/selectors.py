@@ -46,12 +46,25 @@ def fee_declined_at(payment: AuctionPayment, *, gateway: str) -> bool:
     return newest.first() == AttemptStatus.CANCELLED
 
 
+def _refunds_newest_first() -> Prefetch:  # type: ignore[type-arg]
+    """`refunds_newest_first` on each payment: its refunds, the one the seller is told about first."""
+    newest_first = FeeRefund.objects.order_by("-created_at", "-id")
+    return Prefetch("refunds", queryset=newest_first, to_attr="refunds_newest_first")
+
+
 def auctions_with_payments(auctions: QuerySet[Auction]) -> QuerySet[Auction]:
-    """`payments_newest_first` on each auction (the seller's dashboard)."""
-    return auctions.prefetch_related(
-        Prefetch(
-            "payments", queryset=AuctionPayment.objects.order_by("-created_at", "-id"), to_attr="payments_newest_first"
-        )
+    """`payments_newest_first` on each auction, each with `refunds_newest_first` (the seller's dashboard)."""
+    payments = AuctionPayment.objects.order_by("-created_at", "-id").prefetch_related(_refunds_newest_first())
+    return auctions.prefetch_related(Prefetch("payments", queryset=payments, to_attr="payments_newest_first"))
+
+
+def fee_payments_of_seller(*, seller_id: int, limit: int = 50) -> list[AuctionPayment]:
+    """The seller's newest fee payments with their auction and listing, each with `refunds_newest_first`."""
+    return list(
+        AuctionPayment.objects.filter(auction__seller_id=seller_id)
+        .select_related("auction", "auction__listing")
+        .prefetch_related(_refunds_newest_first())
+        .order_by("-created_at", "-id")[:limit]
     )
 
 

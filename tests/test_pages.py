@@ -541,3 +541,41 @@ def test_the_fee_refund_is_shown_to_the_seller_in_each_state(client, payment):
         FeeRefund.objects.filter(pk=refund.pk).update(state=state, settled_at=timezone.now())
         page = client.get(auction.get_absolute_url()).content.decode().replace("\xa0", " ")
         assert 'data-testid="fee-refund"' in page and words in page, state
+
+
+def test_the_dashboard_shows_the_fee_refund_in_each_state(client, payment, django_assert_max_num_queries):
+    """The seller's dashboard said only "Оплачен" for a fee that went back (or failed to): its
+    auctions and payments tables now say the refund's state too."""
+    import re
+
+    from django.utils import timezone
+
+    from auctions.lifecycle import auction_cancel
+    from fees.demo import fee_pay_offline
+    from fees.models import FeeRefund, RefundState
+
+    fee_pay_offline(payment)
+    auction = payment.auction
+    client.force_login(auction.seller)
+    assert 'data-testid="refund-state"' not in client.get("/dashboard/").content.decode()  # paid, not refunded
+    auction_cancel(auction_id=auction.pk, user=auction.seller)  # before its start: the fee goes back
+    refund = FeeRefund.objects.get(payment=payment)
+    said = {
+        RefundState.REQUESTED: "Возврат оформлен",
+        RefundState.SENDING: "Возврат оформлен",
+        RefundState.UNKNOWN: "Возврат оформлен",
+        RefundState.FAILED: "Возврат не прошёл",
+        RefundState.DONE: "Сбор возвращён",
+    }
+    settled = timezone.now()
+    for state, words in said.items():
+        FeeRefund.objects.filter(pk=refund.pk).update(state=state, settled_at=settled)
+        with django_assert_max_num_queries(12):
+            page = client.get("/dashboard/").content.decode()
+        cells = re.findall(r'<div class="refund-state" data-testid="refund-state">(.*?)</div>', page, re.S)
+        assert len(cells) == 2, state  # the auction's fee and the payment's status
+        assert all(words in cell for cell in cells), (state, cells)
+        if state == RefundState.DONE:
+            assert all(timezone.localtime(settled).strftime("%d.%m.%Y") in cell for cell in cells)
+        if state == RefundState.FAILED:
+            assert all("оператор вернёт сбор вручную" in cell for cell in cells)
