@@ -46,7 +46,7 @@ def fee_declined_at(payment: AuctionPayment, *, gateway: str) -> bool:
     return newest.first() == AttemptStatus.CANCELLED
 
 
-def _refunds_newest_first() -> Prefetch:  # type: ignore[type-arg]
+def _refunds_newest_first() -> Prefetch:
     """`refunds_newest_first` on each payment: its refunds, the one the seller is told about first."""
     newest_first = FeeRefund.objects.order_by("-created_at", "-id")
     return Prefetch("refunds", queryset=newest_first, to_attr="refunds_newest_first")
