@@ -100,20 +100,35 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultiplePhotoField(forms.ImageField):
-    """Several photos in one input; each must be an image, the service re-checks and cleans it."""
+    """Several photos in one input; each must be an image, the service re-checks and cleans it.
+    Every file that is not is named; `accepted` keeps the others, so a refused form can keep them."""
 
     widget = MultipleFileInput
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.accepted: list[Any] = []  # each form has its own copy of its fields
+
     def clean(self, data, initial=None):  # type: ignore[no-untyped-def]
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        self.accepted = []
         if len(files) > MAX_PHOTOS:
-            raise ValidationError(_("Не больше %(n)s фото."), params={"n": MAX_PHOTOS})
-        cleaned = []
+            raise ValidationError(_("Не больше %(n)s фото."), params={"n": MAX_PHOTOS}, code="too_many_photos")
+        refused = []
         for item in files:
             if item.size > MAX_PHOTO_BYTES:
-                raise ValidationError(_("Фото %(name)s больше 5 МБ."), params={"name": item.name})
-            cleaned.append(super().clean(item, initial))
-        return cleaned
+                refused.append(
+                    ValidationError(_("Фото %(name)s больше 5 МБ."), params={"name": item.name}, code="photo_too_big")
+                )
+                continue
+            try:
+                self.accepted.append(super().clean(item, initial))
+            except ValidationError:
+                message = _("Файл %(name)s не похож на фото.")
+                refused.append(ValidationError(message, params={"name": item.name}, code="photo_invalid"))
+        if refused:
+            raise ValidationError(refused)
+        return self.accepted
 
 
 class RegionChoiceField(forms.ModelChoiceField):

@@ -93,6 +93,21 @@ def _fill_prices(listing: Listing) -> None:
         )
 
 
+# What a refusal of one file (not of the request: its count, pixel budget or rate) is coded as.
+PHOTO_FILE_REFUSALS = ("photo_too_big", "photo_type", "photo_pixels", "photo_invalid")
+
+
+class PhotosRefused(ValidationError):
+    """A save refused because some of its files are not photos we take (each named in the error
+    list). The save's other photos were prepared all the same and are kept as the seller's drafts
+    (`drafts`, the ones the form carried first), so the corrected form need not upload them again:
+    the uploads themselves are spent (read and closed) by then."""
+
+    def __init__(self, refused: list[ValidationError], *, drafts: list["ListingPhotoDraft"]) -> None:
+        super().__init__(refused)
+        self.drafts = drafts
+
+
 def _photo_refused(upload: UploadedFile, message: str, code: str) -> ValidationError:
     return ValidationError(message, params={"name": upload.name}, code=code)
 
@@ -168,20 +183,33 @@ def photo_prepare(upload: UploadedFile) -> tuple[ContentFile, ContentFile]:
     return photos_prepare([upload])[0]
 
 
-def photos_prepare(uploads: Sequence[UploadedFile]) -> list[tuple[ContentFile, ContentFile]]:
+def photos_prepare(
+    uploads: Sequence[UploadedFile], *, refused: list[ValidationError] | None = None
+) -> list[tuple[ContentFile, ContentFile]]:
     """Validate and re-encode the photos of one request, one at a time.
 
     Only JPEG, PNG and WebP up to 5 MB each. Every header is checked before anything is decoded,
     and together the photos may decode to at most PHOTO_REQUEST_PIXEL_BUDGET pixels (after JPEG's
     reduced-scale decoding): one request's time and memory stay bounded whatever it carries.
+    A file that is refused refuses them all, unless `refused` is given: then its error goes there
+    and the others are prepared (photos kept from a refused form).
     """
     if not uploads:
         return []
-    opened: list[Image.Image] = []
+    opened: list[tuple[UploadedFile, Image.Image]] = []
+
+    def refuse(exc: ValidationError) -> None:
+        if refused is None:
+            raise exc
+        refused.append(exc)
+
     try:
         for upload in uploads:
-            opened.append(_photo_open(upload))
-        decoded = sum(image.width * image.height for image in opened)
+            try:
+                opened.append((upload, _photo_open(upload)))
+            except ValidationError as exc:
+                refuse(exc)
+        decoded = sum(image.width * image.height for _upload, image in opened)
         if 0 < settings.PHOTO_REQUEST_PIXEL_BUDGET < decoded:
             raise ValidationError(
                 _("Слишком много больших фото за один раз: загрузите часть сейчас, остальные — при редактировании."),
@@ -193,14 +221,17 @@ def photos_prepare(uploads: Sequence[UploadedFile]) -> list[tuple[ContentFile, C
             raise ValidationError(_("Сейчас загружается много фото. Повторите через минуту."), code="photo_busy")
         try:
             prepared = []
-            for upload, image in zip(uploads, opened, strict=True):
-                prepared.append(_photo_encode(upload, image))
+            for upload, image in opened:
+                try:
+                    prepared.append(_photo_encode(upload, image))
+                except ValidationError as exc:
+                    refuse(exc)
                 image.close()  # the decoded bitmap goes before the next one is decoded
         finally:
             _PHOTO_SLOT.release()
         return prepared
     finally:
-        for image in opened:
+        for _upload, image in opened:
             image.close()
 
 
@@ -247,19 +278,43 @@ def _photos_add(
 
 
 def photo_drafts_save(
-    *, user: User, photos: Sequence[UploadedFile], keep: Sequence[ListingPhotoDraft] = (), existing: int = 0
+    *,
+    user: User,
+    photos: Sequence[UploadedFile],
+    keep: Sequence[ListingPhotoDraft] = (),
+    existing: int = 0,
+    refused: list[ValidationError] | None = None,
 ) -> list[ListingPhotoDraft]:
     """Keep the photos of a refused listing form, checked and re-encoded like a listing's own (the same
     size, pixel-budget and per-seller hourly limits), so the corrected form need not upload them again.
 
     `keep` are the drafts the form still carries and `existing` the photos the listing already has:
     together with the new ones at most MAX_PHOTOS. The seller's other drafts (an abandoned form) go, so
-    one seller holds at most MAX_PHOTOS drafts. Returns the drafts, kept ones first.
+    one seller holds at most MAX_PHOTOS drafts. Returns the drafts, kept ones first. With `refused`,
+    a file that is not a photo we take goes there and the others are kept (photos_prepare).
     """
     _photos_count_check(existing=existing + len(keep), adding=len(photos))
     if photos:
         _photos_rate_check(user=user, count=len(photos))
-    prepared = photos_prepare(photos)
+    return _drafts_store(user=user, prepared=photos_prepare(photos, refused=refused), keep=keep)
+
+
+def _photos_prepare_or_keep(
+    *, user: User, photos: Sequence[UploadedFile], drafts: Sequence[ListingPhotoDraft]
+) -> list[tuple[ContentFile, ContentFile]]:
+    """photos_prepare for a listing's save; when some files are not photos we take, the others are
+    kept as drafts and PhotosRefused names the bad ones (the save does not go through)."""
+    refused: list[ValidationError] = []
+    prepared = photos_prepare(photos, refused=refused)
+    if refused:
+        raise PhotosRefused(refused, drafts=_drafts_store(user=user, prepared=prepared, keep=drafts))
+    return prepared
+
+
+def _drafts_store(
+    *, user: User, prepared: Sequence[tuple[ContentFile, ContentFile]], keep: Sequence[ListingPhotoDraft]
+) -> list[ListingPhotoDraft]:
+    """Store prepared photos as the seller's drafts after the kept ones; the seller's other drafts go."""
     kept_ids = [draft.pk for draft in keep]
     stale = list(ListingPhotoDraft.objects.filter(user=user).exclude(pk__in=kept_ids))
     with transaction.atomic():
@@ -338,7 +393,8 @@ def listing_create(
     if not operator_test:
         _listings_rate_check(user=seller)
     _photos_rate_check(user=seller, count=len(photos))
-    prepared = photos_prepare(photos)  # the slow part, before any transaction or row lock
+    # The slow part, before any transaction or row lock.
+    prepared = _photos_prepare_or_keep(user=seller, photos=photos, drafts=drafts)
     with transaction.atomic():
         listing.save()
         _photos_add(listing=listing, prepared=prepared, drafts=drafts)
@@ -374,7 +430,8 @@ def listing_update(
         _listing_editable_check(listing)
         _photos_count_check(existing=listing.photos.count(), adding=len(drafts) + len(photos))
         _photos_rate_check(user=user, count=len(photos))
-        prepared = photos_prepare(photos)  # the slow part, before the row lock
+        # The slow part, before the row lock.
+        prepared = _photos_prepare_or_keep(user=user, photos=photos, drafts=drafts)
     with transaction.atomic():
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
         _listing_editable_check(locked)

@@ -160,15 +160,24 @@ def _drafts_keep(
     request: HttpRequest, form: ListingForm, drafts: list[ListingPhotoDraft], *, existing: int = 0
 ) -> list[ListingPhotoDraft]:
     """The form was refused: keep the photos it brought (checked and re-encoded like a listing's),
-    so the corrected form shows them and need not upload them again."""
-    uploads = [] if "photos" in form.errors else (form.cleaned_data.get("photos") or [])
+    so the corrected form shows them and need not upload them again. A file that is not a photo we
+    take is named in the form's errors; the others are kept all the same."""
+    # When the field refused some files, the ones it accepted.
+    photos_field: Any = form.fields["photos"]
+    uploads = photos_field.accepted if "photos" in form.errors else (form.cleaned_data.get("photos") or [])
     if not uploads:
         return drafts
+    refused: list[ValidationError] = []
     try:
-        return services.photo_drafts_save(user=request.user, photos=uploads, keep=drafts, existing=existing)
+        kept = services.photo_drafts_save(
+            user=request.user, photos=uploads, keep=drafts, existing=existing, refused=refused
+        )
     except ValidationError as exc:
         form.add_error("photos", exc)
         return drafts
+    for exc in refused:
+        form.add_error("photos", exc)
+    return kept
 
 
 @login_required
@@ -186,6 +195,10 @@ def listing_create(request: HttpRequest) -> HttpResponse:
                     drafts=drafts,
                     **_form_to_service_fields(form),
                 )
+            except services.PhotosRefused as exc:  # the listing's other photos are kept as drafts
+                photo_refused = True
+                drafts = exc.drafts
+                form.add_error("photos", exc)
             except ValidationError as exc:
                 photo_refused = _photo_error(exc)
                 form.add_error("photos" if photo_refused else None, exc)
@@ -221,6 +234,10 @@ def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     drafts=drafts,
                     **_form_to_service_fields(form),
                 )
+            except services.PhotosRefused as exc:  # the listing's other photos are kept as drafts
+                photo_refused = True
+                drafts = exc.drafts
+                form.add_error("photos", exc)
             except ValidationError as exc:
                 photo_refused = _photo_error(exc)
                 form.add_error("photos" if photo_refused else None, exc)

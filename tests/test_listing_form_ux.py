@@ -260,6 +260,70 @@ def test_kept_photos_are_bounded_like_a_listings(client, seller, settings):
     assert Listing.objects.get().photos.count() == 2
 
 
+
+def _gif(name: str = "anim.gif"):  # type: ignore[no-untyped-def]
+    """An image Django's ImageField takes and the listing service does not (JPEG, PNG, WebP only)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (10, 200, 30)).save(buffer, format="GIF")
+    return SimpleUploadedFile(name, buffer.getvalue(), "image/gif")
+
+
+def _not_a_photo(name: str = "notes.txt"):  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, "квартира, 3 комнаты".encode(), "text/plain")
+
+
+def test_one_file_that_is_no_photo_is_named_and_the_others_are_kept(client, seller):
+    """A seller picks ten photos and one of them is not a photo: the form names that one and keeps
+    the others, instead of dropping all of them (the seller had to pick them again)."""
+    client.force_login(seller)
+    response = _refused_with_photos(
+        client, jpeg(640, 480, "one.jpg"), _not_a_photo("notes.txt"), jpeg(640, 480, "two.jpg")
+    )
+    page = response.content.decode()
+    assert "Файл notes.txt не похож на фото." in page
+    drafts = list(ListingPhotoDraft.objects.filter(user=seller).order_by("id"))
+    assert len(drafts) == 2
+    assert all(f'name="draft_photo" value="{draft.pk}" checked' in page for draft in drafts)
+
+    # Only the first bad file was said before; now each one is.
+    response = _refused_with_photos(client, _not_a_photo("a.txt"), jpeg(320, 240, "ok.jpg"), _not_a_photo("b.txt"))
+    page = response.content.decode()
+    assert "Файл a.txt не похож на фото." in page and "Файл b.txt не похож на фото." in page
+    assert ListingPhotoDraft.objects.filter(user=seller).count() == 1
+
+
+@pytest.mark.parametrize("edit", [False, True], ids=["create", "edit"])
+def test_a_file_the_service_refuses_is_named_and_the_others_are_kept(client, seller, listing, settings, edit):
+    """A GIF passes the form's image check and is refused by the service (JPEG, PNG, WebP): the
+    listing is not saved, the GIF is named, the JPEG is kept for the corrected form, and the photos
+    are counted against the hourly limit once."""
+    settings.PHOTOS_PER_USER_HOURLY = 2
+    client.force_login(seller)
+    url = f"/listings/{listing.pk}/edit/" if edit else "/listings/new/"
+    response = client.post(url, POST | {"photos": [jpeg(640, 480, "good.jpg"), _gif("anim.gif")]})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Фото anim.gif: поддерживаются JPEG, PNG и WebP." in page
+    assert page.count("anim.gif") == 1
+    draft = ListingPhotoDraft.objects.get(user=seller)
+    assert f'name="draft_photo" value="{draft.pk}" checked' in page
+    before = listing.photos.count()
+    assert Listing.objects.count() == 1  # nothing saved but the fixture's listing
+
+    response = client.post(url, POST | {"draft_photo": [str(draft.pk)]})
+    assert response.status_code == 302
+    saved = listing if edit else Listing.objects.exclude(pk=listing.pk).get()
+    assert saved.photos.count() == (before + 1 if edit else 1)
+    assert not ListingPhotoDraft.objects.exists()
+
+
 def test_a_seller_holds_one_forms_drafts_at_a_time(client, seller):
     client.force_login(seller)
     _refused_with_photos(client, jpeg(320, 240, "old.jpg"))
