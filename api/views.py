@@ -43,6 +43,7 @@ from auctions.selectors import (
     auctions_of_seller,
     auctions_public,
     auctions_upcoming,
+    bids_of_bidder,
 )
 from core.formatting import format_amount
 from core.numwords import amount_in_words
@@ -432,7 +433,7 @@ class MyBidsView(ApiViewMixin, generics.ListAPIView):
     serializer_class = s.MyBidSerializer
 
     def get_queryset(self) -> QuerySet[Bid]:
-        return Bid.objects.filter(bidder_id=_user(self.request).pk).order_by("-created_at", "-id")
+        return bids_of_bidder(bidder_id=_user(self.request).pk)
 
     @extend_schema(responses={200: s.MyBidSerializer(many=True), **errors(401, 404, 429)})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

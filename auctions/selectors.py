@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -295,6 +295,96 @@ def auctions_upcoming(*, now: datetime | None = None) -> QuerySet[Auction]:
 def auctions_of_seller(*, seller_id: int) -> QuerySet[Auction]:
     """The seller's auctions (fees.selectors.auctions_with_payments adds their fee payments)."""
     return _with_listing(Auction.objects.filter(seller_id=seller_id))
+
+
+def bids_of_bidder(*, bidder_id: int) -> QuerySet[Bid]:
+    """A bidder's own bids, newest first: removed ones and the proxy's raises included (the API's
+    "my bids"; auctions_bid_on() reads the live ones per auction). Only their owner may read them:
+    they carry the hidden maximum."""
+    return Bid.objects.filter(bidder_id=bidder_id).order_by("-created_at", "-id")
+
+
+def auctions_bid_on(*, user: Any) -> QuerySet[Auction]:
+    """The auctions this user has a live bid on, one row each, newest activity first (any bid, the
+    end, a cancellation: the auction's `updated_at`), among those they may still see (auctions_visible).
+
+    A bid an operator removed does not count, as on the auction page: an auction whose only bids of
+    this user were removed is not theirs any more. Each row carries, from the user's live bids, their
+    highest bid (`my_bid`, proxy raises included) and the highest hidden maximum they sent (`my_max`),
+    computed in the same statement; the listing with its place, photos (one more query) and the
+    seller (the winner's contact) come with it.
+    auction_bid_row() turns a row into what the buyer's page shows.
+    """
+    mine = bids_of_bidder(bidder_id=user.pk).filter(auction=OuterRef("pk"), removed_at__isnull=True)
+    return (
+        _with_listing(auctions_visible(user=user).filter(Exists(mine)))
+        .select_related("seller")
+        .annotate(
+            my_bid=Subquery(mine.order_by("-amount", "-id").values("amount")[:1]),
+            my_max=Subquery(
+                mine.filter(max_amount__isnull=False).order_by("-max_amount", "-id").values("max_amount")[:1]
+            ),
+        )
+        .order_by("-updated_at", "-id")
+    )
+
+
+class BidderState:
+    """Where a bidder stands in an auction they bid on (auction_bid_row)."""
+
+    LEADING = "leading"
+    OUTBID = "outbid"
+    WON = "won"
+    LOST = "lost"
+    UNSOLD = "unsold"  # ended below the reserve: nobody won
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class AuctionBidRow:
+    """One auction on the buyer's "my bids" page: the auction by the clock and where they stand."""
+
+    auction: Auction
+    status: str  # auction_effective_status
+    state: str  # BidderState
+    my_bid: Decimal
+    my_max: Decimal | None  # the user's hidden maximum: only they see this page
+    seconds_left: int | None  # while it runs
+    counterpart: Any = None  # the seller, for the winner (as the auction page gives them)
+
+
+def auction_bid_row(auction: Any, *, user_id: int, now: datetime | None = None) -> AuctionBidRow:
+    """What the buyer's page shows of one row of auctions_bid_on(): the state follows the clock as
+    the auction page does (auction_effective_status, auction_outcome, auction_winner_id), before
+    the periodic job records it."""
+    now = now or timezone.now()
+    status = auction_effective_status(auction, now=now)
+    leads = auction.leader_id == user_id
+    if status == AuctionStatus.CANCELLED:
+        state = BidderState.CANCELLED
+    elif status == AuctionStatus.ENDED:
+        if auction_winner_id(auction, now=now) == user_id:
+            state = BidderState.WON
+        elif auction_outcome(auction, now=now) == "reserve_not_met":
+            state = BidderState.UNSOLD
+        else:
+            state = BidderState.LOST
+    else:
+        state = BidderState.LEADING if leads else BidderState.OUTBID
+    my_max = auction.my_max
+    # The leader's maximum is the auction's own (raised without a bid, it is on no bid row).
+    # Without one sent, it is just the bid: nothing hidden to show.
+    if leads and auction.leader_max is not None and (my_max is not None or auction.leader_max > auction.my_bid):
+        my_max = auction.leader_max
+    return AuctionBidRow(
+        auction=auction,
+        status=status,
+        state=state,
+        my_bid=auction.my_bid,
+        my_max=my_max,
+        seconds_left=(max(0, int((auction.ends_at - now).total_seconds())) if status == AuctionStatus.ACTIVE else None),
+        counterpart=auction.seller if state == BidderState.WON else None,
+    )
 
 
 def auctions_due_for_sync(*, now: datetime | None = None) -> QuerySet[Auction]:
