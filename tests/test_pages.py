@@ -174,7 +174,7 @@ def test_create_listing_with_photos(client, seller):
         ({"title": ""}, "Обязательное поле"),
         (
             {"photos": SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")},
-            "Файл x.jpg не похож на фото.",  # each bad file by its name (was Django's "Загрузите правильное изображение")
+            "Файл x.jpg не похож на фото.",  # named (it was Django's "Загрузите правильное изображение")
         ),
     ],
 )
