@@ -260,7 +260,6 @@ def test_kept_photos_are_bounded_like_a_listings(client, seller, settings):
     assert Listing.objects.get().photos.count() == 2
 
 
-
 def _gif(name: str = "anim.gif"):  # type: ignore[no-untyped-def]
     """An image Django's ImageField takes and the listing service does not (JPEG, PNG, WebP only)."""
     import io
