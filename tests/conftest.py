@@ -30,6 +30,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(request, monkeypatch):
+    """Browser tests (marked `browser`): Playwright's sync API runs an event loop in the test's
+    thread, and the ORM calls the test makes there are still plain synchronous code."""
+    if request.node.get_closest_marker("browser"):
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def media_served(settings, tmp_path):
+    """Uploaded files go to a temporary folder, and the live server serves them (tests.urls_media)."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.ROOT_URLCONF = "tests.urls_media"
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _redis_fresh():
     """The suite's Redis database (REDIS_URL, db 15 by default, like TEST_DATABASE_NAME for PostgreSQL)

@@ -7,11 +7,6 @@ from tests.browser import launch_browser
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def test_swagger_ui_renders_the_schema_without_any_outside_request(live_server):
     requested: list[str] = []
     errors: list[str] = []

@@ -19,11 +19,6 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def test_seller_pays_the_fee_through_an_invoice_in_the_click_app(live_server, click_merchant, auction):
     seller = auction.seller
     with launch_browser() as browser:

@@ -38,13 +38,6 @@ def _local_minute(delta: timedelta = timedelta()) -> str:
     return timezone.localtime(timezone.now() + delta).strftime("%Y-%m-%dT%H:%M")
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    # Playwright's sync API runs an event loop in the test thread; the ORM
-    # calls this test makes there are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def test_seller_pays_fee_through_click_sandbox_and_buyer_bids(live_server, make_user, tmp_path):
     buyer = make_user(first_name="Малика")
     with launch_browser() as browser:

@@ -13,19 +13,13 @@ from listings.demo_images import demo_photo
 from listings.models import ListingPhoto
 from tests.browser import launch_browser
 
-pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.usefixtures("media_served"),
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
 SHOTS = os.environ.get("SHOTS_DIR")  # e.g. /work/helpers/shots/ux-gallery: screenshots for a look by eye
-
-
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    settings.ROOT_URLCONF = "tests.urls_media"
 
 
 def shot(page, name: str, *, full_page: bool = True) -> None:

@@ -7,11 +7,6 @@ from tests.browser import launch_browser
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 @pytest.mark.parametrize(
     ("locale", "lang", "sign_in"),
     [("uz-UZ", "uz", "Kirish"), ("en-US", "en", "Sign in"), ("ru-RU", "ru", "Войти"), ("de-DE", "ru", "Войти")],

@@ -17,11 +17,6 @@ from tests.browser import launch_browser
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def _photo(tmp_path, name: str = "kvartira.jpg") -> str:
     path = tmp_path / name
     buffer = io.BytesIO()

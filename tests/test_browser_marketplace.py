@@ -17,11 +17,6 @@ from tests.browser import launch_browser
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def test_search_filters_sorting_and_shareable_url(live_server, seller, make_listing, make_paid_auction):
     chilanzar = District.objects.get(slug="chilanzar")
     make_listing(seller, title="Дешёвая двушка", district=chilanzar, rooms=2, price=Decimal("400000000"), floor=1)

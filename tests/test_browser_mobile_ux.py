@@ -18,7 +18,12 @@ from listings.models import ListingPhoto
 from tests.browser import launch_browser
 from tests.conftest import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.usefixtures("media_served"),
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
 SHOTS = os.environ.get("SHOTS_DIR")  # e.g. /work/helpers/shots/ux-gallery: screenshots for a look by eye
 
 # What makes a page wider than the screen: the elements whose right edge passes it.
@@ -29,17 +34,6 @@ WIDER_THAN_SCREEN = """() => {
     .map((el) => `${el.tagName.toLowerCase()}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`)
     .slice(0, 10);
 }"""
-
-
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    settings.ROOT_URLCONF = "tests.urls_media"
 
 
 def shot(page, name: str) -> None:

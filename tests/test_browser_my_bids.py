@@ -17,19 +17,13 @@ from listings.models import ListingPhoto
 from tests.browser import launch_browser
 from tests.test_browser_mobile_ux import _assert_fits, _context, _sign_in, shot
 
-pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.usefixtures("media_served"),
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
 M = Decimal(1_000_000)
-
-
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    settings.ROOT_URLCONF = "tests.urls_media"
 
 
 def test_my_bids_from_the_menu_on_a_computer_and_a_phone(

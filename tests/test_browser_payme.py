@@ -25,11 +25,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(t
 SHOTS = Path(os.environ.get("PAYME_SHOTS") or Path(tempfile.gettempdir()) / "shots-payme")
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def _sign_in(page, base: str, phone: str, next_url: str) -> None:
     page.goto(f"{base}/login/?next={next_url}")
     page.fill("input[name=username]", phone)

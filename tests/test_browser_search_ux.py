@@ -7,11 +7,6 @@ from tests.browser import launch_browser
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 @pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("locale", ["ru-RU", "uz-UZ"])
 def test_price_boxes_show_a_nine_digit_price_whole(live_server, width, locale):

@@ -21,11 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(t
 NB = "\u00a0"
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def _sign_in(browser, live_server, user, width: int = 1280):
     page = browser.new_context(locale="ru-RU", viewport={"width": width, "height": 900}).new_page()
     page.set_default_timeout(20_000)

@@ -22,7 +22,7 @@ from django.utils import translation
 from django.utils.translation.trans_real import DjangoTranslation
 
 from accounts.models import User
-from tests.test_admin_words import _russian_words
+from tests.test_admin_words import admin_pages, russian_on_pages
 from tests.test_translations import LOCALE, LOCALE_UPSTREAM, mo_key, po_entries
 
 CYRILLIC = re.compile("[\u0400-\u04ff]")
@@ -253,7 +253,6 @@ def test_the_admin_in_uzbek_has_no_russian_labels(staff_client, make_user):
     """Every registered model's list, add and change pages (and the index), as a staff member
     reading Uzbek: titles, headings, column headers, labels and help texts have no Russian."""
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-    from django.contrib import admin
     from rest_framework.authtoken.models import Token
 
     somebody = make_user(first_name="Aziz")
@@ -261,26 +260,10 @@ def test_the_admin_in_uzbek_has_no_russian_labels(staff_client, make_user):
     AccessAttempt.objects.create(username="+998901112233", ip_address="127.0.0.1", failures_since_start=2)
     AccessLog.objects.create(username="+998901112233", ip_address="127.0.0.1")
     AccessFailureLog.objects.create(username="+998901112233", ip_address="127.0.0.1")
-    pages: dict[str, str] = {"/admin/": ""}
-    for model in admin.site._registry:
-        info = (model._meta.app_label, model._meta.model_name)
-        pages[reverse("admin:{}_{}_changelist".format(*info))] = ""
-        pages[reverse("admin:app_list", args=[model._meta.app_label])] = ""
-        pages[reverse("admin:{}_{}_add".format(*info))] = ""
-        first = model._default_manager.first()
-        if first is not None:
-            pages[reverse("admin:{}_{}_change".format(*info), args=[first.pk])] = str(first)
+    pages = admin_pages()
     pages[reverse("admin:accounts_user_change", args=[somebody.pk])] = str(somebody)
     pages[reverse("admin:password_change")] = ""
-    russian: dict[str, list[str]] = {}
-    for url, data in pages.items():
-        response = staff_client.get(url)
-        assert response.status_code in (200, 302, 403), url
-        if response.status_code == 200:
-            words = _russian_words(response.content.decode(), html.escape(data))
-            if words:
-                russian[url] = words
-    assert russian == {}
+    assert russian_on_pages(staff_client, pages) == {}
     # Django's own words, in Uzbek: the user forms' password blocks and the axes list.
     user_page = staff_client.get(reverse("admin:accounts_user_change", args=[somebody.pk])).content.decode()
     assert "Parolni qayta o‘rnatish" in user_page and "Сбросить пароль" not in user_page
