@@ -269,6 +269,32 @@ class IdsMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+_PRICE_ERROR = _("«%(filter)s»: укажите сумму цифрами, не меньше 0, например 450000000.")
+_AREA_ERROR = _("«%(filter)s»: укажите площадь в м² числом не меньше 0, например 65 или 42.5.")
+_FLOOR_ERROR = _("«%(filter)s»: укажите этаж целым числом от %(min)s до %(max)s.")
+_CHOICE_ERROR = _("«%(filter)s»: выберите из вариантов: %(choices)s.")
+# What the search page says of a filter whose value it refused (the value is left out, the other
+# filters stay applied): the filter's label and what it accepts. Placeholders: SearchForm.filter_errors.
+SEARCH_FILTER_ERRORS = {
+    "q": _("«%(filter)s»: обычный текст не длиннее %(limit)s символов."),
+    "region": _("«%(filter)s»: выберите регион из списка."),
+    "district": _("«%(filter)s»: выберите районы из списка."),
+    "district_in_region": _("«%(filter)s»: выберите районы региона «%(region)s» из списка."),
+    "rooms": _CHOICE_ERROR,
+    "price_min": _PRICE_ERROR,
+    "price_max": _PRICE_ERROR,
+    "currency": _CHOICE_ERROR,
+    "area_min": _AREA_ERROR,
+    "area_max": _AREA_ERROR,
+    "floor_min": _FLOOR_ERROR,
+    "floor_max": _FLOOR_ERROR,
+    "market": _CHOICE_ERROR,
+    "renovation": _CHOICE_ERROR,
+    "building_type": _CHOICE_ERROR,
+    "sort": _CHOICE_ERROR,
+}
+
+
 class SearchForm(forms.Form):
     """The search filters, all in the query string so a results page can be shared."""
 
@@ -321,20 +347,57 @@ class SearchForm(forms.Form):
         widget=forms.Select(attrs={"data-autosubmit": True}),  # static/js/site.js
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        region = self.data.get("region") if self.is_bound else None
-        if region and isinstance(region, str) and "\x00" not in region:
-            # Offer the districts of the chosen region (a district of another one would match nothing anyway).
-            field = self.fields["district"]
-            field.queryset = field.queryset.filter(region_id=region)  # type: ignore[attr-defined]
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        region, districts = data.get("region"), data.get("district")
+        if region and districts:
+            # Only the chosen region's districts (one of another region would match nothing). Checked here,
+            # not by narrowing the field's choices to the region typed: a region that is not one leaves
+            # the districts chosen applied.
+            foreign = [d for d in districts if d.region_id != region.pk]
+            if foreign:
+                field = self.fields["district"]
+                self.add_error(
+                    "district",
+                    ValidationError(
+                        field.error_messages["invalid_choice"], code="invalid_choice", params={"value": foreign[0].pk}
+                    ),
+                )
+        return data
+
+    def filter_errors(self) -> list[str]:
+        """The page's word on each refused filter: its label and what it accepts (SEARCH_FILTER_ERRORS),
+        whatever Django found wrong with it. (The API keeps Django's own messages, by field name.)"""
+        said = []
+        for name in self.errors:
+            field = self.fields.get(name)
+            if field is None:  # a form-wide error: this form has none
+                continue
+            region = self.cleaned_data.get("region")
+            key = "district_in_region" if name == "district" and region else name
+            message = SEARCH_FILTER_ERRORS.get(key, _("«%(filter)s»: значение не распознано."))
+            choices = getattr(field, "choices", ()) if message is _CHOICE_ERROR else ()
+            values = {
+                "filter": field.label,
+                "region": region,
+                "choices": ", ".join(str(label) for value, label in choices if value != ""),
+                "limit": getattr(field, "max_length", None),
+                "min": getattr(field, "min_value", None),
+                "max": getattr(field, "max_value", None),
+            }
+            said.append(message % values)
+        return said
 
     @cached_property
     def district_choices(self) -> dict[str, Any]:
         """One query for the district list: `boxes` (district, checked) of the chosen region (all when
-        none), and `data`, every district with its region for static/js/site.js, so the list follows
-        the region chosen before the form is sent."""
-        region = self.data.get("region") if self.is_bound else ""
+        none, or when the region given is not one), and `data`, every district with its region for
+        static/js/site.js, so the list follows the region chosen before the form is sent."""
+        region = ""
+        if self.is_bound:
+            self.is_valid()  # cleaned once; a region given that is not one leaves every district offered
+            chosen = self.cleaned_data.get("region")
+            region = chosen.pk if chosen else ""
         raw = self.data.getlist("district") if hasattr(self.data, "getlist") else self.data.get("district") or []
         checked = {str(value) for value in (raw if isinstance(raw, list | tuple) else [raw])}
         districts = list(District.objects.all())

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django import forms
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -210,6 +211,58 @@ def test_invalid_filter_is_ignored_and_reported(client, catalogue):
     response = client.get(f"{URL}?rooms=2&price_min=abc")
     assert {listing.title for listing in response.context["page"].object_list} == {"Чиланзар 2к", "Самарканд 2к"}
     assert "не применены" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "language", "said"),
+    [
+        ("price_min=abc", "ru", "«Цена от»: укажите сумму цифрами, не меньше 0, например 450000000."),
+        ("price_min=abc", "uz", "«Narx (dan)»: summani raqamlar bilan kiriting, 0 dan kam emas, masalan 450000000."),
+        ("price_min=abc", "en", "“Price from”: enter the amount in digits, 0 or more, for example 450000000."),
+        ("rooms=99", "ru", "«Комнат»: выберите из вариантов: Студия, 1, 2, 3, 4+."),
+        ("rooms=99", "uz", "«Xonalar»: variantlardan tanlang: Studiya, 1, 2, 3, 4+."),
+        ("rooms=99", "en", "“Rooms”: choose from: Studio, 1, 2, 3, 4+."),
+        ("region=999999", "ru", "«Регион»: выберите регион из списка."),
+        ("region=999999", "uz", "«Hudud»: hududni ro‘yxatdan tanlang."),
+        ("region=999999", "en", "“Region”: choose a region from the list."),
+        ("floor_max=0", "ru", "«Этаж до»: укажите этаж целым числом от 1 до 200."),
+        ("currency=EUR", "en", "“Currency”: choose from: UZS, $."),
+        ("district=abc", "ru", "«Район»: выберите районы из списка."),
+        (
+            "region=samarkand&district=999999",
+            "ru",
+            "«Район»: выберите районы региона «Самаркандская область» из списка.",
+        ),
+        ("q=%00", "ru", "«Поиск»: обычный текст не длиннее 200 символов."),
+    ],
+)
+def test_a_refused_filter_is_named_with_what_it_takes_and_the_others_stay_applied(
+    client, catalogue, query, language, said
+):
+    """Django's own words ("Введите число.", "Выберите корректный вариант. 99 нет среди допустимых
+    значений.") named no filter: which box of the 19 was it?"""
+    client.cookies["django_language"] = language
+    response = client.get(f"{URL}?{query}&rooms=2")
+    assert response.status_code == 200
+    page = response.content.decode().replace("&#x27;", "'").replace("&quot;", '"')
+    assert said in page
+    if "rooms=99" not in query:
+        titles = {listing.title for listing in response.context["page"].object_list}
+        assert titles == ({"Самарканд 2к"} if "samarkand" in query else {"Чиланзар 2к", "Самарканд 2к"})
+
+
+def test_every_filter_that_can_be_refused_says_what_it_takes():
+    from listings.forms import SEARCH_FILTER_ERRORS, SearchForm
+
+    can_fail = {name for name, field in SearchForm.base_fields.items() if not isinstance(field, forms.BooleanField)}
+    assert can_fail <= set(SEARCH_FILTER_ERRORS)
+
+
+def test_a_region_that_is_not_one_leaves_the_districts_applied(client, catalogue):
+    """The districts were checked against the region typed: one that is not a region refused them too."""
+    response = client.get(f"{URL}?region=atlantis&district={_district('chilanzar').pk}")
+    assert [listing.title for listing in response.context["page"].object_list] == ["Чиланзар 2к"]
+    assert list(response.context["form"].errors) == ["region"]
 
 
 def test_pagination_keeps_the_filters_in_shareable_links(client, seller, make_listing):
