@@ -1,7 +1,7 @@
 """Reads of listings: public catalogue, search, seller's and user's lists."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -89,6 +89,17 @@ class SearchParams:
     has_auction: bool = False
     auction_ending_soon: bool = False
     sort: str = Sort.NEWEST
+
+    @property
+    def filter_count(self) -> int:
+        """How many filters narrow the search. The order is not one, nor the currency alone (it says what
+        the price bounds are in); a page number or the map view are not search parameters at all."""
+        default = SearchParams()
+        return sum(
+            1
+            for field in fields(self)
+            if field.name not in ("sort", "currency") and getattr(self, field.name) != getattr(default, field.name)
+        )
 
 
 def listings_with_photos(qs: QuerySet[Listing] | None = None) -> QuerySet[Listing]:

@@ -1,6 +1,7 @@
 """Search: every filter, sorting, pagination, shareable URLs and a constant number of queries."""
 
 import os
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -263,6 +264,29 @@ def test_a_region_that_is_not_one_leaves_the_districts_applied(client, catalogue
     response = client.get(f"{URL}?region=atlantis&district={_district('chilanzar').pk}")
     assert [listing.title for listing in response.context["page"].object_list] == ["Чиланзар 2к"]
     assert list(response.context["form"].errors) == ["region"]
+
+
+@pytest.mark.parametrize("query", ["", "sort=price", "sort=-price&page=2", "page=1", "view=map", "currency=USD"])
+def test_a_sort_or_a_page_alone_is_not_a_filter(client, query):
+    """The order of the results, the page, the view and the currency alone narrow nothing: no filter count
+    on the "Фильтры" button, and an empty catalogue is not "nothing found with these filters"."""
+    response = client.get(f"{URL}?{query}")
+    page = response.content.decode()
+    assert "Фильтры ·" not in page
+    assert "Объявлений пока нет." in page and "убрать часть фильтров" not in page
+    assert response.context["params"].filter_count == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [("sort=price&rooms=2", 1), ("rooms=2&rooms=3&price_min=1&currency=USD", 2), ("sort=price&price_min=abc", 0)],
+)
+def test_the_filter_count_counts_the_filters_applied(client, query, count):
+    response = client.get(f"{URL}?{query}")
+    page = response.content.decode()
+    assert re.findall(r"Фильтры · (\d+)", page) == ([str(count)] if count else [])
+    assert ("убрать часть фильтров" in page) == bool(count)
+    assert response.context["params"].filter_count == count
 
 
 def test_pagination_keeps_the_filters_in_shareable_links(client, seller, make_listing):
