@@ -233,3 +233,48 @@ def test_the_heart_on_cards_and_the_favourite_kept_through_sign_in(live_server, 
         expect(page).to_have_url(f"{live_server.url}/listings/")
         expect(_heart(page, "Квартира у парка")).to_have_attribute("aria-pressed", "true")
         assert buyer.favorites.count() == 2
+
+
+# The select's options that it cannot show whole: each option's text, measured in the select's own font,
+# against the box inside its border, padding and drop-down arrow (Chromium draws the arrow in a strip of
+# about 20 px at the right; 24 are allowed).
+SELECT_CUT_OPTIONS = """(select) => {
+  const style = getComputedStyle(select);
+  const probe = document.createElement("span");
+  probe.style.cssText = "position: absolute; visibility: hidden; white-space: pre";
+  probe.style.font = style.font;
+  probe.style.letterSpacing = style.letterSpacing;
+  document.body.append(probe);
+  const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 24;
+  const cut = Array.from(select.options)
+    .map((option) => { probe.textContent = option.text; return [option.text, probe.getBoundingClientRect().width]; })
+    .filter(([, width]) => width > room)
+    .map(([text, width]) => `${text}: ${Math.round(width)} > ${Math.round(room)}`);
+  probe.remove();
+  return cut;
+}"""
+
+
+@pytest.mark.parametrize("lang", ["ru", "uz"])
+def test_the_home_search_region_fits_a_phone_whole(live_server, seller, make_listing, lang):
+    """The hero's region select was a half-row box on a phone: "Весь Узбекистан" and every Uzbek region
+    name ("Qoraqalpog‘iston Respublikasi") were cut at 390 and 360 px."""
+    make_listing(seller)
+    with launch_browser() as browser:
+        for width in (390, 360):
+            context = _context(browser, live_server, width=width, lang=lang)
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            page.goto(f"{live_server.url}/")
+            _assert_fits(page, width)
+            region = page.locator(".hero-search select[name=region]")
+            box = region.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+            assert region.evaluate("el => el.scrollWidth <= el.clientWidth")
+            assert region.evaluate(SELECT_CUT_OPTIONS) == [], f"{lang} at {width}px"
+            # The rooms and the button share the row under it, both whole.
+            rooms, button = page.locator(".hero-search select[name=rooms]"), page.locator(".hero-search button")
+            assert rooms.evaluate(SELECT_CUT_OPTIONS) == []
+            assert button.evaluate("el => el.scrollWidth <= el.clientWidth && el.getClientRects().length === 1")
+            shot(page, f"home-search-{width}-{lang}")
+            context.close()
