@@ -278,3 +278,58 @@ def test_the_home_search_region_fits_a_phone_whole(live_server, seller, make_lis
             assert button.evaluate("el => el.scrollWidth <= el.clientWidth && el.getClientRects().length === 1")
             shot(page, f"home-search-{width}-{lang}")
             context.close()
+
+
+# The words of the elements matched that are split across two lines: a Range over each word (hyphens and
+# spaces part words, so "Мирзо-" / "Улугбекский" is a wrap at the hyphen) and the lines its boxes are on.
+WORDS_SPLIT = """(selector) => {
+  const split = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.data.matchAll(/[^\\s\\-‐]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const boxes = Array.from(range.getClientRects()).filter((r) => r.width > 0);
+        const lines = new Set(boxes.map((r) => Math.round(r.top)));
+        if (lines.size > 1) split.push(`${selector}: ${match[0]}`);
+      }
+    }
+  }
+  return split;
+}"""
+PLACE_TEXT = [".spec b", ".crumbs", ".card-meta", ".card-foot", ".checks label"]
+
+
+@pytest.mark.parametrize("lang", ["ru", "uz"])
+def test_district_names_wrap_between_words_on_a_phone(live_server, seller, make_listing, make_paid_auction, lang):
+    """The listing's specs were two fixed columns whose values broke anywhere (overflow-wrap: anywhere):
+    "Шайхантаху|рский район", "Shayxontohu|r tumani", "Дизайнерск|ий" at 390 px."""
+    from listings.models import District
+
+    listings = [
+        make_listing(seller, title=f"Квартира {slug}", district=District.objects.get(slug=slug), renovation="designer")
+        for slug in ("shaykhantakhur", "mirzo-ulugbek", "yakkasaray")
+    ]
+    make_paid_auction(listings[0], starts_in=-timedelta(minutes=5))
+    far = make_listing(
+        seller, title="Квартира в Нукусе", region="karakalpakstan", district=District.objects.get(slug="nukus")
+    )
+    urls = [item.get_absolute_url() for item in [*listings, far]]
+    urls += [listings[0].auctions.get().get_absolute_url(), "/", "/listings/?region=tashkent_city"]
+    with launch_browser() as browser:
+        for width in (390, 360):
+            context = _context(browser, live_server, width=width, lang=lang)
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            for url in urls:
+                page.goto(f"{live_server.url}{url}")
+                if url.startswith("/listings/?"):
+                    page.click("label.filters-button")  # the district boxes too
+                _assert_fits(page, width)
+                split = [word for selector in PLACE_TEXT for word in page.evaluate(WORDS_SPLIT, selector)]
+                assert split == [], f"{url} at {width}px in {lang}"
+                if width == 390 and url == urls[0]:
+                    shot(page, f"listing-districts-390-{lang}")
+            context.close()
