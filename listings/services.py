@@ -104,7 +104,11 @@ class PhotosRefused(ValidationError):
     the uploads themselves are spent (read and closed) by then."""
 
     def __init__(self, refused: list[ValidationError], *, drafts: list["ListingPhotoDraft"]) -> None:
-        super().__init__(refused)
+        # One file refused: that file's error itself (message, code, params); several: their list,
+        # coded as the first one's (each is a PHOTO_FILE_REFUSALS code).
+        super().__init__(refused[0] if len(refused) == 1 else refused)
+        if len(refused) > 1:
+            self.code = refused[0].code
         self.drafts = drafts
 
 

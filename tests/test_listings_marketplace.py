@@ -493,3 +493,33 @@ def test_a_photo_deleted_in_another_tab_is_not_found_or_refused(client, seller, 
     with pytest.raises(ValidationError) as refused:
         services.listing_photo_move(photo=stale, user=seller, step=1)
     assert refused.value.code == "photo_gone"
+
+
+def test_several_bad_photos_are_each_named_and_the_good_one_is_kept_as_a_draft(seller):
+    """The service refuses the save for its bad files, names each, and keeps the good photo as the
+    seller's draft for the corrected form (the uploads themselves are spent by then)."""
+    from listings.models import ListingPhotoDraft
+
+    good = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 140, 200)).save(good, format="JPEG")
+    with pytest.raises(services.PhotosRefused) as info:
+        services.listing_create(
+            seller=seller,
+            title="X",
+            address="Y",
+            rooms=1,
+            area=Decimal("40"),
+            floor=1,
+            floors_total=5,
+            price=Decimal("1000"),
+            photos=[
+                SimpleUploadedFile("a.jpg", b"not an image"),
+                SimpleUploadedFile("good.jpg", good.getvalue()),
+                SimpleUploadedFile("b.jpg", b"nor this"),
+            ],
+        )
+    assert info.value.code == "photo_invalid"
+    assert [error.params["name"] for error in info.value.error_list] == ["a.jpg", "b.jpg"]
+    assert not Listing.objects.exists()
+    assert [draft.pk for draft in info.value.drafts] == list(ListingPhotoDraft.objects.values_list("pk", flat=True))
+    assert len(info.value.drafts) == 1 and info.value.drafts[0].user_id == seller.pk
