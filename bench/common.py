@@ -182,14 +182,15 @@ class Server:
     def production(
         cls, env: dict[str, str], *, app: str = "wsgi", workers: int | None = None, log: Path | None = None
     ) -> "Server":
-        """The production server as deployed: gunicorn with deploy/gunicorn.conf.py, on a free port,
-        access log off. `app` "wsgi" is the web service (pages, API, Click and Payme: gthread workers,
+        """The production server as deployed: gunicorn with deploy/gunicorn.conf.py, on a free port
+        (no access log, as deployed). `app` "wsgi" is the web service (pages, API, Click and Payme: gthread workers,
         kept database connections), "asgi" the WebSocket service (uvicorn workers); the config picks
         the worker class from the app. `workers` overrides the config's count."""
         if app not in ("wsgi", "asgi"):
             raise ValueError(f"app is 'wsgi' or 'asgi', not {app!r}")
         port = free_port()
-        env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": os.devnull}
+        env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+        env.pop("GUNICORN_ACCESS_LOG", None)  # none, as deployed (nginx logs the requests)
         env.setdefault("GUNICORN_LOG_LEVEL", "warning")
         if workers:
             env["GUNICORN_WORKERS" if app == "wsgi" else "GUNICORN_WS_WORKERS"] = str(workers)

@@ -85,7 +85,11 @@ max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 500)
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 proxy_allow_ips = forwarded_allow_ips
 # Logs to stdout/stderr: journald (systemd) collects them. Django logs JSON itself.
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# No access log of gunicorn's own: nginx logs every request, with its time in all and in the app
+# (deploy/nginx/kvartirabar.conf, format kvartirabar_timed), and gunicorn's line per request cost
+# ~0.17 ms of CPU, a quarter of a trivial request (bench/bids.py, docs/benchmarks.md).
+# GUNICORN_ACCESS_LOG=- logs them to stdout again (a path: to that file).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Load the app in each worker (not the master): a deploy restart then reloads code cleanly,
