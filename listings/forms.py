@@ -307,7 +307,12 @@ class SearchForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Улица, ориентир, ЖК…")}),
     )
     region = RegionChoiceField(
-        label=_("Регион"), queryset=Region.objects.all(), required=False, empty_label=_("Весь Узбекистан")
+        label=_("Регион"),
+        queryset=Region.objects.all(),
+        required=False,
+        empty_label=_("Весь Узбекистан"),
+        # Named for a screen reader also where it stands without its label (the home page's search).
+        widget=forms.Select(attrs={"aria-label": _("Регион")}),
     )
     district = IdsMultipleChoiceField(
         label=_("Район"), queryset=District.objects.all(), required=False, widget=forms.CheckboxSelectMultiple

@@ -579,3 +579,19 @@ def test_the_dashboard_shows_the_fee_refund_in_each_state(client, payment, djang
             assert all(timezone.localtime(settled).strftime("%d.%m.%Y") in cell for cell in cells)
         if state == RefundState.FAILED:
             assert all("оператор вернёт сбор вручную" in cell for cell in cells)
+
+
+@pytest.mark.parametrize(("lang", "name"), [("ru", "Регион"), ("uz", "Hudud"), ("en", "Region")])
+def test_every_control_of_the_home_search_has_a_name(client, lang, name):
+    """The home page's search has no visible labels: each control is named for screen readers, in
+    the page's language (the region select had no name at all)."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    page = client.get("/").content.decode()
+    start = page.index('data-testid="hero-search"')
+    form = page[start : page.index("</form>", start)]
+    controls = re.findall(r"<(?:input|select)\b[^>]*>", form)
+    assert len(controls) == 3
+    assert all("aria-label=" in control for control in controls), controls
+    assert f'aria-label="{name}"' in next(control for control in controls if 'name="region"' in control)
