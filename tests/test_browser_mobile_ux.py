@@ -4,6 +4,7 @@ with a menu that opens without JavaScript, no page wider than a 390 px screen, t
 404 page."""
 
 import os
+import re
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -134,6 +135,43 @@ def test_every_page_fits_a_phone_and_the_header_is_one_row(
                 if who is not None:
                     shot(page, f"auction-seller-390-{lang}")
                 context.close()
+
+
+# The header's links, each on one line and none past the header's right edge.
+HEADER_LINKS = """() => {
+  const box = document.querySelector("header.topbar .container").getBoundingClientRect();
+  const links = Array.from(document.querySelectorAll("header.topbar .nav a"));
+  const buttons = Array.from(document.querySelectorAll("header.topbar .actions > *, header.topbar .session > *"));
+  const broken = links.filter((el) => el.getClientRects().length > 1 || el.getBoundingClientRect().height > 30);
+  const past = [...links, ...buttons].filter((el) => el.getBoundingClientRect().right > box.right + 0.5);
+  return [...broken, ...past].map((el) => `${el.textContent.trim()} ${Math.round(el.getBoundingClientRect().height)}`);
+}"""
+
+
+def test_a_staff_members_header_keeps_every_link_on_one_line(live_server, make_user):
+    """Six links for staff (with "Мои ставки" and "Модерация"), the language and two buttons: at
+    1280 px "Мои ставки" broke onto two lines. Now the links never break, and below 1080 px the
+    header folds them into its menu, as on a phone."""
+    staff = make_user(first_name="Оператор", is_staff=True)
+    with launch_browser() as browser:
+        for lang in ("ru", "uz", "en"):
+            context = _context(browser, live_server, width=1280, lang=lang)
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            _sign_in(page, live_server, staff)
+            for width in (1440, 1280, 1100, 1081, 1080, 1024, 901):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(f"{live_server.url}/listings/")
+                folded = width <= 1080
+                moderation = page.locator("header nav").get_by_role("link", name=re.compile("Модерация|Moderat"))
+                if folded:
+                    expect(page.get_by_test_id("menu-button")).to_be_visible()
+                else:
+                    expect(page.get_by_test_id("menu-button")).to_be_hidden()
+                    expect(moderation).to_be_visible()
+                assert page.evaluate(HEADER_LINKS) == [], (lang, width)
+                _assert_fits(page, width)
+            context.close()
 
 
 def test_the_header_menu_opens_without_javascript(live_server, buyer):
