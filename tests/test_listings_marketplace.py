@@ -223,6 +223,21 @@ def test_photos_are_cleaned_thumbnailed_once_and_ordered(seller):
     assert listing.cover.pk == second.pk
 
 
+def _listing_with_photos(seller, photos):  # type: ignore[no-untyped-def]
+    """A minimal listing of `seller`'s, created by the service with these photos."""
+    return services.listing_create(
+        seller=seller,
+        title="X",
+        address="Y",
+        rooms=1,
+        area=Decimal("40"),
+        floor=1,
+        floors_total=5,
+        price=Decimal("1000"),
+        photos=photos,
+    )
+
+
 @pytest.mark.parametrize(
     ("payload", "name", "code"),
     [
@@ -232,17 +247,7 @@ def test_photos_are_cleaned_thumbnailed_once_and_ordered(seller):
 )
 def test_bad_photo_is_refused_and_nothing_saved(seller, payload, name, code):
     with pytest.raises(ValidationError) as info:
-        services.listing_create(
-            seller=seller,
-            title="X",
-            address="Y",
-            rooms=1,
-            area=Decimal("40"),
-            floor=1,
-            floors_total=5,
-            price=Decimal("1000"),
-            photos=[SimpleUploadedFile(name, payload)],
-        )
+        _listing_with_photos(seller, [SimpleUploadedFile(name, payload)])
     assert info.value.code == code
     assert not Listing.objects.exists()
 
@@ -264,17 +269,7 @@ def test_photo_over_5_mb_is_refused(client, seller):
 
 
 def test_photo_cover_and_delete_only_by_seller(client, seller, buyer):
-    listing = services.listing_create(
-        seller=seller,
-        title="X",
-        address="Y",
-        rooms=1,
-        area=Decimal("40"),
-        floor=1,
-        floors_total=5,
-        price=Decimal("1000"),
-        photos=[SimpleUploadedFile("a.jpg", _jpeg_with_exif(), "image/jpeg")] * 2,
-    )
+    listing = _listing_with_photos(seller, [SimpleUploadedFile("a.jpg", _jpeg_with_exif(), "image/jpeg")] * 2)
     photo = listing.photos.last()
     client.force_login(buyer)
     assert client.post(f"/listings/photos/{photo.pk}/delete/").status_code == 404
@@ -363,17 +358,8 @@ def test_listing_cannot_change_while_its_auction_is_open(
 
 
 def test_photos_move_earlier_and_later(client, seller):
-    listing = services.listing_create(
-        seller=seller,
-        title="X",
-        address="Y",
-        rooms=1,
-        area=Decimal("40"),
-        floor=1,
-        floors_total=5,
-        price=Decimal("1000"),
-        photos=[SimpleUploadedFile(f"{n}.jpg", _jpeg_with_exif(), "image/jpeg") for n in range(3)],
-    )
+    photos = [SimpleUploadedFile(f"{n}.jpg", _jpeg_with_exif(), "image/jpeg") for n in range(3)]
+    listing = _listing_with_photos(seller, photos)
     a, b, c = listing.photos.all()
     client.force_login(seller)
     client.post(f"/listings/photos/{c.pk}/move/", {"direction": "earlier"})
@@ -503,16 +489,9 @@ def test_several_bad_photos_are_each_named_and_the_good_one_is_kept_as_a_draft(s
     good = io.BytesIO()
     Image.new("RGB", (64, 48), (90, 140, 200)).save(good, format="JPEG")
     with pytest.raises(services.PhotosRefused) as info:
-        services.listing_create(
-            seller=seller,
-            title="X",
-            address="Y",
-            rooms=1,
-            area=Decimal("40"),
-            floor=1,
-            floors_total=5,
-            price=Decimal("1000"),
-            photos=[
+        _listing_with_photos(
+            seller,
+            [
                 SimpleUploadedFile("a.jpg", b"not an image"),
                 SimpleUploadedFile("good.jpg", good.getvalue()),
                 SimpleUploadedFile("b.jpg", b"nor this"),
