@@ -320,8 +320,9 @@ class SearchForm(forms.Form):
     rooms = forms.MultipleChoiceField(
         label=_("Комнат"), choices=ROOM_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
     )
-    price_min = forms.DecimalField(label=_("Цена от"), widget=_bound(_("от")), **AMOUNT)
-    price_max = forms.DecimalField(label=_("Цена до"), widget=_bound(_("до")), **AMOUNT)
+    # Digits may come grouped ("450 000 000" in a link someone typed or shared), as on the listing form.
+    price_min = GroupedDecimalField(label=_("Цена от"), widget=_bound(_("от")), **AMOUNT)
+    price_max = GroupedDecimalField(label=_("Цена до"), widget=_bound(_("до")), **AMOUNT)
     currency = forms.ChoiceField(label=_("Валюта"), choices=Currency.choices, required=False)
     area_min = forms.DecimalField(
         label=_("Площадь от"), widget=_bound(_("от")), min_value=Decimal(0), max_digits=7, required=False
