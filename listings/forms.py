@@ -22,7 +22,14 @@ from listings.models import (
     Renovation,
 )
 from listings.selectors import SearchParams, Sort
-from listings.services import MAX_PHOTO_BYTES, MAX_PHOTOS, listing_prices_check
+from listings.services import (
+    MAX_PHOTO_BYTES,
+    MAX_PHOTOS,
+    NOT_A_PHOTO,
+    PHOTO_TOO_BIG,
+    listing_prices_check,
+    photo_refused,
+)
 from listings.widgets import SearchFormRenderer
 
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
@@ -117,15 +124,12 @@ class MultiplePhotoField(forms.ImageField):
         refused = []
         for item in files:
             if item.size > MAX_PHOTO_BYTES:
-                refused.append(
-                    ValidationError(_("Фото %(name)s больше 5 МБ."), params={"name": item.name}, code="photo_too_big")
-                )
+                refused.append(photo_refused(item, PHOTO_TOO_BIG, "photo_too_big"))
                 continue
             try:
                 self.accepted.append(super().clean(item, initial))
             except ValidationError:
-                message = _("Файл %(name)s не похож на фото.")
-                refused.append(ValidationError(message, params={"name": item.name}, code="photo_invalid"))
+                refused.append(photo_refused(item, NOT_A_PHOTO, "photo_invalid"))
         if refused:
             raise ValidationError(refused)
         return self.accepted

@@ -5,7 +5,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import User
@@ -32,6 +33,9 @@ from listings.models import (
     ListingStatus,
 )
 from listings.selectors import listing_has_open_auction
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise as StrPromise
 
 MAX_PHOTOS = 10
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -93,8 +97,10 @@ def _fill_prices(listing: Listing) -> None:
         )
 
 
-# What a refusal of one file (not of the request: its count, pixel budget or rate) is coded as.
-PHOTO_FILE_REFUSALS = ("photo_too_big", "photo_type", "photo_pixels", "photo_invalid")
+# What a refusal of one file says (not of the request: its count, pixel budget or rate), here and
+# in the form's own first check (listings.forms.MultiplePhotoField).
+PHOTO_TOO_BIG = gettext_lazy("Фото %(name)s больше 5 МБ.")
+NOT_A_PHOTO = gettext_lazy("Файл %(name)s не похож на фото.")
 
 
 class PhotosRefused(ValidationError):
@@ -105,14 +111,15 @@ class PhotosRefused(ValidationError):
 
     def __init__(self, refused: list[ValidationError], *, drafts: list["ListingPhotoDraft"]) -> None:
         # One file refused: that file's error itself (message, code, params); several: their list,
-        # coded as the first one's (each is a PHOTO_FILE_REFUSALS code).
+        # coded as the first one's (each is a photo_refused() code).
         super().__init__(refused[0] if len(refused) == 1 else refused)
         if len(refused) > 1:
             self.code = refused[0].code
         self.drafts = drafts
 
 
-def _photo_refused(upload: UploadedFile, message: str, code: str) -> ValidationError:
+def photo_refused(upload: Any, message: "str | StrPromise", code: str) -> ValidationError:
+    """One file refused, named in the message."""
     return ValidationError(message, params={"name": upload.name}, code=code)
 
 
@@ -137,22 +144,22 @@ def _photo_open(upload: UploadedFile) -> Image.Image:
     size (Pillow's draft), so a phone's 12-48 megapixel photo decodes as 2-3 megapixels.
     """
     if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
-        raise _photo_refused(upload, _("Фото %(name)s больше 5 МБ."), "photo_too_big")
+        raise photo_refused(upload, PHOTO_TOO_BIG, "photo_too_big")
     try:
         upload.seek(0)
         image: Image.Image = Image.open(upload)
         image_format = image.format or ""
         if image_format not in PHOTO_FORMATS:
-            raise _photo_refused(upload, _("Фото %(name)s: поддерживаются JPEG, PNG и WebP."), "photo_type")
+            raise photo_refused(upload, _("Фото %(name)s: поддерживаются JPEG, PNG и WebP."), "photo_type")
         if image.width * image.height > MAX_PHOTO_PIXELS:
-            raise _photo_refused(upload, _("Фото %(name)s слишком большое по размеру."), "photo_pixels")
+            raise photo_refused(upload, _("Фото %(name)s слишком большое по размеру."), "photo_pixels")
         if image_format == "JPEG":
             image.draft("RGB", _decode_target(image.width, image.height))
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise _photo_refused(upload, _("Файл %(name)s не похож на фото."), "photo_invalid") from exc
+        raise photo_refused(upload, NOT_A_PHOTO, "photo_invalid") from exc
     if _decode_cost(image) > PHOTO_DECODE_BYTES_MAX:
         image.close()
-        raise _photo_refused(
+        raise photo_refused(
             upload,
             _("Фото %(name)s слишком большое для PNG или WebP: сохраните его в JPEG или уменьшите."),
             "photo_pixels",
@@ -171,7 +178,7 @@ def _photo_encode(upload: UploadedFile, image: Image.Image) -> tuple[ContentFile
             image = converted
         image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
     except (OSError, Image.DecompressionBombError, ValueError) as exc:
-        raise _photo_refused(upload, _("Файл %(name)s не похож на фото."), "photo_invalid") from exc
+        raise photo_refused(upload, NOT_A_PHOTO, "photo_invalid") from exc
     image = ImageOps.exif_transpose(image) or image
     image = image.convert("RGB")
     full = io.BytesIO()
