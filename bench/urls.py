@@ -29,6 +29,11 @@ def locked_write(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"error": 0, "merchant_prepare_id": payment.pk, "merchant_confirm_id": payment.pk})
 
 
+def _minimum(row: dict) -> Decimal:  # type: ignore[type-arg]
+    """The least next bid of an auction's row (current_price, starting_price, bid_step)."""
+    return row["starting_price"] if row["current_price"] is None else row["current_price"] + row["bid_step"]
+
+
 def _token_user(request: HttpRequest) -> int | None:
     from rest_framework.authtoken.models import Token
 
@@ -44,8 +49,9 @@ def floor_read(request: HttpRequest, pk: int) -> JsonResponse:
     if _token_user(request) is None:
         return JsonResponse({"error": "not_authenticated"}, status=401)
     row = Auction.objects.filter(pk=pk).values("current_price", "starting_price", "bid_step", "leader_id").get()
-    minimum = row["starting_price"] if row["current_price"] is None else row["current_price"] + row["bid_step"]
-    return JsonResponse({"current_price": row["current_price"], "min_next_bid": minimum, "leader": row["leader_id"]})
+    return JsonResponse(
+        {"current_price": row["current_price"], "min_next_bid": _minimum(row), "leader": row["leader_id"]}
+    )
 
 
 @csrf_exempt
@@ -54,7 +60,6 @@ def floor_bid(request: HttpRequest, pk: int) -> JsonResponse:
     of an unlocked read, refused; else, in one transaction, lock the auction row, check the amount
     again, insert the bid and update the price. No rules, proxy bids, events, throttles or broadcast."""
     import json
-    from decimal import Decimal
 
     from auctions.models import Auction, Bid
 
@@ -63,15 +68,11 @@ def floor_bid(request: HttpRequest, pk: int) -> JsonResponse:
         return JsonResponse({"error": "not_authenticated"}, status=401)
     amount = Decimal(json.loads(request.body)["amount"])
     columns = ("current_price", "starting_price", "bid_step")
-
-    def minimum(row: dict) -> Decimal:  # type: ignore[type-arg]
-        return row["starting_price"] if row["current_price"] is None else row["current_price"] + row["bid_step"]
-
-    if amount < minimum(Auction.objects.filter(pk=pk).values(*columns).get()):
+    if amount < _minimum(Auction.objects.filter(pk=pk).values(*columns).get()):
         return JsonResponse({"error": "too_low"}, status=409)
     with transaction.atomic():
         row = Auction.objects.select_for_update().filter(pk=pk).values(*columns, "bid_count").get()
-        if amount < minimum(row):
+        if amount < _minimum(row):
             return JsonResponse({"error": "too_low"}, status=409)
         bid = Bid.objects.create(auction_id=pk, bidder_id=user_id, amount=amount)
         Auction.objects.filter(pk=pk).update(
@@ -102,10 +103,6 @@ def _redis_floor_read(request: HttpRequest, pk: int) -> tuple[int | None, dict |
     return user_id, state
 
 
-def _state_minimum(state: dict) -> Decimal:  # type: ignore[type-arg]
-    return state["starting_price"] if state["current_price"] is None else state["current_price"] + state["bid_step"]
-
-
 def floor_redis_read(request: HttpRequest, pk: int) -> JsonResponse:
     """floor_read with no PostgreSQL at all: the token's user and the auction's state come from
     Redis (one MGET), kept there by floor_redis_bid after each commit. A bound, not a design: it
@@ -114,7 +111,7 @@ def floor_redis_read(request: HttpRequest, pk: int) -> JsonResponse:
     if user_id is None or state is None:
         return JsonResponse({"error": "not_authenticated"}, status=401)
     return JsonResponse(
-        {"current_price": state["current_price"], "min_next_bid": _state_minimum(state), "leader": state["leader_id"]}
+        {"current_price": state["current_price"], "min_next_bid": _minimum(state), "leader": state["leader_id"]}
     )
 
 
@@ -132,12 +129,12 @@ def floor_redis_bid(request: HttpRequest, pk: int) -> JsonResponse:
     if user_id is None or state is None:
         return JsonResponse({"error": "not_authenticated"}, status=401)
     amount = Decimal(json.loads(request.body)["amount"])
-    if amount < _state_minimum(state):
+    if amount < _minimum(state):
         return JsonResponse({"error": "too_low"}, status=409)
     columns = ("current_price", "starting_price", "bid_step", "leader_id")
     with transaction.atomic():
         row = Auction.objects.select_for_update().filter(pk=pk).values(*columns, "bid_count").get()
-        if amount < _state_minimum(row):
+        if amount < _minimum(row):
             cache.set(f"bench-floor-state:{pk}", {name: row[name] for name in columns}, 300)
             return JsonResponse({"error": "too_low"}, status=409)
         bid = Bid.objects.create(auction_id=pk, bidder_id=user_id, amount=amount)
