@@ -254,7 +254,11 @@ def _nginx_config(tmp: Path, *, app: str, http_port: int, https_port: int) -> Pa
         assert old in site, old
         site = site.replace(old, new)
     temp = {name: tmp / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    # Started as root, nginx's workers would read the files as nobody: a checkout in a private
+    # folder (mktemp -d is 0700) would answer 403 for every static file. Here they read as we do.
+    user = "user root;" if os.geteuid() == 0 else ""
     main = f"""
+{user}
 daemon off;
 pid {tmp}/nginx.pid;
 error_log {tmp}/error.log warn;
