@@ -75,7 +75,15 @@ def user_sign_up_start(*, phone: str, first_name: str, password: str, ip: str) -
     if user_phone_taken(phone=phone):
         raise SignUpError(_("Этот номер уже зарегистрирован. Войдите."))
     phone_code_request(phone=phone, ip=ip)
-    return PendingSignUp(phone=phone, first_name=first_name.strip()[:150], password_hash=make_password(password))
+    return sign_up_pending(phone=phone, first_name=first_name, password=password)
+
+
+def sign_up_pending(*, phone: str, first_name: str, password: str) -> PendingSignUp:
+    """What waits for the code: also what a browser that was sent the number's code a moment ago
+    types again (a corrected name or password) while no new code may go yet."""
+    return PendingSignUp(
+        phone=phone_normalize(phone), first_name=first_name.strip()[:150], password_hash=make_password(password)
+    )
 
 
 def _code_hash(*, phone: str, code: str) -> str:

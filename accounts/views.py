@@ -23,6 +23,7 @@ from accounts.services import (
     SignUpError,
     phone_code_request,
     phone_code_verify,
+    sign_up_pending,
     user_sign_up_start,
 )
 from core.http import safe_next
@@ -51,6 +52,22 @@ def signup(request: HttpRequest) -> HttpResponse:
                 password=form.cleaned_data["password1"],
                 ip=request.META.get("REMOTE_ADDR", ""),
             )
+        except PhoneCodeTooSoon as exc:
+            if request.session.get(SESSION_PHONE) != form.cleaned_data["phone"]:
+                form.add_error("phone", str(exc))  # this browser was not sent that code: only the wait
+            else:
+                # This browser was sent the number's code a moment ago (it came back to correct a
+                # name or a password): the code goes with what it typed now.
+                pending = sign_up_pending(
+                    phone=form.cleaned_data["phone"],
+                    first_name=form.cleaned_data["first_name"],
+                    password=form.cleaned_data["password1"],
+                )
+                request.session[SESSION_SIGNUP] = pending.as_session()
+                request.session[SESSION_NEXT] = ""
+                sent = _("Код уже отправлен на этот номер — введите его. Имя и пароль — те, что вы указали сейчас.")
+                messages.info(request, sent)
+                return redirect("accounts:phone_verify")
         except (SignUpError, PhoneCodeError) as exc:
             form.add_error("phone", str(exc))
         else:

@@ -237,3 +237,33 @@ def test_the_sign_up_number_lookup_is_rate_limited_per_address(client, make_user
     # Another address still gets its answers.
     response = client.post("/signup/", SIGNUP, REMOTE_ADDR="203.0.113.8")
     assert "Этот номер уже зарегистрирован" in response.content.decode()
+
+
+def test_a_sign_up_sent_again_too_soon_from_the_same_browser_goes_to_its_code_with_what_was_typed_now(client, post):
+    """Back from the code page to correct the password: no new code may go yet, but this browser
+    was sent the code a moment ago, so it goes to enter it, and the account gets the new details."""
+    post("/signup/", SIGNUP)
+    code = last_code()
+    corrected = SIGNUP | {"first_name": "Азизбек", "password1": "Yangi-parol-2026", "password2": "Yangi-parol-2026"}
+    again = post("/signup/", corrected)
+    assert again.status_code == 302 and again.headers["Location"] == "/login/phone/code/"
+    assert len([m for m in sms_outbox if m.phone == NUMBER]) == 1  # no second code
+    page = client.get("/login/phone/code/").content.decode()
+    assert "Код уже отправлен на этот номер — введите его." in page
+
+    client.post("/login/phone/code/", {"code": code})
+    user = User.objects.get(phone=NUMBER)
+    assert user.first_name == "Азизбек" and user.check_password("Yangi-parol-2026")
+    assert not password_works(NUMBER, SIGNUP["password1"])
+
+
+def test_a_sign_up_too_soon_from_another_browser_only_waits(client, post):
+    """Another browser was not sent the code: it is told to wait, and cannot reach the code page."""
+    from django.test import Client
+
+    post("/signup/", SIGNUP)
+    other = Client()
+    page = post("/signup/", SIGNUP, as_client=other)
+    assert page.status_code == 200 and "Код уже отправлен. Новый можно запросить через минуту." in page.content.decode()
+    assert other.get("/login/phone/code/")["Location"] == "/login/phone/"
+    assert not User.objects.filter(phone=NUMBER).exists()
