@@ -4,20 +4,14 @@ tests/test_payme_endpoint.py does not already pin down is kept here."""
 
 import base64
 import json
-import shutil
-import socket
-import subprocess
 import time
-from pathlib import Path
 
-import httpx
 import pytest
 from django.test import Client
 
 from auctions.models import Auction
 from fees.models import AuctionPayment
 from paymeuz.errors import PaymeError
-from paymeuz.protocol import authorization_header
 from tests.payme import FEE_TIYIN, HOUR_MS, KEY, URL, account, body, create_params, error_code, now_ms, payme_id, rpc
 
 pytestmark = pytest.mark.django_db
@@ -222,41 +216,3 @@ def test_change_password_twice(client, order):
     err(rpc(client, "CheckPerformTransaction", params, key="n3w&%#?@:key"), -32504)
     err(rpc(client, "CheckPerformTransaction", params), -32504)
     assert ok(rpc(client, "CheckPerformTransaction", params, key="third")) == {"allow": True}
-
-
-# --- §1 through the shipped nginx: HTTP 200 and JSON even when the app cannot answer ---------------
-
-
-@pytest.fixture
-def nginx_without_app(tmp_path):
-    """The shipped nginx site in front of an app that is down (nothing listens on its port)."""
-    from tests.test_production_server import _free_port, _nginx_config
-
-    binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-    if binary is None or not Path("/usr/bin/openssl").exists():
-        pytest.skip("nginx or openssl is not installed (apt-get install nginx openssl)")
-    http_port, https_port = _free_port(), _free_port()
-    config = _nginx_config(tmp_path, app=f"127.0.0.1:{_free_port()}", http_port=http_port, https_port=https_port)
-    process = subprocess.Popen([binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", https_port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield f"https://127.0.0.1:{https_port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@pytest.mark.server
-def test_the_app_down_behind_nginx_is_32400_with_http_200(nginx_without_app):
-    headers = {"Content-Type": "text/json; charset=UTF-8", "Authorization": authorization_header(KEY)}
-    with httpx.Client(base_url=nginx_without_app, verify=False, timeout=10) as http:  # noqa: S501 - local
-        for path in ("/api/auctions/payme/", "/api/auctions/payme"):
-            response = http.post(path, content=body("CheckTransaction", {"id": payme_id()}), headers=headers)
-            assert response.status_code == 200
-            assert response.headers["Content-Type"] == "application/json; charset=UTF-8"
-            err(response.json(), -32400)

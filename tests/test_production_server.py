@@ -278,15 +278,16 @@ http {{
     return path
 
 
-@pytest.fixture
-def nginx(server, tmp_path) -> Iterator[tuple[str, str]]:
+@contextlib.contextmanager
+def _nginx_running(tmp_path: Path, *, app: str) -> Iterator[tuple[str, str]]:
+    """The shipped site in a real nginx in front of `app` (host:port): its http and https addresses."""
     binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if binary is None or not Path("/usr/bin/openssl").exists():
         pytest.skip("nginx or openssl is not installed (apt-get install nginx openssl)")
     folder = tmp_path / "nginx"
     folder.mkdir()
     http_port, https_port = _free_port(), _free_port()
-    config = _nginx_config(folder, app=server.removeprefix("http://"), http_port=http_port, https_port=https_port)
+    config = _nginx_config(folder, app=app, http_port=http_port, https_port=https_port)
     check = subprocess.run([binary, "-t", "-c", str(config)], capture_output=True, text=True)  # noqa: S603
     assert check.returncode == 0, check.stderr
     process = subprocess.Popen([binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
@@ -301,6 +302,19 @@ def nginx(server, tmp_path) -> Iterator[tuple[str, str]]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def nginx(server, tmp_path) -> Iterator[tuple[str, str]]:
+    with _nginx_running(tmp_path, app=server.removeprefix("http://")) as addresses:
+        yield addresses
+
+
+@pytest.fixture
+def nginx_without_app(tmp_path) -> Iterator[tuple[str, str]]:
+    """The shipped site in front of an app that is down (nothing listens on its port)."""
+    with _nginx_running(tmp_path, app=f"127.0.0.1:{_free_port()}") as addresses:
+        yield addresses
 
 
 def test_nginx_config_terminates_tls_and_proxies_pages_static_and_websockets(nginx, paid_auction, buyer):
@@ -544,3 +558,22 @@ def test_nginx_answers_the_gateways_in_their_terms_when_it_refuses(nginx):
         assert payme.status_code == 200 and payme.headers["Content-Type"] == "application/json; charset=UTF-8"
         assert payme.json()["error"]["code"] == -32600
         assert payme.json()["error"]["message"]["uz"] == "Noto'g'ri RPC so'rov"
+
+
+def test_the_app_down_behind_nginx_is_each_gateways_retry_error_with_http_200(nginx_without_app):
+    """Both protocols demand HTTP 200 and their JSON for every answer (shop-api.md §1, merchant-api.md
+    §1): with the app down, restarting or too slow, nginx says "our failure, retry" in each one's
+    terms (Click -7, Payme -32400), never its 502/504 page."""
+    _http, https = nginx_without_app
+    with httpx.Client(base_url=https, verify=False, timeout=10) as client:  # noqa: S501 - self-signed, local
+        for path in ("/api/auctions/click/prepare/", "/api/auctions/click/complete/"):
+            form = {"Content-Type": "application/x-www-form-urlencoded"}
+            click = client.post(path, content=b"action=0", headers=form)
+            assert click.status_code == 200 and click.headers["Content-Type"].startswith("application/json")
+            assert (click.json()["error"], click.json()["error_note"]) == (-7, "Failed to update user")
+        headers = {"Content-Type": "text/json; charset=UTF-8", "Authorization": authorization_header("any-key")}
+        for path in ("/api/auctions/payme/", "/api/auctions/payme"):
+            payme = client.post(path, content=b'{"method": "CheckTransaction", "params": {}, "id": 1}', headers=headers)
+            assert payme.status_code == 200 and payme.headers["Content-Type"] == "application/json; charset=UTF-8"
+            assert payme.json()["error"]["code"] == -32400
+            assert payme.json()["error"]["message"]["ru"] == "Системная ошибка"
