@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -78,3 +78,27 @@ class PhoneCodeVerifyForm(forms.Form):
         ),
     )
     first_name = forms.CharField(label=_("Как к вам обращаться"), max_length=150, required=False)
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(label=_("Имя"), max_length=150)
+
+
+class PasswordSetForm(SetPasswordForm):
+    """A first password for an account made by SMS code: then it can also sign in with it and get an API token."""
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.fields["new_password1"].label = _("Новый пароль")
+        self.fields["new_password2"].label = _("Новый пароль ещё раз")
+
+
+class PasswordReplaceForm(PasswordChangeForm):
+    """The current password, then the new one twice (Django's checks and messages)."""
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.fields["old_password"].label = _("Текущий пароль")
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)
+        self.fields["new_password1"].label = _("Новый пароль")
+        self.fields["new_password2"].label = _("Новый пароль ещё раз")

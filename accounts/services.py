@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from accounts.models import PhoneCode, User
 from accounts.phone import phone_normalize
@@ -229,6 +230,25 @@ def _number_proven(
         Token.objects.filter(user=user).delete()
     user.save(update_fields=fields)
     return user, False, ""
+
+
+def user_profile_update(*, user: User, first_name: str) -> None:
+    """The name the site, the seller's buyers and the messages call the user by."""
+    name = first_name.strip()[:150]
+    if not name:
+        raise ValidationError(_("Укажите имя."))
+    User.objects.filter(pk=user.pk).update(first_name=name)
+    user.first_name = name
+
+
+def user_password_set(*, user: User, password: str) -> None:
+    """A new password (validated by the caller's form). The user's other sessions end with it
+    (Django's session hash) and so do their API tokens: a password is changed when it may have
+    leaked, and whoever held it may have taken a token too."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        Token.objects.filter(user=user).delete()
 
 
 def user_language_set(*, user: User, language: str) -> None:

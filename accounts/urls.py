@@ -11,4 +11,5 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(), name="logout"),
     path("login/phone/", views.phone_login, name="phone_login"),
     path("login/phone/code/", views.phone_verify, name="phone_verify"),
+    path("account/", views.profile, name="profile"),
 ]

@@ -3,7 +3,8 @@ from typing import Any
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
@@ -12,7 +13,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.forms import PhoneAuthenticationForm, PhoneCodeRequestForm, PhoneCodeVerifyForm, SignUpForm
+from accounts.forms import (
+    PasswordReplaceForm,
+    PasswordSetForm,
+    PhoneAuthenticationForm,
+    PhoneCodeRequestForm,
+    PhoneCodeVerifyForm,
+    ProfileForm,
+    SignUpForm,
+)
 from accounts.models import User
 from accounts.phone import phone_normalize
 from accounts.rules import user_phone_confirmed
@@ -24,6 +33,8 @@ from accounts.services import (
     phone_code_request,
     phone_code_verify,
     sign_up_pending,
+    user_password_set,
+    user_profile_update,
     user_sign_up_start,
 )
 from core.http import safe_next
@@ -200,3 +211,37 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
         "accounts/phone_verify.html",
         {"form": form, "phone": phone, "is_new": is_new, "signup": signup is not None},
     )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The user's name and password. An account made by SMS code has no password: it can set one
+    here (then sign in with it and get an API token); one with a password changes it with the old."""
+    user: User = request.user  # type: ignore[assignment]
+    password_form_class = PasswordReplaceForm if user.has_usable_password() else PasswordSetForm
+    action = request.POST.get("action") if request.method == "POST" else None
+    profile_form = ProfileForm(request.POST if action == "profile" else None, initial={"first_name": user.first_name})
+    password_form = password_form_class(user, request.POST if action == "password" else None)
+    status = 200
+    if action == "profile" and profile_form.is_valid():
+        try:
+            user_profile_update(user=user, first_name=profile_form.cleaned_data["first_name"])
+        except ValidationError as exc:
+            profile_form.add_error("first_name", exc)
+        else:
+            messages.success(request, _("Имя сохранено."))
+            return redirect("accounts:profile")
+    elif action == "password":
+        # Each try checks the current password: limited like a sign-in, so a borrowed session
+        # cannot be used to guess it.
+        if not rate_limit_allows(scope="password_change", request=request):
+            password_form = password_form_class(user)
+            messages.error(request, rate_limited_message())
+            status = 429
+        elif password_form.is_valid():
+            user_password_set(user=user, password=password_form.cleaned_data["new_password1"])
+            update_session_auth_hash(request, user)  # this session stays signed in; the others end
+            messages.success(request, _("Пароль сохранён. На других устройствах войдите заново."))
+            return redirect("accounts:profile")
+    context = {"profile_form": profile_form, "password_form": password_form, "has_password": user.has_usable_password()}
+    return render(request, "accounts/profile.html", context, status=status)

@@ -558,6 +558,11 @@ RATE_LIMITS = {
     # The sign-up form says whether a number is registered: as many lookups per address as
     # the SMS flow sends codes (PHONE_CODE_PER_IP_HOURLY).
     "signup": {"ip": env.str("RATE_LIMIT_SIGNUP_IP", default=f"{PHONE_CODE_PER_IP_HOURLY}/3600")},
+    # The profile's password form checks the current password: as few tries as a sign-in gets.
+    "password_change": {
+        "user": env.str("RATE_LIMIT_PASSWORD_USER", default="10/3600"),
+        "ip": env.str("RATE_LIMIT_PASSWORD_IP", default="30/3600"),
+    },
 }
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
