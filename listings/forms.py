@@ -295,8 +295,11 @@ SEARCH_FILTER_ERRORS = {
     "market": _CHOICE_ERROR,
     "renovation": _CHOICE_ERROR,
     "building_type": _CHOICE_ERROR,
-    "sort": _CHOICE_ERROR,
 }
+# Fields of the search form that narrow nothing: an order the page does not know (an old or mistyped
+# link's `sort`) is not a refused filter; the results come in the default order, as the sort box then
+# shows (its first choice), and nothing is said. (The API, which has no such box, refuses it: a 400.)
+SEARCH_NOT_FILTERS = frozenset({"sort"})
 
 
 class SearchForm(forms.Form):
@@ -377,11 +380,12 @@ class SearchForm(forms.Form):
 
     def filter_errors(self) -> list[str]:
         """The page's word on each refused filter: its label and what it accepts (SEARCH_FILTER_ERRORS),
-        whatever Django found wrong with it. (The API keeps Django's own messages, by field name.)"""
+        whatever Django found wrong with it; an unknown order is none (SEARCH_NOT_FILTERS). (The API keeps
+        Django's own messages, by field name.)"""
         said = []
         for name in self.errors:
             field = self.fields.get(name)
-            if field is None:  # a form-wide error: this form has none
+            if field is None or name in SEARCH_NOT_FILTERS:  # None: a form-wide error (this form has none)
                 continue
             region = self.cleaned_data.get("region")
             key = "district_in_region" if name == "district" and region else name

@@ -265,10 +265,42 @@ def test_a_price_bound_typed_with_grouped_digits_is_read(client, catalogue, type
 
 
 def test_every_filter_that_can_be_refused_says_what_it_takes():
-    from listings.forms import SEARCH_FILTER_ERRORS, SearchForm
+    from listings.forms import SEARCH_FILTER_ERRORS, SEARCH_NOT_FILTERS, SearchForm
 
     can_fail = {name for name, field in SearchForm.base_fields.items() if not isinstance(field, forms.BooleanField)}
-    assert can_fail <= set(SEARCH_FILTER_ERRORS)
+    assert can_fail - SEARCH_NOT_FILTERS <= set(SEARCH_FILTER_ERRORS)
+
+
+@pytest.mark.parametrize("language", ["ru", "uz", "en"])
+@pytest.mark.parametrize("sort", ["bogus", "drop table", "-newest", "%00"])
+def test_an_unknown_sort_is_not_a_refused_filter_the_results_come_newest_first(client, catalogue, language, sort):
+    """`?sort=bogus` (an old or mistyped link) was listed under "Некоторые фильтры не распознаны…": an
+    order narrows nothing. The results come in the default order, the sort box shows it, nothing is said."""
+    client.cookies["django_language"] = language
+    response = client.get(f"{URL}?sort={sort}&rooms=2")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-testid="filter-errors"' not in page
+    assert response.context["form"].filter_errors() == []
+    assert response.context["params"].sort == "newest"
+    assert response.context["params"].filter_count == 1
+    newest_first = _titles(client, "rooms=2")
+    assert [listing.title for listing in response.context["page"].object_list] == newest_first
+    # The sort box names no other order: its first choice, the default, is what a browser shows.
+    select = re.search(r'<select name="sort".*?</select>', page, re.S)
+    assert select and "selected" not in select.group(0)
+    assert re.search(r'<option value="(\w+)"', select.group(0)).group(1) == "newest"
+    # The filters' form sends the default order with its next search, not the unknown one.
+    assert '<input type="hidden" name="sort" value="newest">' in page
+
+
+def test_an_unknown_sort_beside_a_refused_filter_names_only_the_filter(client, catalogue):
+    response = client.get(f"{URL}?sort=bogus&price_min=abc&rooms=2")
+    assert response.context["form"].filter_errors() == [
+        "«Цена от»: укажите сумму цифрами, не меньше 0, например 450000000."
+    ]
+    page = response.content.decode()
+    assert "Сортировка»" not in page and "«Цена от»" in page
 
 
 def test_a_region_that_is_not_one_leaves_the_districts_applied(client, catalogue):
