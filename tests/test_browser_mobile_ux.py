@@ -371,3 +371,68 @@ def test_district_names_wrap_between_words_on_a_phone(live_server, seller, make_
                 if width == 390 and url == urls[0]:
                     shot(page, f"listing-districts-390-{lang}")
             context.close()
+
+
+# The phone numbers in an auction's bid history that are split across lines: a Range over each number's
+# text ("+998 90 *** ** 04", whatever element holds it) and the lines its boxes are on; and what in a
+# row passes the list's right edge.
+BID_ROWS_BROKEN = """() => {
+  const split = [];
+  let found = 0;
+  for (const li of document.querySelectorAll("[data-testid=bid-history] li")) {
+    const walker = document.createTreeWalker(li, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.data.matchAll(/\\+998[\\d* \\u00a0]*\\d/g)) {
+        found += 1;
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const boxes = Array.from(range.getClientRects()).filter((r) => r.width > 0);
+        const lines = new Set(boxes.map((r) => Math.round(r.top)));
+        if (lines.size !== 1) split.push(`${match[0]} on ${lines.size} lines`);
+      }
+    }
+  }
+  // Nor is anything in a row past the list's edge (the amount beside a phone kept whole).
+  const right = document.querySelector("[data-testid=bid-history]").getBoundingClientRect().right;
+  for (const el of document.querySelectorAll("[data-testid=bid-history] li > *")) {
+    if (el.getBoundingClientRect().right > right + 0.5) split.push(`${el.textContent} past the list's edge`);
+  }
+  return found ? split : ["no phone found"];
+}"""
+
+
+@pytest.mark.parametrize("lang", ["uz", "ru", "en"])
+def test_a_masked_phone_in_the_bid_history_never_wraps_inside_itself(
+    live_server, seller, make_user, make_listing, make_paid_auction, lang
+):
+    """At 360 px in Uzbek a bid's masked phone broke inside the number ("+998 90 *** ** / 04"): its
+    cell is the grid's flexible column, squeezed by a 10-digit amount in so‘m beside it. Checked as the
+    server renders the history and as the page's script renders it again after a bid (fetch)."""
+    dear = make_listing(seller, title="Пентхаус", price=Decimal("1250000000"))
+    auction = make_paid_auction(
+        dear, starts_in=-timedelta(minutes=5), starting_price=Decimal("1250000000"), bid_step=Decimal("1000000")
+    )
+    first, second = make_user(phone="+998901234504"), make_user(phone="+998911234567")
+    bid_place(auction_id=auction.pk, bidder=first, amount=Decimal("1250000000"), max_amount=Decimal("1300000000"))
+    bid_place(auction_id=auction.pk, bidder=second, amount=Decimal("1260000000"))  # the auto answer: "авто"
+    with launch_browser() as browser:
+        context = _context(browser, live_server, width=360, lang=lang)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        _sign_in(page, live_server, second)
+        page.goto(f"{live_server.url}{auction.get_absolute_url()}")
+        history = page.get_by_test_id("bid-history")
+        expect(history.locator("li")).to_have_count(3)
+        history.scroll_into_view_if_needed()
+        _assert_fits(page, 360)
+        assert page.evaluate(BID_ROWS_BROKEN) == [], f"as the server renders it, in {lang}"
+        shot(page, f"auction-bids-360-{lang}")
+        # A bid sent from the page: the script draws the history anew from the answer's state.
+        page.on("dialog", lambda dialog: dialog.accept())  # "are you sure?" of a large bid, in words
+        page.fill("#id_amount", "1310000000")
+        page.locator("form.bid-form button[type=submit]").click()
+        expect(history.locator("li")).to_have_count(5)  # the first bidder's maximum answers, then this bid
+        assert page.evaluate(BID_ROWS_BROKEN) == [], f"as the script renders it, in {lang}"
+        shot(page, f"auction-bids-live-360-{lang}")
+        context.close()

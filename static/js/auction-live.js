@@ -101,8 +101,18 @@
     if (list) {
       list.replaceChildren(...s.bids.map((b) => {
         const li = document.createElement("li");
+        // As the server renders it (templates/auctions/_panel.html): the phone on one line, "авто" beside it.
         const who = document.createElement("span");
-        who.textContent = b.bidder + (b.auto ? ` (${list.dataset.auto})` : "");
+        const phone = document.createElement("span");
+        phone.className = "phone";
+        phone.textContent = b.bidder;
+        who.append(phone);
+        if (b.auto) {
+          const auto = document.createElement("small");
+          auto.className = "note";
+          auto.textContent = list.dataset.auto;
+          who.append(" ", auto);
+        }
         const amount = document.createElement("b");
         amount.textContent = soum(b.amount);
         const at = document.createElement("time");
