@@ -1,7 +1,7 @@
+import math
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_cool_off
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -22,6 +22,7 @@ from accounts.forms import (
     ProfileForm,
     SignUpForm,
 )
+from accounts.lockout import lockout_time_left, minutes_up
 from accounts.models import User
 from accounts.phone import phone_normalize
 from accounts.rules import user_phone_confirmed
@@ -90,19 +91,31 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 def lockout_response(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
-    """The answer to a locked-out sign-in (AXES_LOCKOUT_CALLABLE; also the SMS-code views): HTTP 429,
-    a page for people and the API's error format for the API."""
-    cool_off = get_cool_off(request)
-    minutes = max(1, int(cool_off.total_seconds() // 60)) if cool_off else 15
+    """The answer to a locked-out sign-in (AXES_LOCKOUT_CALLABLE; also the SMS-code views, which give the
+    number as `credentials`): HTTP 429, a page for people and the API's error format for the API. Both say
+    the time left until the lock ends (accounts.lockout.lockout_time_left), not the whole cool-off."""
+    phone = _phone_of(request, credentials)
+    by_sms = request.path in (reverse("accounts:phone_login"), reverse("accounts:phone_verify"))
+    left = lockout_time_left(request, {"username": phone}, password=not by_sms)
+    minutes = minutes_up(left)
     if request.path.startswith("/api/"):
         message = _("Слишком много неудачных попыток входа. Попробуйте через %(minutes)s мин.") % {"minutes": minutes}
         response: HttpResponse = JsonResponse(
             {"error": {"code": "locked_out", "message": message, "fields": {}}}, status=429
         )
-        response.headers["Retry-After"] = str(minutes * 60)
+        response.headers["Retry-After"] = str(max(1, math.ceil(left.total_seconds())))
         return response
-    context = {"minutes": minutes, "sms_open": _sms_still_open(request, credentials)}
+    context = {"minutes": minutes, "sms_open": _sms_still_open(request, phone)}
     return render(request, "accounts/locked_out.html", context, status=429)
+
+
+def _phone_of(request: HttpRequest, credentials: Any) -> str:
+    """The number of a locked-out sign-in in E.164 (as axes recorded it), or "" if it is not one."""
+    raw = (credentials or {}).get("username") or request.POST.get("username", "")
+    try:
+        return phone_normalize(str(raw))
+    except ValidationError:
+        return ""
 
 
 def _sms_locked(request: HttpRequest, phone: str) -> bool:
@@ -110,16 +123,11 @@ def _sms_locked(request: HttpRequest, phone: str) -> bool:
     return AxesProxyHandler.is_locked(request, {"username": phone})
 
 
-def _sms_still_open(request: HttpRequest, credentials: Any) -> bool:
+def _sms_still_open(request: HttpRequest, phone: str) -> bool:
     """True when a locked-out password sign-in may still go by SMS code: the number is over its own
     budget (accounts.lockout, passwords only) but this address is not locked for it (django-axes)."""
-    if request.path != reverse("accounts:login"):
-        return False  # the SMS sign-in itself was locked
-    raw = (credentials or {}).get("username") or request.POST.get("username", "")
-    try:
-        phone = phone_normalize(str(raw))
-    except ValidationError:
-        return False
+    if request.path != reverse("accounts:login") or not phone:
+        return False  # the SMS sign-in itself was locked, or no number to sign in with
     return not _sms_locked(request, phone)
 
 
@@ -146,7 +154,7 @@ def phone_login(request: HttpRequest) -> HttpResponse:
     code_sent = False  # the number's code was sent to this browser a moment ago: it can go and enter it
     if request.method == "POST" and form.is_valid():
         if _sms_locked(request, form.cleaned_data["phone"]):
-            return lockout_response(request)
+            return lockout_response(request, credentials={"username": form.cleaned_data["phone"]})
         try:
             phone = phone_code_request(phone=form.cleaned_data["phone"], ip=request.META.get("REMOTE_ADDR", ""))
         except PhoneCodeTooSoon as exc:
@@ -178,7 +186,7 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
     form = PhoneCodeVerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if _sms_locked(request, phone):
-            return lockout_response(request)
+            return lockout_response(request, credentials={"username": phone})
         try:
             user, created = phone_code_verify(
                 phone=phone,
@@ -192,7 +200,7 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
             # A failed sign-in like a wrong password: counts towards the lockout (django-axes).
             user_login_failed.send(sender=__name__, credentials={"username": phone}, request=request)
             if _sms_locked(request, phone):
-                return lockout_response(request)
+                return lockout_response(request, credentials={"username": phone})
             form.add_error("code", str(exc))
         else:
             target = request.session.pop(SESSION_NEXT, "")

@@ -1,8 +1,11 @@
 """403s a person meets: a form that failed the CSRF check, a page they may not open (the moderation
 pages among them), and the ways onward from the sign-in lockout and a code asked for again too soon."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
+from django.db.models import F
 from django.test import Client
 
 from listings.models import ListingStatus
@@ -173,6 +176,106 @@ def test_the_lockout_page_of_a_locked_address_offers_the_home_page_not_the_sms(c
     client.cookies["django_language"] = "en"
     page = _sign_in(client, "+998901112291", PASSWORD, address="203.0.113.20").content.decode()
     assert "Meanwhile you can browse apartments and auctions without signing in." in page
+
+
+def _age_failures(phone: str, by: timedelta) -> None:
+    """axes' records of the number's failures, as if they were made `by` earlier."""
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.filter(username=phone).update(attempt_time=F("attempt_time") - by)
+
+
+def _sms_sign_in(client, phone: str, address: str):
+    return client.post("/login/phone/", {"phone": phone}, HTTP_X_FORWARDED_FOR=address, REMOTE_ADDR="127.0.0.1")
+
+
+@pytest.mark.parametrize(
+    ("ago", "said"), [(timedelta(minutes=10, seconds=20), 5), (timedelta(minutes=14, seconds=30), 1)]
+)
+def test_the_lockout_page_says_the_time_left_not_the_whole_lockout(client, settings, make_user, ago, said):
+    """ "Попробуйте снова через 15 мин." ten minutes into a 15-minute lockout: the page told the whole
+    cool-off (get_cool_off), not what is left of it. Now from axes' records of the failures, rounded up
+    to whole minutes (4 min 40 s: 5), at least 1 (the last 30 seconds: 1)."""
+    settings.AXES_FAILURE_LIMIT = 2
+    settings.SIGNIN_NUMBER_FAILURE_LIMIT = 0
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    make_user(phone="+998901112293")
+    for _ in range(2):
+        _sign_in(client, "+998901112293", "wrong", address="203.0.113.30")
+    _age_failures("+998901112293", ago)
+    locked = _sms_sign_in(client, "+998 90 111 22 93", address="203.0.113.30")  # records no failure itself
+    assert locked.status_code == 429
+    assert f"Попробуйте снова через {said} мин." in locked.content.decode()
+    client.cookies["django_language"] = "uz"
+    page = _sms_sign_in(client, "+998901112293", address="203.0.113.30").content.decode()
+    assert f"{said} daqiqadan" in page
+
+
+def test_a_password_sent_while_locked_starts_the_lockout_again_and_the_page_says_so(client, settings, make_user):
+    """axes counts a password sent during the lockout as one more failure (AXES_RESET_COOL_OFF_ON_FAILURE_
+    DURING_LOCKOUT, its default): the lockout starts again from it, and the page says the whole period."""
+    settings.AXES_FAILURE_LIMIT = 2
+    settings.SIGNIN_NUMBER_FAILURE_LIMIT = 0
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    make_user(phone="+998901112294")
+    for _ in range(2):
+        _sign_in(client, "+998901112294", "wrong", address="203.0.113.31")
+    _age_failures("+998901112294", timedelta(minutes=10))
+    assert "через 5 мин." in _sms_sign_in(client, "+998901112294", address="203.0.113.31").content.decode()
+    locked = _sign_in(client, "+998901112294", PASSWORD, address="203.0.113.31")
+    assert locked.status_code == 429 and "Попробуйте снова через 15 мин." in locked.content.decode()
+    assert "через 15 мин." in _sms_sign_in(client, "+998901112294", address="203.0.113.31").content.decode()
+
+
+def test_the_lock_ends_when_enough_of_the_oldest_failures_stop_counting(client, settings, make_user):
+    """axes keeps a record per browser (user agent) and sums them: two failures 12 minutes ago and one 2
+    minutes ago lock with a limit of 3 until the older two stop counting, in 3 minutes (not 13, not 15)."""
+    from axes.models import AccessAttempt
+
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.SIGNIN_NUMBER_FAILURE_LIMIT = 0
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    make_user(phone="+998901112295")
+    for agent in ("old", "old", "new"):
+        client.post(
+            "/login/",
+            {"username": "+998901112295", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR="203.0.113.32",
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_USER_AGENT=agent,
+        )
+    old = AccessAttempt.objects.filter(username="+998901112295", user_agent="old")
+    assert old.get().failures_since_start == 2
+    _age_failures("+998901112295", timedelta(minutes=2))
+    old.update(attempt_time=F("attempt_time") - timedelta(minutes=10))  # 12 minutes ago
+    locked = _sms_sign_in(client, "+998901112295", address="203.0.113.32")
+    assert locked.status_code == 429 and "Попробуйте снова через 3 мин." in locked.content.decode()
+
+
+def test_a_number_over_its_budget_says_the_time_left_of_its_window(client, settings, make_user, monkeypatch):
+    """The number's own budget (accounts.lockout) runs from its first failure: failures that began 7.5
+    minutes ago leave 7.5 minutes, said as 8; the API's Retry-After says the seconds."""
+    import time
+
+    from rest_framework.test import APIClient
+
+    settings.AXES_FAILURE_LIMIT = 10
+    settings.SIGNIN_NUMBER_FAILURE_LIMIT = 2
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    make_user(phone="+998901112296")
+    started = time.time() - 450
+    monkeypatch.setattr("accounts.lockout.time.time", lambda: started)
+    for n in range(2):
+        _sign_in(client, "+998901112296", "wrong", address=f"203.0.113.{40 + n}")
+    monkeypatch.undo()
+    locked = _sign_in(client, "+998901112296", PASSWORD, address="203.0.113.49")
+    page = locked.content.decode()
+    assert locked.status_code == 429 and "Попробуйте снова через 8 мин." in page
+    assert 'data-testid="locked-out-sms"' in page  # the address is not locked: the SMS code is still open
+    api = APIClient(REMOTE_ADDR="203.0.113.50")
+    response = api.post("/api/v1/auth/token/", {"phone": "+998901112296", "password": PASSWORD}, format="json")
+    assert response.status_code == 429 and "8 мин." in response.json()["error"]["message"]
+    assert 440 <= int(response["Retry-After"]) <= 450
 
 
 def test_a_code_asked_for_again_too_soon_leads_to_the_code_already_sent(client):
