@@ -10,7 +10,9 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import DecimalField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -19,6 +21,7 @@ from accounts.phone import phone_mask
 from auctions.models import (
     OPEN_AUCTION_STATUSES,
     Auction,
+    AuctionEvent,
     AuctionStatus,
     AuctionWatch,
     Bid,
@@ -310,12 +313,19 @@ def auctions_bid_on(*, user: Any) -> QuerySet[Auction]:
 
     A bid an operator removed does not count, as on the auction page: an auction whose only bids of
     this user were removed is not theirs any more. Each row carries, from the user's live bids, their
-    highest bid (`my_bid`, proxy raises included) and the highest hidden maximum they sent (`my_max`),
+    highest bid (`my_bid`, proxy raises included) and the highest hidden maximum they sent with a bid
+    (`my_max`), and the highest they raised it to without one (`my_max_raised`: a leader's raise is on
+    no bid row, only in the engine's record of it, the MAX_RAISED event, which a replay also reads),
     computed in the same statement; the listing with its place, photos (one more query) and the
     seller (the winner's contact) come with it.
     auction_bid_row() turns a row into what the buyer's page shows.
     """
     mine = bids_of_bidder(bidder_id=user.pk).filter(auction=OuterRef("pk"), removed_at__isnull=True)
+    raised = (
+        AuctionEvent.objects.filter(auction=OuterRef("pk"), kind=AuctionEvent.Kind.MAX_RAISED, data__bidder_id=user.pk)
+        .annotate(to=Cast(KT("data__max"), DecimalField(max_digits=14, decimal_places=2)))
+        .order_by("-to")
+    )
     return (
         _with_listing(auctions_visible(user=user).filter(Exists(mine)))
         .select_related("seller")
@@ -324,6 +334,7 @@ def auctions_bid_on(*, user: Any) -> QuerySet[Auction]:
             my_max=Subquery(
                 mine.filter(max_amount__isnull=False).order_by("-max_amount", "-id").values("max_amount")[:1]
             ),
+            my_max_raised=Subquery(raised.values("to")[:1]),
         )
         .order_by("-updated_at", "-id")
     )
@@ -371,8 +382,10 @@ def auction_bid_row(auction: Any, *, user_id: int, now: datetime | None = None) 
             state = BidderState.LOST
     else:
         state = BidderState.LEADING if leads else BidderState.OUTBID
-    my_max = auction.my_max
-    # The leader's maximum is the auction's own (raised without a bid, it is on no bid row).
+    # The highest maximum the user set: with a bid, or raised later without one while leading.
+    sent = [value for value in (auction.my_max, auction.my_max_raised) if value is not None]
+    my_max = max(sent) if sent else None
+    # The leader's maximum is the auction's own (the engine's current one for them).
     # Without one sent, it is just the bid: nothing hidden to show.
     if leads and auction.leader_max is not None and (my_max is not None or auction.leader_max > auction.my_bid):
         my_max = auction.leader_max

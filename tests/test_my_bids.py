@@ -171,6 +171,31 @@ def test_a_leaders_maximum_raised_without_a_bid_is_shown(client, buyer, running)
     assert _soum(934 * M) in _row(client.get(URL).content.decode(), auction)
 
 
+@pytest.mark.parametrize("ended", [False, True])
+def test_an_outbid_bidders_maximum_raised_without_a_bid_is_shown(client, buyer, rival, running, ended):
+    """A leader may raise their maximum without a new bid (the auction page, the API: bid_place with
+    amount=None): the raise is on no bid row, only in the engine's record (a MAX_RAISED event, which a
+    replay reads). Once outbid, or once the auction is lost, "Ваш максимум" showed the 820 million sent
+    with the bid, below the 900 the proxy then bid for them."""
+    auction = running("Поднял и перебили")
+    bid_place(auction_id=auction.pk, bidder=buyer, amount=800 * M, max_amount=820 * M)
+    bid_place(auction_id=auction.pk, bidder=buyer, amount=None, max_amount=900 * M)  # leads: max only
+    bid_place(auction_id=auction.pk, bidder=rival, amount=850 * M, max_amount=987 * M)
+    auction.refresh_from_db()
+    assert auction.leader_id == rival.pk and auction.current_price == 901 * M  # the buyer's 900 was bid
+    if ended:
+        _end(auction, record=True)
+    client.force_login(buyer)
+    assert _rows(client) == {auction.pk: "lost" if ended else "outbid"}
+    max_cell = re.search(
+        r'data-testid="my-bid-max">(.*?)</td>', _row(client.get(URL).content.decode(), auction), re.S
+    ).group(1)
+    assert _soum(900 * M) in max_cell and _soum(820 * M) not in max_cell
+    # Another bidder's raise is not the buyer's: the rival sees their own maximum only.
+    client.force_login(rival)
+    assert _soum(900 * M) not in _row(client.get(URL).content.decode(), auction)
+
+
 def test_removed_bids_count_as_on_the_auction_page(client, buyer, rival, running, make_operator):
     operator = make_operator()
     gone = running("Ставку удалили")
