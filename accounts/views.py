@@ -1,4 +1,5 @@
 import math
+import time
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -43,6 +44,10 @@ from core.ratelimit import rate_limit_allows, rate_limited_message
 
 SESSION_PHONE = "phone_login_phone"
 SESSION_NEXT = "phone_login_next"
+SESSION_PHONE_PROVEN = "phone_proven_at"  # when this session signed in by SMS code (a Unix time)
+# A session signed in by SMS code this recently sets a new password without the old one: the
+# code proved the number, and that is how a forgotten password is replaced.
+PHONE_PROOF_FOR_PASSWORD_SECONDS = 15 * 60
 SESSION_SIGNUP = "signup_pending"  # a PendingSignUp: name and password hash until the code comes back
 
 
@@ -207,6 +212,7 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
             request.session.pop(SESSION_PHONE, None)
             request.session.pop(SESSION_SIGNUP, None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[SESSION_PHONE_PROVEN] = time.time()
             if created and signup is not None:
                 messages.success(request, _("Номер подтверждён, аккаунт создан."))
             elif created:
@@ -226,7 +232,10 @@ def profile(request: HttpRequest) -> HttpResponse:
     """The user's name and password. An account made by SMS code has no password: it can set one
     here (then sign in with it and get an API token); one with a password changes it with the old."""
     user: User = request.user  # type: ignore[assignment]
-    password_form_class = PasswordReplaceForm if user.has_usable_password() else PasswordSetForm
+    proven_at = request.session.get(SESSION_PHONE_PROVEN)
+    phone_proven = isinstance(proven_at, float) and time.time() - proven_at < PHONE_PROOF_FOR_PASSWORD_SECONDS
+    old_password_asked = user.has_usable_password() and not phone_proven
+    password_form_class = PasswordReplaceForm if old_password_asked else PasswordSetForm
     action = request.POST.get("action") if request.method == "POST" else None
     profile_form = ProfileForm(request.POST if action == "profile" else None, initial={"first_name": user.first_name})
     password_form = password_form_class(user, request.POST if action == "password" else None)
@@ -249,7 +258,13 @@ def profile(request: HttpRequest) -> HttpResponse:
         elif password_form.is_valid():
             user_password_set(user=user, password=password_form.cleaned_data["new_password1"])
             update_session_auth_hash(request, user)  # this session stays signed in; the others end
+            request.session.pop(SESSION_PHONE_PROVEN, None)  # the next change asks for this password
             messages.success(request, _("Пароль сохранён. На других устройствах войдите заново."))
             return redirect("accounts:profile")
-    context = {"profile_form": profile_form, "password_form": password_form, "has_password": user.has_usable_password()}
+    context = {
+        "profile_form": profile_form,
+        "password_form": password_form,
+        "has_password": user.has_usable_password(),
+        "old_password_asked": old_password_asked,
+    }
     return render(request, "accounts/profile.html", context, status=status)

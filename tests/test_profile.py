@@ -130,3 +130,49 @@ def test_the_profile_speaks_the_sites_languages(make_user, language, words):
 def test_the_dashboard_links_to_the_profile(make_user):
     page = signed_in(make_user()).get("/dashboard/").content.decode()
     assert 'href="/account/" data-testid="profile-link"' in page
+
+
+def test_a_forgotten_password_is_replaced_after_signing_in_by_sms_code(make_user, django_capture_on_commit_callbacks):
+    """The sign-in page's "forgot password" leads to the SMS sign-in and back to the profile, where a
+    session that has just proven the number sets a new password without the old one (once)."""
+    import re
+
+    from core.sms import sms_outbox
+
+    user = make_user()
+    client = Client()
+    login_page = client.get("/login/").content.decode()
+    assert 'href="/login/phone/?next=/account/"' in login_page
+    sms_outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/login/phone/", {"phone": user.phone, "next": "/account/"})
+    code = re.search(r"\b(\d{6})\b", sms_outbox[-1].text).group(1)
+    assert client.post("/login/phone/code/", {"code": code})["Location"] == "/account/"
+
+    page = client.get("/account/").content.decode()
+    assert 'data-testid="phone-proven"' in page and 'name="old_password"' not in page
+    assert (
+        client.post("/account/", {"action": "password", "new_password1": NEW, "new_password2": NEW}).status_code == 302
+    )
+    assert password_signs_in(user, NEW) and not password_signs_in(user, PASSWORD)
+    # Once: the next change asks for the password just set.
+    assert 'name="old_password"' in client.get("/account/").content.decode()
+    refused = client.post(
+        "/account/", {"action": "password", "new_password1": "Other-pass-2026", "new_password2": "Other-pass-2026"}
+    )
+    assert refused.status_code == 200 and password_signs_in(user, NEW)
+
+
+def test_an_sms_sign_in_long_ago_or_a_password_sign_in_still_asks_for_the_old_password(make_user):
+    import time
+
+    user = make_user()
+    client = Client()
+    client.post("/login/", {"username": user.phone, "password": PASSWORD})
+    assert 'name="old_password"' in client.get("/account/").content.decode()
+    session = client.session
+    session["phone_proven_at"] = time.time() - 16 * 60
+    session.save()
+    assert 'name="old_password"' in client.get("/account/").content.decode()
+    response = client.post("/account/", {"action": "password", "new_password1": NEW, "new_password2": NEW})
+    assert response.status_code == 200 and password_signs_in(user, PASSWORD)
