@@ -389,6 +389,7 @@ def test_production_defaults_turn_every_protection_on():
         "bid": {"user": "30/60", "ip": "300/60"},
         "payment_initiate": {"user": "10/600", "ip": "30/600"},
         "signup": {"ip": "20/3600"},
+        "password_change": {"user": "10/3600", "ip": "30/3600"},
     }
     assert values["axes"] == [5, 0.25]
     assert values["proxies"] == ["127.0.0.1", "::1"]
