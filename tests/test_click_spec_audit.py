@@ -9,25 +9,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-PREPARE_URL = "/api/auctions/click/prepare/"
-COMPLETE_URL = "/api/auctions/click/complete/"
-FORM = "application/x-www-form-urlencoded"
-SERVICE_ID = "12345"  # tests/testenv.py
-SECRET = "test-click-secret"
-SIGN_TIME = "2026-08-22 14:03:11"
+from tests.test_click_endpoints import COMPLETE_URL, FORM, NOTES, PREPARE_URL, SECRET, SERVICE_ID
 
-NOTES = {
-    0: "Success",
-    -1: "SIGN CHECK FAILED!",
-    -2: "Incorrect parameter amount",
-    -3: "Action not found",
-    -4: "Already paid",
-    -5: "User does not exist",
-    -6: "Transaction does not exist",
-    -7: "Failed to update user",
-    -8: "Error in request from click",
-    -9: "Transaction cancelled",
-}
+SIGN_TIME = "2026-08-22 14:03:11"
 
 
 def md5(text: str) -> str:

@@ -161,13 +161,18 @@ def test_the_lockout_page_says_when_and_offers_the_sms_sign_in_when_it_is_open(c
     assert 'href="/" data-testid="locked-out-home"' in page and 'href="/listings/"' in page
 
 
-def test_the_lockout_page_of_a_locked_address_offers_the_home_page_not_the_sms(client, settings, make_user):
+def _lock_out(client, settings, make_user, phone: str, *, address: str) -> None:
+    """Two wrong passwords for an account's number from one address: axes locks that pair (limit 2)."""
     settings.AXES_FAILURE_LIMIT = 2
     settings.SIGNIN_NUMBER_FAILURE_LIMIT = 0
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
-    make_user(phone="+998901112291")
+    make_user(phone=phone)
     for _ in range(2):
-        _sign_in(client, "+998901112291", "wrong", address="203.0.113.20")
+        _sign_in(client, phone, "wrong", address=address)
+
+
+def test_the_lockout_page_of_a_locked_address_offers_the_home_page_not_the_sms(client, settings, make_user):
+    _lock_out(client, settings, make_user, "+998901112291", address="203.0.113.20")
     locked = _sign_in(client, "+998901112291", PASSWORD, address="203.0.113.20")
     page = locked.content.decode()
     assert locked.status_code == 429 and "Попробуйте снова через 15 мин." in page
@@ -196,12 +201,7 @@ def test_the_lockout_page_says_the_time_left_not_the_whole_lockout(client, setti
     """ "Попробуйте снова через 15 мин." ten minutes into a 15-minute lockout: the page told the whole
     cool-off (get_cool_off), not what is left of it. Now from axes' records of the failures, rounded up
     to whole minutes (4 min 40 s: 5), at least 1 (the last 30 seconds: 1)."""
-    settings.AXES_FAILURE_LIMIT = 2
-    settings.SIGNIN_NUMBER_FAILURE_LIMIT = 0
-    settings.TRUSTED_PROXIES = ["127.0.0.1"]
-    make_user(phone="+998901112293")
-    for _ in range(2):
-        _sign_in(client, "+998901112293", "wrong", address="203.0.113.30")
+    _lock_out(client, settings, make_user, "+998901112293", address="203.0.113.30")
     _age_failures("+998901112293", ago)
     locked = _sms_sign_in(client, "+998 90 111 22 93", address="203.0.113.30")  # records no failure itself
     assert locked.status_code == 429
@@ -214,12 +214,7 @@ def test_the_lockout_page_says_the_time_left_not_the_whole_lockout(client, setti
 def test_a_password_sent_while_locked_starts_the_lockout_again_and_the_page_says_so(client, settings, make_user):
     """axes counts a password sent during the lockout as one more failure (AXES_RESET_COOL_OFF_ON_FAILURE_
     DURING_LOCKOUT, its default): the lockout starts again from it, and the page says the whole period."""
-    settings.AXES_FAILURE_LIMIT = 2
-    settings.SIGNIN_NUMBER_FAILURE_LIMIT = 0
-    settings.TRUSTED_PROXIES = ["127.0.0.1"]
-    make_user(phone="+998901112294")
-    for _ in range(2):
-        _sign_in(client, "+998901112294", "wrong", address="203.0.113.31")
+    _lock_out(client, settings, make_user, "+998901112294", address="203.0.113.31")
     _age_failures("+998901112294", timedelta(minutes=10))
     assert "через 5 мин." in _sms_sign_in(client, "+998901112294", address="203.0.113.31").content.decode()
     locked = _sign_in(client, "+998901112294", PASSWORD, address="203.0.113.31")
