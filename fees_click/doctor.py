@@ -474,7 +474,10 @@ def _http_answer_finding(
             "SITE_URL должен быть конечным https:// адресом; в кабинете Click — тот же адрес со слэшем в конце",
             "SITE_URL must be the final https:// address; the Click cabinet needs the same URL with the trailing slash",
         )
-    if status in (502, 503, 504):
+    # nginx's own "busy" answer (deploy/nginx: @click_busy) is Click's -7 with HTTP 200, so Click
+    # retries; for the doctor it means what a 502 means: the app did not answer.
+    app_down = status == 200 and response.headers.get("X-Kvartirabar-Fallback") == "busy"
+    if status in (502, 503, 504) or app_down:
         return Finding(
             "http.upstream",
             ERROR,

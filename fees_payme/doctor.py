@@ -257,6 +257,8 @@ def _http_findings(base_url: str) -> list[Finding]:
                     },
                 )
                 answers[name] = (response.status_code, response.json())
+                # nginx's stand-in when the app does not answer (deploy/nginx: @payme_busy).
+                nginx_answered = response.headers.get("X-Kvartirabar-Fallback") == "busy"
     except (httpx.HTTPError, ValueError) as exc:
         return [
             Finding(
@@ -266,6 +268,17 @@ def _http_findings(base_url: str) -> list[Finding]:
                 f"{url}: no JSON answer ({type(exc).__name__}: {exc})",
                 "проверьте DNS, TLS, nginx (proxy_pass на приложение) и что сервер запущен",
                 "check DNS, TLS, nginx (proxy_pass to the app) and that the server runs",
+            )
+        ]
+    if nginx_answered:
+        return [
+            Finding(
+                "http.upstream",
+                ERROR,
+                f"{url}: ответил nginx (-32400), приложение не ответило",
+                f"{url}: nginx answered (-32400), the application did not",
+                "systemctl status kvartirabar-web, адрес в upstream kvartirabar_app",
+                "systemctl status kvartirabar-web, the address in upstream kvartirabar_app",
             )
         ]
     ours, wrong = answers["ours"], answers["wrong"]

@@ -578,3 +578,13 @@ def test_real_nginx_with_a_wrong_proxy_pass_path(production_like, app_server, tm
         found = http_findings(upstreams=[app_server])
     assert [f.code for f in found] == ["http.not_found", "http.not_found", "http.ok"]
     assert "HTTP 404" in found[0].en and "proxy_pass" in found[0].fix_en
+    # The app down behind the shipped config: nginx answers Click's -7 with HTTP 200 (so Click
+    # retries), and the doctor still says the app did not answer, not that a payment failed to record.
+    app = app_server.removeprefix("http://")
+    assert f"server {app}" in text
+    down = text.replace(f"server {app}", f"server 127.0.0.1:{free_port()}")
+    with _nginx(down, folder, https_port) as site:
+        production_like.SITE_URL = site
+        found = http_findings()
+    assert found and {f.code for f in found} == {"http.upstream"}, found
+    assert "systemctl status kvartirabar-web" in found[0].fix_en

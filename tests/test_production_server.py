@@ -227,7 +227,8 @@ def _nginx_config(tmp: Path, *, app: str, http_port: int, https_port: int) -> Pa
     """The shipped site config with this test's ports, a self-signed certificate and temp paths."""
     subprocess.run(  # noqa: S603 - a fixed command line
         ["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=kvartirabar.uz", "-keyout", str(tmp / "key.pem"), "-out", str(tmp / "cert.pem")],
+         "-subj", "/CN=kvartirabar.uz", "-addext", "subjectAltName=DNS:kvartirabar.uz,IP:127.0.0.1",
+         "-keyout", str(tmp / "key.pem"), "-out", str(tmp / "cert.pem")],
         check=True,
         capture_output=True,
     )  # fmt: skip
@@ -560,7 +561,9 @@ def test_nginx_answers_the_gateways_in_their_terms_when_it_refuses(nginx):
         assert payme.json()["error"]["message"]["uz"] == "Noto'g'ri RPC so'rov"
 
 
-def test_the_app_down_behind_nginx_is_each_gateways_retry_error_with_http_200(nginx_without_app):
+def test_the_app_down_behind_nginx_is_each_gateways_retry_error_with_http_200(
+    nginx_without_app, tmp_path, monkeypatch, db
+):
     """Both protocols demand HTTP 200 and their JSON for every answer (shop-api.md §1, merchant-api.md
     §1): with the app down, restarting or too slow, nginx says "our failure, retry" in each one's
     terms (Click -7, Payme -32400), never its 502/504 page."""
@@ -577,3 +580,11 @@ def test_the_app_down_behind_nginx_is_each_gateways_retry_error_with_http_200(ng
             assert payme.status_code == 200 and payme.headers["Content-Type"] == "application/json; charset=UTF-8"
             assert payme.json()["error"]["code"] == -32400
             assert payme.json()["error"]["message"]["ru"] == "Системная ошибка"
+    # payme_doctor tells nginx's stand-in from the app's own answer: the app did not answer (click_doctor:
+    # tests/test_click_doctor.py, test_real_nginx_with_a_wrong_proxy_pass_path).
+    from fees_payme.doctor import doctor_run as payme_doctor_run
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "nginx" / "cert.pem"))  # trusted, as Payme trusts ours
+    payme = [f for f in payme_doctor_run(self_test=False, base_url=https) if f.code.startswith("http.")]
+    assert [f.code for f in payme] == ["http.upstream"], payme
+    assert "systemctl status kvartirabar-web" in payme[0].fix_en
