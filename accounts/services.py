@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from accounts.models import PhoneCode, User
 from accounts.phone import phone_normalize
@@ -245,6 +244,7 @@ def user_password_set(*, user: User, password: str) -> None:
     """A new password (validated by the caller's form). The user's other sessions end with it
     (Django's session hash) and so do their API tokens: a password is changed when it may have
     leaked, and whoever held it may have taken a token too."""
+    Token = apps.get_model("authtoken", "Token")  # the API's tokens (accounts sits below api)
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])

@@ -26,7 +26,7 @@ from accounts.forms import (
 from accounts.lockout import lockout_time_left, minutes_up
 from accounts.models import User
 from accounts.phone import phone_normalize
-from accounts.rules import user_phone_confirmed
+from accounts.rules import password_change_needs_old, user_phone_confirmed
 from accounts.services import (
     PendingSignUp,
     PhoneCodeError,
@@ -45,9 +45,6 @@ from core.ratelimit import rate_limit_allows, rate_limited_message
 SESSION_PHONE = "phone_login_phone"
 SESSION_NEXT = "phone_login_next"
 SESSION_PHONE_PROVEN = "phone_proven_at"  # when this session signed in by SMS code (a Unix time)
-# A session signed in by SMS code this recently sets a new password without the old one: the
-# code proved the number, and that is how a forgotten password is replaced.
-PHONE_PROOF_FOR_PASSWORD_SECONDS = 15 * 60
 SESSION_SIGNUP = "signup_pending"  # a PendingSignUp: name and password hash until the code comes back
 
 
@@ -232,9 +229,9 @@ def profile(request: HttpRequest) -> HttpResponse:
     """The user's name and password. An account made by SMS code has no password: it can set one
     here (then sign in with it and get an API token); one with a password changes it with the old."""
     user: User = request.user  # type: ignore[assignment]
-    proven_at = request.session.get(SESSION_PHONE_PROVEN)
-    phone_proven = isinstance(proven_at, float) and time.time() - proven_at < PHONE_PROOF_FOR_PASSWORD_SECONDS
-    old_password_asked = user.has_usable_password() and not phone_proven
+    old_password_asked = password_change_needs_old(
+        user, phone_proven_at=request.session.get(SESSION_PHONE_PROVEN), now=time.time()
+    )
     password_form_class = PasswordReplaceForm if old_password_asked else PasswordSetForm
     action = request.POST.get("action") if request.method == "POST" else None
     profile_form = ProfileForm(request.POST if action == "profile" else None, initial={"first_name": user.first_name})
