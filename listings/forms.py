@@ -300,6 +300,7 @@ SEARCH_FILTER_ERRORS = {
 # link's `sort`) is not a refused filter; the results come in the default order, as the sort box then
 # shows (its first choice), and nothing is said. (The API, which has no such box, refuses it: a 400.)
 SEARCH_NOT_FILTERS = frozenset({"sort"})
+SORT_VALUES = frozenset(str(value) for value, _label in SORT_CHOICES)
 
 
 class SearchForm(forms.Form):

@@ -27,7 +27,7 @@ from core.rows import id_from_text
 from core.templatetags.money import price
 from listings import services
 from listings.cards import cards_render, hearts_render
-from listings.forms import ListingForm, RejectForm, SearchForm
+from listings.forms import SORT_VALUES, ListingForm, RejectForm, SearchForm
 from listings.models import Listing, ListingPhoto, ListingPhotoDraft, ListingStatus
 from listings.search_form_cache import SEARCH_FORM_CACHE_SECONDS, search_form_key
 from listings.selectors import (
@@ -86,8 +86,14 @@ def _capped_key(params: SearchParams) -> str:
 
 
 def listing_list(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
-    params = form.params() if request.GET else SearchForm({}).params()
+    query = request.GET
+    if query.get("sort") not in (None, "", *SORT_VALUES):
+        # An order the page does not know (an old or mistyped link) is the default one, silently:
+        # not an error of the form either (no aria-invalid on the sort box).
+        query = query.copy()
+        del query["sort"]
+    form = SearchForm(query or None)
+    params = form.params() if query else SearchForm({}).params()
     user_id = request.user.pk if request.user.is_authenticated else None
     now = timezone.now()
     results = listings_search(params=params, user_id=user_id, now=now)

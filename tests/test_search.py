@@ -292,6 +292,8 @@ def test_an_unknown_sort_is_not_a_refused_filter_the_results_come_newest_first(c
     assert re.search(r'<option value="(\w+)"', select.group(0)).group(1) == "newest"
     # The filters' form sends the default order with its next search, not the unknown one.
     assert '<input type="hidden" name="sort" value="newest">' in page
+    # Nor is the sort box marked wrong for a screen reader (Django marks a field with errors so).
+    assert "aria-invalid" not in select.group(0)
 
 
 def test_an_unknown_sort_beside_a_refused_filter_names_only_the_filter(client, catalogue):
