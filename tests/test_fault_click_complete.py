@@ -134,7 +134,12 @@ def test_server_killed_during_complete_then_click_retries(payment, kill_point):
         else:
             # The orphaned backend still runs the statement it had received (the log row's update,
             # in autocommit): the log shows the answer we computed, which Click never got.
-            _wait_for(lambda: _lock_waiters(monitor) == 0, "the orphaned backend to finish")
+            # No lock waiter left means the update got the row, not that it has committed yet: wait
+            # for the row itself (CI once read it in between).
+            _wait_for(
+                lambda: ClickCallback.objects.get(pk=callback_id).error is not None,
+                "the orphaned backend's update of the log row to commit",
+            )
             assert ClickCallback.objects.get(pk=callback_id).error == 0
 
         # Click retries the same Complete (twice: the first retry's answer might be lost too).
