@@ -84,13 +84,17 @@ class ProfileForm(forms.Form):
     first_name = forms.CharField(label=_("Имя"), max_length=150)
 
 
+def _new_password_labels(form: SetPasswordForm) -> None:
+    form.fields["new_password1"].label = _("Новый пароль")
+    form.fields["new_password2"].label = _("Новый пароль ещё раз")
+
+
 class PasswordSetForm(SetPasswordForm):
     """A first password for an account made by SMS code: then it can also sign in with it and get an API token."""
 
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(user, *args, **kwargs)
-        self.fields["new_password1"].label = _("Новый пароль")
-        self.fields["new_password2"].label = _("Новый пароль ещё раз")
+        _new_password_labels(self)
 
 
 class PasswordReplaceForm(PasswordChangeForm):
@@ -98,7 +102,6 @@ class PasswordReplaceForm(PasswordChangeForm):
 
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(user, *args, **kwargs)
+        _new_password_labels(self)
         self.fields["old_password"].label = _("Текущий пароль")
         self.fields["old_password"].widget.attrs.pop("autofocus", None)
-        self.fields["new_password1"].label = _("Новый пароль")
-        self.fields["new_password2"].label = _("Новый пароль ещё раз")
